@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install everything ia2 needs on a fresh Debian 12 machine, and fetch the
+# Debian kernel that the PKU test VM boots (unpacked, not installed: the host
+# keeps its own kernel). Idempotent; safe to run again.
+set -eu
+
+packages="build-essential cmake pkg-config clang lld
+  libelf-dev libdw-dev libcapstone-dev elfutils binutils-dev
+  qemu-system-x86 cpio kmod"
+
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "setup-deps: installing$missing"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# The VM kernel: Debian's linux-image-amd64 has
+# CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS=y and the 9p/virtio modules the
+# runner loads (see test/runner/README.md).
+kdir="${IA2_KERNEL_DIR:-/var/cache/ia2/kernel}"
+if ! ls "$kdir"/boot/vmlinuz-* >/dev/null 2>&1; then
+  pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  [ -n "$pkg" ] || { echo "setup-deps: cannot resolve linux-image-amd64 (run apt-get update?)" >&2; exit 1; }
+  echo "setup-deps: fetching $pkg for the PKU test VM into $kdir"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download "$pkg" >/dev/null 2>&1) || { apt-get update -qq; (cd "$tmp" && apt-get download "$pkg" >/dev/null); }
+  mkdir -p "$kdir"
+  dpkg-deb -x "$tmp"/*.deb "$kdir"
+  rm -rf "$tmp"
+fi
