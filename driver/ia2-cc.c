@@ -1,0 +1,110 @@
+/* ia2-cc: a drop-in C compiler driver.
+ *
+ * Compiling (-c, -S, -E): the real compiler runs with -g (gates need
+ * DWARF signatures), -ffunction-sections (every reference to a static
+ * function gets a relocation) and -fPIC (no copy relocations, which
+ * would move a library's data into the executable's compartment).
+ *
+ * Linking: if the output has a compartment (--ia2-compartment=N, or a
+ * rule in the config file named by --ia2-config=FILE or IA2_CONFIG), the
+ * objects go through objrewrite and the link gets the gates and libia2
+ * (link.c). Otherwise the command runs unchanged, so configure probes and
+ * unrelated programs build as they would with cc. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "link.h"
+#include "util.h"
+
+static const char *const compile_flags[] = {"-g", "-ffunction-sections", "-fPIC"};
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+static bool is_link(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "-S") || !strcmp(argv[i], "-E") ||
+		    !strcmp(argv[i], "-M") || !strcmp(argv[i], "-MM"))
+			return false;
+	return true;
+}
+
+/* Hand the command to the real compiler unchanged, exit status and all. */
+static int pass_through(struct cmdline *c)
+{
+	execvp(c->argv[0], c->argv);
+	return error("cannot run %s: %s", c->argv[0], strerror(errno)), 127;
+}
+
+const char *real_compiler(void)
+{
+	const char *cc = getenv("IA2_CC");
+	return cc && *cc ? cc : "cc";
+}
+
+/* Builds the real compiler's argv: argv without ia2's options, with
+ * `extra` flags in front of the user's so the user's still win. */
+static struct cmdline strip_ia2_options(int argc, char **argv, const char *const *extra, int nextra,
+					struct ia2_options *opt)
+{
+	struct cmdline c = {0};
+
+	cmdline_push(&c, real_compiler());
+	for (int i = 0; i < nextra; i++)
+		cmdline_push(&c, extra[i]);
+	for (int i = 1; i < argc; i++) {
+		if (starts_with(argv[i], "--ia2-compartment="))
+			opt->compartment_arg = argv[i] + strlen("--ia2-compartment=");
+		else if (starts_with(argv[i], "--ia2-config="))
+			opt->config = argv[i] + strlen("--ia2-config=");
+		else if (starts_with(argv[i], "--ia2-"))
+			opt->unknown = argv[i];
+		else
+			cmdline_push(&c, argv[i]);
+	}
+	return c;
+}
+
+static int compartment_for(struct ia2_options *opt, const char *output)
+{
+	if (opt->compartment_arg) {
+		int c = parse_compartment(opt->compartment_arg);
+		if (c < 0)
+			return error("--ia2-compartment=%s: expected a compartment number 1..15",
+				     opt->compartment_arg);
+		return c;
+	}
+	if (!opt->config)
+		opt->config = getenv("IA2_CONFIG");
+	if (!opt->config || !*opt->config)
+		return 0;
+	return config_compartment(opt->config, output);
+}
+
+int main(int argc, char **argv)
+{
+	struct ia2_options opt = {0};
+	bool link = is_link(argc, argv);
+	struct cmdline c = strip_ia2_options(argc, argv, compile_flags, link ? 0 : 3, &opt);
+	int compartment;
+
+	if (opt.unknown)
+		return error("unknown option %s; ia2-cc takes --ia2-compartment=N and "
+			     "--ia2-config=FILE", opt.unknown), 2;
+	if (!link)
+		return pass_through(&c);
+	compartment = compartment_for(&opt, link_output(&c));
+	if (compartment < 0)
+		return 1;
+	if (compartment == 0)
+		return pass_through(&c);
+	return link_compartment(&c, compartment, compile_flags, 3) ? 1 : 0;
+}

@@ -1,0 +1,275 @@
+/* link: the last pass. Sources on the link line are compiled first, the
+ * objects and archives are rewritten (objrewrite), the gates assembled,
+ * and the real compiler links the copies plus gates.o and libia2. */
+#include "link.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rewrite.h"
+#include "util.h"
+
+#ifndef IA2_LIBDIR
+#error "IA2_LIBDIR must name the directory holding libia2.so"
+#endif
+
+void cmdline_push(struct cmdline *c, const char *arg)
+{
+	if (c->n + 2 > c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		c->argv = xrealloc(c->argv, c->cap * sizeof *c->argv);
+	}
+	c->argv[c->n++] = (char *)arg;
+	c->argv[c->n] = NULL;
+}
+
+/* Options whose value is the next argument (gcc and clang spelling). */
+static bool takes_value(const char *a)
+{
+	static const char *const opts[] = {"-o", "-x", "-include", "-imacros", "-isystem",
+					   "-iquote", "-idirafter", "-MF", "-MT", "-MQ", "-Xlinker",
+					   "-T", "-u", "-z", "-L", "-l", "-I", "-D", "-U", NULL};
+	for (int i = 0; opts[i]; i++)
+		if (!strcmp(a, opts[i]))
+			return true;
+	return false;
+}
+
+const char *link_output(const struct cmdline *c)
+{
+	for (int i = 1; i < c->n; i++) {
+		if (!strcmp(c->argv[i], "-o") && i + 1 < c->n)
+			return c->argv[i + 1];
+		if (!strncmp(c->argv[i], "-o", 2) && c->argv[i][2])
+			return c->argv[i] + 2;
+	}
+	return "a.out";
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static bool is_source(const char *a)
+{
+	return has_suffix(a, ".c") || has_suffix(a, ".i") || has_suffix(a, ".s") ||
+	       has_suffix(a, ".S");
+}
+
+static bool is_object_or_archive(const char *a)
+{
+	return has_suffix(a, ".o") || has_suffix(a, ".a") || has_suffix(a, ".lo");
+}
+
+/* Linker-only arguments, dropped when compiling a source of the link line. */
+static bool link_only(const char *a)
+{
+	return !strncmp(a, "-l", 2) || !strncmp(a, "-L", 2) || !strncmp(a, "-Wl,", 4) ||
+	       !strcmp(a, "-shared") || !strcmp(a, "-static") || !strcmp(a, "-pie") ||
+	       !strcmp(a, "-no-pie") || !strcmp(a, "-rdynamic") || !strcmp(a, "-Xlinker") ||
+	       !strcmp(a, "-T") || !strcmp(a, "-u") || !strcmp(a, "-z") || !strcmp(a, "-o");
+}
+
+static bool is_shared(const struct cmdline *c)
+{
+	for (int i = 1; i < c->n; i++)
+		if (!strcmp(c->argv[i], "-shared"))
+			return true;
+	return false;
+}
+
+struct inputs {
+	char **paths;     /* objects and archives, in command-line order */
+	int n;
+	char **source_obj; /* argv index -> object compiled from that source, or NULL */
+};
+
+static int compile_source(const struct cmdline *c, int src, const char *out,
+			  const char *const *flags, int nflags)
+{
+	struct cmdline cc = {0};
+	int rc;
+
+	cmdline_push(&cc, real_compiler());
+	for (int i = 0; i < nflags; i++)
+		cmdline_push(&cc, flags[i]);
+	for (int i = 1; i < c->n; i++) {
+		const char *a = c->argv[i];
+		if (a[0] != '-') {
+			continue;   /* inputs */
+		} else if (link_only(a)) {
+			if (takes_value(a))
+				i++;
+		} else {
+			cmdline_push(&cc, a);
+			if (takes_value(a) && i + 1 < c->n)
+				cmdline_push(&cc, c->argv[++i]);
+		}
+	}
+	cmdline_push(&cc, "-c");
+	cmdline_push(&cc, c->argv[src]);
+	cmdline_push(&cc, "-o");
+	cmdline_push(&cc, out);
+	rc = run_command(cc.argv);
+	free(cc.argv);
+	return rc == 0 ? 0 : error("compiling %s failed", c->argv[src]);
+}
+
+static int collect_inputs(const struct cmdline *c, const char *workdir, struct inputs *in,
+			  const char *const *flags, int nflags)
+{
+	in->paths = xcalloc((size_t)c->n, sizeof *in->paths);
+	in->source_obj = xcalloc((size_t)c->n, sizeof *in->source_obj);
+	for (int i = 1; i < c->n; i++) {
+		const char *a = c->argv[i];
+		if (a[0] == '-') {
+			if (takes_value(a))
+				i++;
+			continue;
+		}
+		if (is_source(a)) {
+			in->source_obj[i] = format("%s/src%d.o", workdir, i);
+			if (compile_source(c, i, in->source_obj[i], flags, nflags))
+				return -1;
+			in->paths[in->n++] = in->source_obj[i];
+		} else if (is_object_or_archive(a)) {
+			in->paths[in->n++] = (char *)a;
+		}
+	}
+	return 0;
+}
+
+static int run_engine(struct dso *d, struct inputs *in, const char *gates_s)
+{
+	if (scan_inputs(d, in->paths, (size_t)in->n) || classify_relocs(d) || plan_gates(d) ||
+	    read_signatures(d) || emit_gates(d, gates_s) || rewrite_objects(d))
+		return -1;
+	return 0;
+}
+
+static int assemble(const char *src, const char *out)
+{
+	char *argv[] = {(char *)real_compiler(), "-c", (char *)src, "-o", (char *)out, NULL};
+	return run_command(argv) == 0 ? 0 : error("assembling the gates %s failed", src);
+}
+
+/* -z now: no lazy binding, so ld.so's resolver never runs inside a
+ * compartment; with -z relro the GOT the gates read is read-only before
+ * main (shared/DESIGN.md section 3). libia2 comes before libc in the
+ * lookup scope so its exit() is the one programs call. */
+static int final_link(const struct cmdline *c, struct dso *d, struct inputs *in, const char *gates_o)
+{
+	struct cmdline l = {0};
+	int rc;
+
+	cmdline_push(&l, c->argv[0]);
+	for (int i = 1; i < c->n; i++) {
+		const char *a = c->argv[i];
+		if (in->source_obj[i])
+			cmdline_push(&l, rewritten_path(d, in->source_obj[i]));
+		else if (a[0] != '-' && is_object_or_archive(a) && (i == 1 || strcmp(c->argv[i - 1], "-o")))
+			cmdline_push(&l, rewritten_path(d, a));
+		else
+			cmdline_push(&l, a);
+	}
+	cmdline_push(&l, gates_o);
+	cmdline_push(&l, "-L" IA2_LIBDIR);
+	cmdline_push(&l, "-Wl,-rpath," IA2_LIBDIR);
+	cmdline_push(&l, "-Wl,--push-state,--no-as-needed,-lia2,--pop-state");
+	cmdline_push(&l, "-Wl,-z,now");
+	cmdline_push(&l, "-Wl,-z,relro");
+	rc = run_command(l.argv);
+	free(l.argv);
+	return rc == 0 ? 0 : -1;
+}
+
+/* A copy relocation moves a library's variable into the executable's
+ * .bss, the executable's compartment, where the library would fault on
+ * its own data (shared/DESIGN.md section 3). */
+static int check_copy_relocs(const char *path)
+{
+	int fd = open(path, O_RDONLY), rc = 0;
+	Elf *e;
+	Elf_Scn *scn = NULL;
+
+	if (fd < 0)
+		return error("%s: %s", path, strerror(errno));
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	while (e && (scn = elf_nextscn(e, scn)) && !rc) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !(data = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Rela r;
+			GElf_Sym s;
+			Elf_Data *syms = elf_getdata(elf_getscn(e, sh.sh_link), NULL);
+			GElf_Shdr symsh;
+			if (!gelf_getrela(data, (int)i, &r) || GELF_R_TYPE(r.r_info) != R_X86_64_COPY)
+				continue;
+			gelf_getshdr(elf_getscn(e, sh.sh_link), &symsh);
+			gelf_getsym(syms, (int)GELF_R_SYM(r.r_info), &s);
+			rc = error("%s: copy relocation for %s would place another DSO's variable in "
+				   "this compartment; compile with -fPIC (ia2-cc does) and do not link "
+				   "with -no-pie objects", path, elf_strptr(e, symsh.sh_link, s.st_name));
+			break;
+		}
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return rc;
+}
+
+static void remove_workdir(const char *workdir)
+{
+	char *argv[] = {"rm", "-rf", "--", (char *)workdir, NULL};
+	if (!getenv("IA2_KEEP_TEMPS"))
+		run_command(argv);
+	else
+		fprintf(stderr, "ia2: kept temporary files in %s\n", workdir);
+}
+
+int link_compartment(const struct cmdline *c, int k, const char *const *compile_flags,
+		     int ncompile_flags)
+{
+	char workdir[] = "/tmp/ia2-cc.XXXXXX";
+	struct dso d = {0};
+	struct inputs in = {0};
+	char *gates_s, *gates_o;
+	int rc;
+
+	if (!mkdtemp(workdir))
+		return error("cannot create a temporary directory: %s", strerror(errno));
+	d.compartment = k;
+	d.executable = !is_shared(c);
+	d.workdir = workdir;
+	gates_s = format("%s/gates.s", workdir);
+	gates_o = format("%s/gates.o", workdir);
+	rc = collect_inputs(c, workdir, &in, compile_flags, ncompile_flags);
+	if (!rc)
+		rc = run_engine(&d, &in, gates_s);
+	if (!rc)
+		rc = assemble(gates_s, gates_o);
+	if (!rc)
+		rc = final_link(c, &d, &in, gates_o);
+	if (!rc)
+		rc = check_copy_relocs(link_output(c));
+	dso_free(&d);
+	remove_workdir(workdir);
+	free(gates_s);
+	free(gates_o);
+	for (int i = 0; i < c->n; i++)
+		free(in.source_obj[i]);
+	free(in.source_obj);
+	free(in.paths);
+	return rc;
+}

@@ -1,0 +1,29 @@
+/* The compartment link: ia2-cc's pipeline once an output has a compartment. */
+#ifndef IA2_LINK_H
+#define IA2_LINK_H
+
+struct cmdline {
+	char **argv;   /* NULL-terminated */
+	int n, cap;
+};
+
+struct ia2_options {
+	const char *compartment_arg;
+	const char *config;
+	const char *unknown;
+};
+
+void cmdline_push(struct cmdline *c, const char *arg);
+
+/* The -o argument of a link command, or "a.out". */
+const char *link_output(const struct cmdline *c);
+
+/* The real compiler (IA2_CC, default cc). */
+const char *real_compiler(void);
+
+/* Compile any sources on the command line, rewrite the objects for
+ * compartment k, generate and assemble the gates and link. Returns 0 or -1. */
+int link_compartment(const struct cmdline *c, int k, const char *const *compile_flags,
+		     int ncompile_flags);
+
+#endif

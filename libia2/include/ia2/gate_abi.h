@@ -1,0 +1,34 @@
+/* Layout shared by generated call gates (objrewrite/emit.c) and the runtime
+ * (libia2/). Plain #defines so that assembly can include it too.
+ *
+ * Each thread has a Compartment Thread Block (CTB) per compartment c: page c
+ * of the initial-exec TLS array __ia2_ctb, tagged with pkey c so only
+ * compartment c (or the startup state) can read or write it. */
+#ifndef IA2_GATE_ABI_H
+#define IA2_GATE_ABI_H
+
+#define IA2_CTB_SIZE 4096
+
+/* Where compartment c continues its stack on this thread: the innermost
+ * gate frame it left through, or the top of its stack if it has none. */
+#define IA2_CTB_FRAME 0
+/* The startup stack pointer saved by main's gate (compartment of main only). */
+#define IA2_CTB_MAIN_SP 8
+
+/* A gate frame on the caller's stack, from its lowest address: the link to
+ * the previous frame, then rbx rbp r12 r13 r14 r15 as pushed, then the
+ * caller's return address. Stack arguments follow it. */
+#define IA2_FRAME_SAVED 7
+#define IA2_FRAME_ARGS (8 * IA2_FRAME_SAVED + 8)
+
+/* Bytes of stack arguments (and sret result) a gate carries across the
+ * PKRU switch in xmm8..xmm15, the registers no argument uses. */
+#define IA2_GATE_MAX_STACK_BYTES 128
+
+/* __ia2_ro: a page of settings made read-only once startup sets them. */
+#define IA2_RO_XFEATURES 0  /* byte: IA2_XF_* bits, which register state to scrub */
+#define IA2_RO_LIBC_EXIT 8  /* glibc's exit(), which libia2's exit() goes on to */
+#define IA2_XF_AVX 1
+#define IA2_XF_AVX512 2
+
+#endif

@@ -1,0 +1,255 @@
+/* libia2 startup: runs as a constructor of libia2.so, which every
+ * compartment DSO depends on, so ld.so runs it before their constructors
+ * (gABI, "Initialization and Termination Functions": dependencies first).
+ *
+ *  1. check that the CPU and kernel offer protection keys;
+ *  2. allocate pkeys 1..15, so compartment N gets pkey N;
+ *  3. find each compartment DSO by its .note.ia2 and tag its writable
+ *     memory, leaving RELRO and its ia2_shared section at pkey 0;
+ *  4. give each compartment a stack and a CTB on the main thread.
+ *
+ * It leaves PKRU at IA2_PKRU_STARTUP (all keys open); main's gate moves to
+ * the main program's compartment. */
+#include <cpuid.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <link.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ia2/gate_abi.h"
+#include "ia2/pkru.h"
+
+#define PAGE 4096UL
+#define STACK_SIZE (8UL << 20)
+#define NOTE_TYPE 0x1a2
+
+/* One page per compartment per thread (gate_abi.h). Initial-exec: the
+ * gates find it at a link-time constant offset from %fs. */
+__thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE]
+	__attribute__((aligned(IA2_CTB_SIZE), tls_model("initial-exec")));
+
+/* Settings every gate reads (gate_abi.h, IA2_RO_*). A page of its own, so
+ * it can be made read-only once set. */
+unsigned char __ia2_ro[PAGE] __attribute__((aligned(PAGE)));
+
+static int present[IA2_MAX_COMPARTMENTS + 1];
+
+__attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("ia2: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	_exit(1);
+}
+
+/* CPUID.(EAX=7,ECX=0):ECX bit 3 is PKU (the CPU has it), bit 4 OSPKE (the
+ * kernel enabled CR4.PKE). Both are needed for rdpkru/wrpkru. */
+static void check_pku(void)
+{
+	unsigned a, b, c = 0, d;
+
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		c = 0;
+	if (!(c & (1u << 3)) || !(c & (1u << 4)))
+		die("this machine cannot enforce compartments: the CPU %s protection keys (PKU) "
+		    "and the kernel %s them (OSPKE). Run on a CPU with PKU (Intel Skylake-SP or "
+		    "later, AMD Zen 3 or later) and a kernel with "
+		    "CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS, or under test/runner/ia2-pkurun.",
+		    c & (1u << 3) ? "has" : "lacks", c & (1u << 4) ? "enabled" : "did not enable");
+}
+
+/* XCR0 tells which register state the OS saves: AVX needs bits 1-2,
+ * AVX-512 bits 5-7 (Intel SDM vol. 1, 13.3). */
+static unsigned char detect_xfeatures(void)
+{
+	unsigned a = 0, b = 0, c = 0, d = 0, lo, hi;
+	unsigned char f = 0;
+
+	__get_cpuid(1, &a, &b, &c, &d);
+	if (!(c & (1u << 27)))   /* OSXSAVE: xgetbv is usable */
+		return 0;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	if ((c & (1u << 28)) && (lo & 6) == 6)
+		f |= IA2_XF_AVX;
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 16)) && (lo & 0xe6) == 0xe6)
+		f |= IA2_XF_AVX512;
+	return f;
+}
+
+/* libia2 defines exit() (return_stubs.s) and must go on to glibc's. */
+static void *find_libc_exit(void)
+{
+	void *f = dlsym(RTLD_NEXT, "exit");
+	if (!f)
+		die("cannot find glibc's exit(): %s", dlerror());
+	return f;
+}
+
+/* pkey_alloc hands out the lowest free key and opens it in PKRU for the
+ * calling thread (pkeys(7)); after all fifteen, PKRU is 0, the startup
+ * state. Another user of pkeys breaks the compartment = pkey rule. */
+static void allocate_pkeys(void)
+{
+	for (long want = 1; want <= IA2_MAX_COMPARTMENTS; want++) {
+		long got = syscall(SYS_pkey_alloc, 0, 0);
+		if (got < 0)
+			die("pkey_alloc failed for pkey %ld: %s", want, strerror(errno));
+		if (got != want)
+			die("pkey_alloc returned pkey %ld, expected %ld: something else in this "
+			    "process allocated protection keys before ia2", got, want);
+	}
+}
+
+static void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what)
+{
+	if (lo >= hi)
+		return;
+	if (syscall(SYS_pkey_mprotect, lo, hi - lo, PROT_READ | PROT_WRITE, pkey))
+		die("pkey_mprotect(%#lx, %#lx, pkey %d) for %s failed: %s", (unsigned long)lo,
+		    (unsigned long)(hi - lo), pkey, what, strerror(errno));
+}
+
+static uintptr_t page_down(uintptr_t x) { return x & ~(PAGE - 1); }
+static uintptr_t page_up(uintptr_t x) { return (x + PAGE - 1) & ~(PAGE - 1); }
+
+/* Tag [lo, hi) minus two holes that stay pkey 0. */
+static void tag_except(uintptr_t lo, uintptr_t hi, uintptr_t h1lo, uintptr_t h1hi,
+		       uintptr_t h2lo, uintptr_t h2hi, int pkey, const char *what)
+{
+	if (h1lo > h2lo) {
+		uintptr_t t = h1lo; h1lo = h2lo; h2lo = t;
+		t = h1hi; h1hi = h2hi; h2hi = t;
+	}
+	uintptr_t cur = lo;
+	uintptr_t holes[2][2] = {{h1lo, h1hi}, {h2lo, h2hi}};
+	for (int i = 0; i < 2; i++) {
+		uintptr_t a = holes[i][0] > cur ? holes[i][0] : cur;
+		uintptr_t b = holes[i][1] < hi ? holes[i][1] : hi;
+		if (a >= b)
+			continue;
+		tag(cur, a, pkey, what);
+		cur = b;
+	}
+	tag(cur, hi, pkey, what);
+}
+
+struct ia2_note {
+	int32_t compartment;
+	int32_t shared_start; /* relative to the field's own address */
+	int32_t shared_stop;
+};
+
+static const struct ia2_note *find_note(const struct dl_phdr_info *info)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr);
+		const char *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const void *)p;
+			const char *name = p + sizeof *n;
+			const char *desc = name + ((n->n_namesz + 3) & ~3u);
+			if (n->n_type == NOTE_TYPE && n->n_namesz == 4 && !memcmp(name, "IA2", 4) &&
+			    n->n_descsz == sizeof(struct ia2_note))
+				return (const void *)desc;
+			p = desc + ((n->n_descsz + 3) & ~3u);
+		}
+	}
+	return NULL;
+}
+
+static void relro_range(const struct dl_phdr_info *info, uintptr_t *lo, uintptr_t *hi)
+{
+	*lo = *hi = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_GNU_RELRO) {
+			/* glibc's _dl_protect_relro rounds both ends down. */
+			*lo = page_down(info->dlpi_addr + ph->p_vaddr);
+			*hi = page_down(info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
+		}
+	}
+}
+
+static int tag_dso(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	const struct ia2_note *note = find_note(info);
+	const char *name = info->dlpi_name[0] ? info->dlpi_name : "the main program";
+	uintptr_t rlo, rhi, slo, shi;
+	int c;
+
+	(void)size;
+	(void)arg;
+	if (!note)
+		return 0;
+	c = note->compartment;
+	if (c < 1 || c > IA2_MAX_COMPARTMENTS)
+		die("%s: compartment %d in .note.ia2 is out of range 1..%d", name, c,
+		    IA2_MAX_COMPARTMENTS);
+	present[c] = 1;
+	relro_range(info, &rlo, &rhi);
+	slo = (uintptr_t)&note->shared_start + note->shared_start;
+	shi = (uintptr_t)&note->shared_stop + note->shared_stop;
+	if (slo & (PAGE - 1) || shi & (PAGE - 1))
+		die("%s: the ia2_shared section [%#lx, %#lx) is not page-aligned; was gates.o "
+		    "linked last?", name, (unsigned long)slo, (unsigned long)shi);
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
+			continue;
+		uintptr_t lo = page_down(info->dlpi_addr + ph->p_vaddr);
+		uintptr_t hi = page_up(info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
+		tag_except(lo, hi, rlo, rhi, slo, shi, c, name);
+	}
+	return 0;
+}
+
+/* A stack per compartment, with an inaccessible page on each side: the
+ * one above makes a return stub that finds no pending frame fault. */
+static uintptr_t allocate_stack(int c)
+{
+	char *m = mmap(NULL, STACK_SIZE + 2 * PAGE, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (m == MAP_FAILED)
+		die("cannot map a stack for compartment %d: %s", c, strerror(errno));
+	tag((uintptr_t)m + PAGE, (uintptr_t)m + PAGE + STACK_SIZE, c, "a compartment stack");
+	return (uintptr_t)m + PAGE + STACK_SIZE;
+}
+
+static void set_up_thread(void)
+{
+	uintptr_t ctb = (uintptr_t)&__ia2_ctb[0][0];
+
+	if (ctb & (PAGE - 1))
+		die("the TLS block __ia2_ctb at %#lx is not page-aligned", (unsigned long)ctb);
+	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++) {
+		uintptr_t *frame = (uintptr_t *)&__ia2_ctb[c][IA2_CTB_FRAME];
+		*frame = present[c] ? allocate_stack(c) : 0;
+		tag((uintptr_t)&__ia2_ctb[c][0], (uintptr_t)&__ia2_ctb[c][0] + IA2_CTB_SIZE, c,
+		    "a compartment's thread block");
+	}
+}
+
+__attribute__((constructor(101))) static void ia2_init(void)
+{
+	check_pku();
+	allocate_pkeys();
+	__ia2_ro[IA2_RO_XFEATURES] = detect_xfeatures();
+	*(void **)&__ia2_ro[IA2_RO_LIBC_EXIT] = find_libc_exit();
+	if (mprotect(__ia2_ro, PAGE, PROT_READ))
+		die("cannot make ia2's settings read-only: %s", strerror(errno));
+	dl_iterate_phdr(tag_dso, NULL);
+	set_up_thread();
+}

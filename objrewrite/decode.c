@@ -1,0 +1,133 @@
+#include "decode.h"
+#include "util.h"
+
+#include <capstone/capstone.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void push(struct insn_table *t, const struct insn *in)
+{
+	if ((t->n & (t->n - 1)) == 0)
+		t->v = xrealloc(t->v, (t->n ? 2 * t->n : 1) * sizeof *t->v);
+	t->v[t->n++] = *in;
+}
+
+static bool is_branch(const cs_insn *ci)
+{
+	for (int i = 0; i < ci->detail->groups_count; i++)
+		if (ci->detail->groups[i] == X86_GRP_CALL || ci->detail->groups[i] == X86_GRP_JUMP)
+			return true;
+	return false;
+}
+
+static void classify_insn(const cs_insn *ci, struct insn *in)
+{
+	const cs_x86 *x = &ci->detail->x86;
+
+	in->kind = INSN_OTHER;
+	if (ci->id == X86_INS_XRSTOR || ci->id == X86_INS_XRSTOR64 || ci->id == X86_INS_XRSTORS ||
+	    ci->id == X86_INS_XRSTORS64) {
+		in->kind = INSN_PKRU_WRITE;
+	} else if (is_branch(ci) && x->op_count == 1) {
+		if (x->operands[0].type == X86_OP_IMM)
+			in->kind = INSN_BRANCH_DIRECT;
+		else if (x->operands[0].type == X86_OP_MEM)
+			in->kind = INSN_BRANCH_MEMORY;
+	} else if (ci->id == X86_INS_LEA && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
+		   x->operands[1].mem.base == X86_REG_RIP) {
+		in->kind = INSN_LEA_RIP;
+		in->disp_off = x->encoding.disp_offset;
+		in->target = (int64_t)(ci->address + ci->size) + x->operands[1].mem.disp;
+	}
+}
+
+/* Capstone 4 does not know wrpkru (0f 01 ef) or rdpkru (0f 01 ee) and
+ * returns no instruction there (shared/DESIGN.md, "Decoders"). */
+static bool pkru_insn(const uint8_t *p, size_t left, struct insn *in, uint64_t off)
+{
+	if (left < 3 || p[0] != 0x0f || p[1] != 0x01 || (p[2] != 0xee && p[2] != 0xef))
+		return false;
+	memset(in, 0, sizeof *in);
+	in->off = off;
+	in->len = 3;
+	in->kind = p[2] == 0xef ? INSN_PKRU_WRITE : INSN_OTHER;
+	return true;
+}
+
+static uint64_t next_resync(const uint64_t *resync, size_t n, uint64_t off)
+{
+	for (size_t i = 0; i < n; i++)
+		if (resync[i] > off)
+			return resync[i];
+	return UINT64_MAX;
+}
+
+int decode_section(const uint8_t *code, size_t size, const uint64_t *resync, size_t nresync,
+		   struct insn_table *t)
+{
+	csh cs;
+	cs_insn *ci;
+	uint64_t off = 0;
+
+	memset(t, 0, sizeof *t);
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return -1;
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	ci = cs_malloc(cs);
+	while (off < size) {
+		const uint8_t *p = code + off;
+		size_t left = size - off;
+		uint64_t addr = off;
+		struct insn in;
+
+		if (pkru_insn(p, left, &in, off)) {
+			push(t, &in);
+			off += 3;
+			continue;
+		}
+		if (!cs_disasm_iter(cs, &p, &left, &addr, ci)) {
+			off = next_resync(resync, nresync, off);
+			continue;
+		}
+		memset(&in, 0, sizeof in);
+		in.off = ci->address;
+		in.len = (uint8_t)ci->size;
+		classify_insn(ci, &in);
+		push(t, &in);
+		off = addr;
+	}
+	cs_free(ci, 1);
+	cs_close(&cs);
+	return 0;
+}
+
+const struct insn *insn_at(const struct insn_table *t, uint64_t off)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct insn *in = &t->v[mid];
+		if (off < in->off)
+			hi = mid;
+		else if (off >= in->off + in->len)
+			lo = mid + 1;
+		else
+			return in;
+	}
+	return NULL;
+}
+
+long long find_wrpkru_bytes(const uint8_t *code, size_t size)
+{
+	for (size_t i = 0; i + 3 <= size; i++)
+		if (code[i] == 0x0f && code[i + 1] == 0x01 && code[i + 2] == 0xef)
+			return (long long)i;
+	return -1;
+}
+
+void insn_table_free(struct insn_table *t)
+{
+	free(t->v);
+	memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,361 @@
+/* emit: write the DSO's call gates as assembly (docs/design.md, "Gate ABI").
+ *
+ * A gate is entered by any caller. It reads PKRU to learn the caller's
+ * compartment c; if c is the gate's own compartment k (or the startup
+ * state) it jumps straight to the body. Otherwise, under the caller's
+ * PKRU, it saves the caller's callee-saved registers and a frame link on
+ * the caller's stack and records the frame in CTB(c); then one wrpkru to
+ * the constant PKRU(k), a switch to k's stack, a scrub, and the call. On
+ * return it scrubs again and jumps to libia2's __ia2_return_to_<c>, whose
+ * one wrpkru to the constant PKRU(c) is the second of the round trip. */
+#include "rewrite.h"
+#include "util.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "ia2/gate_abi.h"
+#include "ia2/pkru.h"
+
+static const char *const gpr_arg[6] = {"rdi", "rsi", "rdx", "rcx", "r8", "r9"};
+
+/* Registers no argument uses: zeroed so the callee learns nothing of the
+ * caller (and back). The final xor also leaves the flags in one state. */
+static void emit_scrub_vectors(FILE *out, int keep_xmm)
+{
+	for (int i = keep_xmm; i < 16; i++)
+		fprintf(out, "\tpxor %%xmm%d, %%xmm%d\n", i, i);
+	/* vzeroupper and the AVX-512 state exist only on CPUs that have them;
+	 * __ia2_xfeatures says which, set once at startup (libia2/init.c). */
+	fprintf(out, "\tmov __ia2_ro@GOTPCREL(%%rip), %%r10\n"
+		     "\ttestb $%d, %d(%%r10)\n"
+		     "\tjz 1f\n"
+		     "\tvzeroupper\n"
+		     "1:\ttestb $%d, %d(%%r10)\n"
+		     "\tjz 1f\n",
+		IA2_XF_AVX, IA2_RO_XFEATURES, IA2_XF_AVX512, IA2_RO_XFEATURES);
+	for (int i = 16; i < 32; i++)
+		fprintf(out, "\tvpxord %%zmm%d, %%zmm%d, %%zmm%d\n", i, i, i);
+	for (int i = 0; i < 8; i++)
+		fprintf(out, "\tkxorq %%k%d, %%k%d, %%k%d\n", i, i, i);
+	fprintf(out, "1:\n");
+}
+
+static void emit_scrub_entry(FILE *out, const struct signature *s)
+{
+	static const char *const always[] = {"rax", "rbx", "rbp", "r10", "r11",
+					     "r12", "r13", "r14", "r15"};
+
+	emit_scrub_vectors(out, s->sse_args);
+	for (int i = s->gpr_args; i < 6; i++)
+		fprintf(out, "\txor %%%s, %%%s\n", gpr_arg[i], gpr_arg[i]);
+	for (size_t i = 0; i < sizeof always / sizeof *always; i++)
+		fprintf(out, "\txor %%%s, %%%s\n", always[i], always[i]);
+	fprintf(out, "\tcld\n");
+}
+
+/* After the body: only the return registers survive; r11 holds c.
+ * rbx, rbp and r12-r15 are reloaded from the caller's frame by the
+ * return stub, so the callee's values never reach the caller. */
+static void emit_scrub_return(FILE *out, const struct signature *s)
+{
+	static const char *const always[] = {"rcx", "rsi", "rdi", "r8", "r9", "r10"};
+	int gpr = s->ret == RET_REGS ? s->ret_gpr : 0;
+	int sse = s->ret == RET_REGS ? s->ret_sse : 0;
+
+	emit_scrub_vectors(out, sse);
+	if (gpr < 1)
+		fprintf(out, "\txor %%eax, %%eax\n");
+	if (gpr < 2)
+		fprintf(out, "\txor %%edx, %%edx\n");
+	for (size_t i = 0; i < sizeof always / sizeof *always; i++)
+		fprintf(out, "\txor %%%s, %%%s\n", always[i], always[i]);
+	fprintf(out, "\tcld\n");
+}
+
+static void emit_symbol_header(FILE *out, const struct func *f)
+{
+	fprintf(out, "\n\t.p2align 4\n");
+	if (f->bind == STB_WEAK)
+		fprintf(out, "\t.weak %s\n", f->gate);
+	else
+		fprintf(out, "\t.globl %s\n", f->gate);
+	if (!f->renamed)
+		fprintf(out, "\t.hidden %s\n", f->gate);
+	else if (f->vis == STV_PROTECTED)
+		fprintf(out, "\t.protected %s\n", f->gate);
+	fprintf(out, "\t.type %s, @function\n%s:\n\tendbr64\n", f->gate, f->gate);
+}
+
+/* rdpkru needs ecx = 0 and writes eax and edx; rcx and rdx may carry
+ * arguments, so they wait in r10 and r11, which no argument uses. */
+static void emit_read_pkru(FILE *out)
+{
+	fprintf(out, "\tmov %%rcx, %%r10\n"
+		     "\tmov %%rdx, %%r11\n"
+		     "\txor %%ecx, %%ecx\n"
+		     "\trdpkru\n"
+		     "\tmov %%r10, %%rcx\n"
+		     "\tmov %%r11, %%rdx\n");
+}
+
+/* wrpkru to a constant, then check that the constant is what PKRU now
+ * holds: a jump straight to the wrpkru with another eax traps (ERIM). */
+static void emit_write_pkru(FILE *out, unsigned pkru)
+{
+	fprintf(out, "\txor %%ecx, %%ecx\n"
+		     "\txor %%edx, %%edx\n"
+		     "\tmov $%#x, %%eax\n"
+		     "\twrpkru\n"
+		     "\tcmp $%#x, %%eax\n"
+		     "\tjne .Ltrap\n",
+		pkru, pkru);
+}
+
+/* eax holds the caller's PKRU. Valid values open exactly pkey 0 and one
+ * pkey c (pkru.h); anything else traps. Leaves c in r11. */
+static void emit_caller_compartment(FILE *out)
+{
+	fprintf(out, "\tnot %%eax\n"
+		     "\tand $-4, %%eax\n"
+		     "\tbsf %%eax, %%r11d\n"
+		     "\tjz .Ltrap\n"
+		     "\tmov $3, %%r10d\n"
+		     "\tshlx %%r11d, %%r10d, %%r10d\n"
+		     "\tcmp %%eax, %%r10d\n"
+		     "\tjne .Ltrap\n"
+		     "\tshr $1, %%r11d\n");
+}
+
+/* Push the caller's callee-saved registers and link a gate frame into
+ * CTB(c), all under the caller's PKRU, in the caller's own memory. */
+static void emit_save_caller(FILE *out)
+{
+	fprintf(out, "\tpush %%rbx\n\tpush %%rbp\n\tpush %%r12\n\tpush %%r13\n\tpush %%r14\n\tpush %%r15\n"
+		     "\tmov %%r11, %%r14\n"
+		     "\tshl $12, %%r11\n"
+		     "\tadd __ia2_ctb@gottpoff(%%rip), %%r11\n"
+		     "\tpush %%fs:%d(%%r11)\n"
+		     "\tmov %%rsp, %%fs:%d(%%r11)\n",
+		IA2_CTB_FRAME, IA2_CTB_FRAME);
+}
+
+/* Stack arguments cross the PKRU switch in xmm8-xmm15: the caller's stack
+ * is unreadable after it, the callee's unwritable before it. */
+static void emit_load_stack_args(FILE *out, int bytes)
+{
+	for (int i = 0; i < bytes; i += 16)
+		fprintf(out, bytes - i >= 16 ? "\tmovdqu %d(%%rsp), %%xmm%d\n" : "\tmovq %d(%%rsp), %%xmm%d\n",
+			IA2_FRAME_ARGS + i, 8 + i / 16);
+}
+
+static void emit_store_stack_args(FILE *out, int bytes)
+{
+	for (int i = 0; i < bytes; i += 16)
+		fprintf(out, bytes - i >= 16 ? "\tmovdqu %%xmm%d, %d(%%rsp)\n" : "\tmovq %%xmm%d, %d(%%rsp)\n",
+			8 + i / 16, i);
+}
+
+static void emit_cross_call(FILE *out, const struct func *f, int k)
+{
+	int area = (f->sig.stack_bytes + 15) & ~15;
+
+	emit_caller_compartment(out);
+	emit_save_caller(out);
+	emit_load_stack_args(out, f->sig.stack_bytes);
+	fprintf(out, "\tmov %%rcx, %%r12\n\tmov %%rdx, %%r13\n");
+	emit_write_pkru(out, IA2_PKRU(k));
+	fprintf(out, "\tmov %%r12, %%rcx\n"
+		     "\tmov %%r13, %%rdx\n"
+		     "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n"
+		     "\tmov %%fs:%d(%%r11), %%rsp\n"
+		     "\tand $-16, %%rsp\n"
+		     "\tpush %%r14\n"
+		     "\tsub $%d, %%rsp\n",
+		k * IA2_CTB_SIZE + IA2_CTB_FRAME, 8 + area);
+	emit_store_stack_args(out, f->sig.stack_bytes);
+	emit_scrub_entry(out, &f->sig);
+	fprintf(out, "\tcall %s\n"
+		     "\tadd $%d, %%rsp\n"
+		     "\tpop %%r11\n",
+		f->body, 8 + area);
+	emit_scrub_return(out, &f->sig);
+	/* c came back from the callee's stack, so it is only a hint: the
+	 * return stub trusts nothing but CTB(c), readable under PKRU(c) alone. */
+	fprintf(out, "\tlea -1(%%r11), %%r10\n"
+		     "\tcmp $%d, %%r10\n"
+		     "\tjae .Ltrap\n"
+		     "\tmov __ia2_return_table@GOTPCREL(%%rip), %%r10\n"
+		     "\tjmp *(%%r10,%%r11,8)\n",
+		IA2_MAX_COMPARTMENTS);
+}
+
+static void emit_gate(FILE *out, const struct func *f, int k)
+{
+	emit_symbol_header(out, f);
+	emit_read_pkru(out);
+	fprintf(out, "\tcmp $%#x, %%eax\n"
+		     "\tje %s\n"
+		     "\ttest %%eax, %%eax\n"
+		     "\tje %s\n",
+		IA2_PKRU(k), f->body, f->body);
+	emit_cross_call(out, f, k);
+	fprintf(out, "\t.size %s, .-%s\n", f->gate, f->gate);
+}
+
+/* main is called once, by __libc_start_main in the startup state. Its gate
+ * moves to compartment k's stack and PKRU, and on return restores the
+ * startup state so that exit() can run every DSO's destructors. The
+ * startup stack pointer is kept in CTB(k), out of other compartments' reach. */
+static void emit_main_gate(FILE *out, const struct func *f, int k)
+{
+	int slot = k * IA2_CTB_SIZE;
+
+	emit_symbol_header(out, f);
+	emit_read_pkru(out);
+	fprintf(out, "\ttest %%eax, %%eax\n"
+		     "\tjne .Ltrap\n"
+		     "\tpush %%rbx\n\tpush %%rbp\n\tpush %%r12\n\tpush %%r13\n\tpush %%r14\n\tpush %%r15\n"
+		     "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n"
+		     "\tmov %%rsp, %%fs:%d(%%r11)\n"
+		     "\tmov %%rcx, %%r12\n\tmov %%rdx, %%r13\n",
+		slot + IA2_CTB_MAIN_SP);
+	emit_write_pkru(out, IA2_PKRU(k));
+	fprintf(out, "\tmov %%r12, %%rcx\n\tmov %%r13, %%rdx\n"
+		     "\tmov %%fs:%d(%%r11), %%rsp\n"
+		     "\tand $-16, %%rsp\n",
+		slot + IA2_CTB_FRAME);
+	emit_scrub_entry(out, &f->sig);
+	fprintf(out, "\tcall %s\n\tmov %%rax, %%r12\n", f->body);
+	emit_write_pkru(out, IA2_PKRU_STARTUP);
+	fprintf(out, "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n"
+		     "\tmov %%fs:%d(%%r11), %%rsp\n"
+		     "\tmov %%r12, %%rax\n"
+		     "\tpop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\tpop %%rbp\n\tpop %%rbx\n",
+		slot + IA2_CTB_MAIN_SP);
+	emit_scrub_return(out, &f->sig);
+	fprintf(out, "\tret\n\t.size %s, .-%s\n", f->gate, f->gate);
+}
+
+/* The note tells libia2 the DSO's compartment and where its shared
+ * section is (as offsets from the note fields, so no dynamic relocation
+ * is needed). The empty, page-aligned ia2_shared contribution makes the
+ * section exist and, as ia2-cc links gates.o last, page-aligns its end. */
+static void emit_dso_note(FILE *out, int k)
+{
+	fprintf(out, "\t.section .note.ia2, \"a\", @note\n"
+		     "\t.balign 4\n"
+		     "\t.long 4, 12, 0x1a2\n"
+		     "\t.asciz \"IA2\"\n"
+		     "\t.long %d\n"
+		     "\t.long __start_ia2_shared - .\n"
+		     "\t.long __stop_ia2_shared - .\n"
+		     "\t.section ia2_shared, \"aw\", @progbits\n"
+		     "\t.balign 4096\n"
+		     "\t.section .note.GNU-stack, \"\", @progbits\n",
+		k);
+}
+
+static bool emitted_before(struct dso *d, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (d->funcs[j].gated && !strcmp(d->funcs[j].gate, d->funcs[i].gate))
+			return true;
+	return false;
+}
+
+int emit_gates(struct dso *d, const char *asm_path)
+{
+	FILE *out = fopen(asm_path, "w");
+
+	if (!out)
+		return error("%s: %s", asm_path, strerror(errno));
+	fprintf(out, "# ia2 call gates for compartment %d, generated by objrewrite/emit.c\n"
+		     "\t.text\n", d->compartment);
+	for (size_t i = 0; i < d->nfuncs; i++) {
+		const struct func *f = &d->funcs[i];
+		if (!f->gated || emitted_before(d, i))
+			continue;
+		if (d->executable && !strcmp(f->name, "main"))
+			emit_main_gate(out, f, d->compartment);
+		else
+			emit_gate(out, f, d->compartment);
+	}
+	fprintf(out, "\n.Ltrap:\n\tud2\n");
+	emit_dso_note(out, d->compartment);
+	if (fclose(out))
+		return error("%s: %s", asm_path, strerror(errno));
+	return 0;
+}
+
+/* libia2's half of the gate ABI, generated by the same code as the gates:
+ * __ia2_return_to_<c> for each compartment, the table gates dispatch
+ * through, and exit(). */
+static void emit_return_stub(FILE *out, int c)
+{
+	int slot = c * IA2_CTB_SIZE + IA2_CTB_FRAME;
+
+	fprintf(out, "\n\t.p2align 4\n\t.type __ia2_return_to_%d, @function\n"
+		     "__ia2_return_to_%d:\n"
+		     "\tendbr64\n"
+		     "\tmov %%rax, %%r10\n"
+		     "\tmov %%rdx, %%r11\n", c, c);
+	emit_write_pkru(out, IA2_PKRU(c));
+	fprintf(out, "\tmov __ia2_ctb@gottpoff(%%rip), %%rcx\n"
+		     "\tmov %%fs:%d(%%rcx), %%rsp\n"
+		     "\tpop %%fs:%d(%%rcx)\n"
+		     "\tpop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\tpop %%rbp\n\tpop %%rbx\n"
+		     "\tmov %%r10, %%rax\n"
+		     "\tmov %%r11, %%rdx\n"
+		     "\txor %%ecx, %%ecx\n"
+		     "\txor %%r10d, %%r10d\n"
+		     "\txor %%r11d, %%r11d\n"
+		     "\tret\n"
+		     "\t.size __ia2_return_to_%d, .-__ia2_return_to_%d\n",
+		slot, slot, c, c);
+}
+
+static void emit_return_table(FILE *out)
+{
+	fprintf(out, "\n\t.section .data.rel.ro, \"aw\"\n"
+		     "\t.p2align 3\n"
+		     "\t.globl __ia2_return_table\n"
+		     "\t.type __ia2_return_table, @object\n"
+		     "__ia2_return_table:\n"
+		     "\t.quad 0\n");
+	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
+		fprintf(out, "\t.quad __ia2_return_to_%d\n", c);
+	fprintf(out, "\t.size __ia2_return_table, .-__ia2_return_table\n");
+}
+
+/* exit() from any compartment: ld.so and libc then run every DSO's
+ * destructors, so they need the startup state, like a return from main.
+ * libia2 precedes libc in the lookup scope, so this definition wins; it
+ * goes on to glibc's exit, found at startup and kept read-only. */
+static void emit_exit(FILE *out)
+{
+	fprintf(out, "\n\t.text\n\t.p2align 4\n\t.globl exit\n\t.type exit, @function\nexit:\n"
+		     "\tendbr64\n");
+	emit_write_pkru(out, IA2_PKRU_STARTUP);
+	fprintf(out, "\tmov __ia2_ro@GOTPCREL(%%rip), %%r10\n"
+		     "\tjmp *%d(%%r10)\n"
+		     "\t.size exit, .-exit\n", IA2_RO_LIBC_EXIT);
+}
+
+int emit_runtime(const char *asm_path)
+{
+	FILE *out = fopen(asm_path, "w");
+
+	if (!out)
+		return error("%s: %s", asm_path, strerror(errno));
+	fprintf(out, "# libia2's return stubs, generated by objrewrite/emit.c\n\t.text\n");
+	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
+		emit_return_stub(out, c);
+	emit_exit(out);
+	fprintf(out, "\n.Ltrap:\n\tud2\n");
+	emit_return_table(out);
+	fprintf(out, "\t.section .note.GNU-stack, \"\", @progbits\n");
+	if (fclose(out))
+		return error("%s: %s", asm_path, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,120 @@
+/* plan: choose the functions that get a gate and name the gate and the body.
+ *
+ * A function needs a gate when code outside the DSO can reach it: it is
+ * exported (global, default or protected visibility), or its address is
+ * taken anywhere in the DSO and so may travel to another compartment.
+ * Direct calls inside the DSO keep going straight to the body. */
+#include "rewrite.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ia2/gate_abi.h"
+
+static bool exported(const struct func *f)
+{
+	return f->bind != STB_LOCAL && (f->vis == STV_DEFAULT || f->vis == STV_PROTECTED);
+}
+
+/* Exported f keeps its name for the gate, so other DSOs and function
+ * pointers reach the gate; the definition becomes the hidden
+ * __ia2_body_f. A hidden or static function keeps its name, and the gate
+ * gets a new hidden one; a static body also gets a hidden global alias so
+ * that the gate object can jump to it. */
+static void name_gate(struct func *f)
+{
+	if (exported(f)) {
+		f->gate = xstrdup(f->name);
+		f->body = format("__ia2_body_%s", f->name);
+		f->renamed = true;
+	} else if (f->bind != STB_LOCAL) {
+		f->gate = format("__ia2_gate_%s", f->name);
+		f->body = xstrdup(f->name);
+	} else {
+		f->gate = format("__ia2_gate_%d_%s", f->obj, f->name);
+		f->body = format("__ia2_body_%d_%s", f->obj, f->name);
+	}
+}
+
+int plan_gates(struct dso *d)
+{
+	for (size_t i = 0; i < d->nfuncs; i++) {
+		struct func *f = &d->funcs[i];
+		if (!strncmp(f->name, "__ia2_", 6))
+			return error("%s: defines %s; the __ia2_ prefix is reserved for ia2's gates",
+				     d->objs[f->obj].name, f->name);
+		f->gated = exported(f) || f->address_taken;
+		if (f->gated)
+			name_gate(f);
+	}
+	return 0;
+}
+
+/* A function without DWARF (hand-written assembly, an object built
+ * without -g) gets the widest register signature: all six integer and
+ * eight vector argument registers pass through unscrubbed, and rax, rdx,
+ * xmm0 and xmm1 come back. Stack arguments cannot be guessed, so none are
+ * copied; docs/design.md explains the trade-off. */
+static void conservative_signature(struct signature *s)
+{
+	memset(s, 0, sizeof *s);
+	s->gpr_args = 6;
+	s->sse_args = 8;
+	s->stack_align = 8;
+	s->ret = RET_REGS;
+	s->ret_gpr = 2;
+	s->ret_sse = 2;
+}
+
+static int check_signature(struct dso *d, struct func *f)
+{
+	const char *obj = d->objs[f->obj].name;
+
+	if (f->sig.variadic)
+		return error("%s: %s is variadic; variadic functions cannot be gated yet", obj, f->name);
+	if (f->sig.ret == RET_X87)
+		return error("%s: %s returns long double (x87 st0); not supported by gates yet", obj,
+			     f->name);
+	if (f->sig.ret == RET_MEMORY)
+		return error("%s: %s returns a %d-byte struct in memory (sret); not supported by gates "
+			     "yet", obj, f->name, f->sig.ret_size);
+	/* The gate's stack-argument area is 16-byte aligned, as at any call. */
+	if (f->sig.stack_align > 16)
+		return error("%s: %s passes a %d-byte-aligned argument on the stack; gates align "
+			     "stack arguments to 16 bytes", obj, f->name, f->sig.stack_align);
+	if (f->sig.stack_bytes > IA2_GATE_MAX_STACK_BYTES)
+		return error("%s: %s passes %d bytes on the stack; gates carry at most "
+			     "%d bytes for now", obj, f->name, f->sig.stack_bytes,
+			     IA2_GATE_MAX_STACK_BYTES);
+	return 0;
+}
+
+int read_signatures(struct dso *d)
+{
+	struct sigtab **tabs = xcalloc(d->nobjs, sizeof *tabs);
+	int rc = 0;
+
+	for (size_t i = 0; i < d->nfuncs && !rc; i++) {
+		struct func *f = &d->funcs[i];
+		if (!f->gated)
+			continue;
+		if (!tabs[f->obj] && !(tabs[f->obj] = sigtab_read(d->objs[f->obj].path))) {
+			rc = -1;
+			break;
+		}
+		f->has_sig = sigtab_find(tabs[f->obj], f->name, &f->sig);
+		if (!f->has_sig) {
+			warn("%s: no DWARF type information for %s (compile with -g); its gate passes "
+			     "all argument and return registers and no stack arguments",
+			     d->objs[f->obj].name, f->name);
+			conservative_signature(&f->sig);
+		}
+		rc = check_signature(d, f);
+	}
+	for (size_t i = 0; i < d->nobjs; i++)
+		if (tabs[i])
+			sigtab_free(tabs[i]);
+	free(tabs);
+	return rc;
+}

@@ -1,0 +1,330 @@
+/* rewrite: apply the plan to each object and write the copies the linker
+ * reads instead of the inputs.
+ *
+ * Symbols are only ever appended, and appended symbols are global, so
+ * every existing symbol index (in relocations, SHT_GROUP sections and
+ * .llvm_addrsig) stays valid (shared/DESIGN.md, "Writing objects").
+ *  - An exported f is renamed in place to its hidden body name; references
+ *    in the same object that take its address move to a new undefined f,
+ *    which the gate defines.
+ *  - Calls from other objects to f move to a new undefined body symbol.
+ *  - A static gated function gets a hidden global alias for its gate. */
+#include "rewrite.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct new_sym {
+	char *name;
+	GElf_Sym sym;
+};
+
+struct retarget {
+	size_t relsec, ndx;
+	size_t sym;
+	long long addend;
+};
+
+struct edits {
+	struct object *o;
+	struct new_sym *syms;
+	size_t nsyms;
+	struct retarget *rts;
+	size_t nrts;
+	bool renames;
+};
+
+static size_t add_symbol(struct edits *e, const char *name, unsigned char bind, unsigned char type,
+			 unsigned char vis, size_t shndx, GElf_Addr value)
+{
+	for (size_t i = 0; i < e->nsyms; i++)
+		if (!strcmp(e->syms[i].name, name) && e->syms[i].sym.st_shndx == shndx)
+			return e->o->nsyms + i;
+	e->syms = xrealloc(e->syms, (e->nsyms + 1) * sizeof *e->syms);
+	struct new_sym *s = &e->syms[e->nsyms];
+	memset(s, 0, sizeof *s);
+	s->name = xstrdup(name);
+	s->sym.st_info = GELF_ST_INFO(bind, type);
+	s->sym.st_other = vis;
+	s->sym.st_shndx = (GElf_Section)shndx;
+	s->sym.st_value = value;
+	return e->o->nsyms + e->nsyms++;
+}
+
+static size_t undefined_symbol(struct edits *e, const char *name, bool hidden)
+{
+	return add_symbol(e, name, STB_GLOBAL, STT_NOTYPE, hidden ? STV_HIDDEN : STV_DEFAULT,
+			  SHN_UNDEF, 0);
+}
+
+static void add_retarget(struct edits *e, const struct reloc *r, size_t sym, long long addend)
+{
+	e->rts = xrealloc(e->rts, (e->nrts + 1) * sizeof *e->rts);
+	e->rts[e->nrts++] = (struct retarget){r->relsec, r->ndx, sym, addend};
+}
+
+/* Where relocation r of object o should point, per the header comment. */
+static int plan_reloc(struct dso *d, struct edits *e, const struct reloc *r)
+{
+	struct object *o = e->o;
+	struct func *f;
+	GElf_Sym s;
+	size_t symi = GELF_R_SYM(r->rela.r_info);
+	bool is_def, is_section;
+
+	if (r->func < 0 || r->kind == REF_NONE || r->kind == REF_CALL_PTR)
+		return 0;
+	f = &d->funcs[r->func];
+	if (!f->gated || read_sym(o, symi, &s))
+		return f->gated ? -1 : 0;
+	is_def = &d->objs[f->obj] == o && o->sym_func[symi] == r->func;
+	is_section = GELF_ST_TYPE(s.st_info) == STT_SECTION;
+	if (r->kind == REF_CALL) {
+		/* Calls inside the DSO skip the gate. Only a by-name reference
+		 * to a renamed function needs the body's new name. */
+		if (f->renamed && !is_def && !is_section)
+			add_retarget(e, r, undefined_symbol(e, f->body, true), r->rela.r_addend);
+		return 0;
+	}
+	if (f->renamed && !is_def && !is_section)
+		return 0;   /* by name, and the name is now the gate's */
+	add_retarget(e, r, undefined_symbol(e, f->gate, !f->renamed),
+		     is_section ? r->rela.r_addend - (long long)f->value : r->rela.r_addend);
+	return 0;
+}
+
+static void plan_definitions(struct dso *d, struct edits *e)
+{
+	for (size_t i = 0; i < d->nfuncs; i++) {
+		struct func *f = &d->funcs[i];
+		if (!f->gated || &d->objs[f->obj] != e->o)
+			continue;
+		if (f->renamed)
+			e->renames = true;
+		else if (f->bind == STB_LOCAL)
+			add_symbol(e, f->body, STB_GLOBAL, STT_FUNC, STV_HIDDEN, f->shndx, f->value);
+	}
+}
+
+/* Append `add` to section `scn`'s data; returns the old size. */
+static size_t grow_section(Elf_Scn *scn, const void *add, size_t n)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t old = data->d_size;
+	char *buf = xmalloc(old + n);
+
+	memcpy(buf, data->d_buf, old);
+	memcpy(buf + old, add, n);
+	data->d_buf = buf;   /* owned by the process until exit: libelf never frees d_buf it did not allocate */
+	data->d_size = old + n;
+	elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
+	return old;
+}
+
+static size_t add_string(Elf *elf, size_t strndx, const char *s)
+{
+	return grow_section(elf_getscn(elf, strndx), s, strlen(s) + 1);
+}
+
+static Elf_Scn *find_shndx_section(Elf *elf, size_t symtab)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB_SHNDX && sh.sh_link == symtab)
+			return scn;
+	return NULL;
+}
+
+static int rename_bodies(struct dso *d, struct edits *e, Elf *elf, size_t strndx)
+{
+	Elf_Data *data = elf_getdata(elf_getscn(elf, e->o->symtab), NULL);
+
+	for (size_t i = 0; i < d->nfuncs; i++) {
+		struct func *f = &d->funcs[i];
+		GElf_Sym s;
+		if (!f->renamed || &d->objs[f->obj] != e->o)
+			continue;
+		if (!gelf_getsym(data, (int)f->sym, &s))
+			return error("%s: cannot read symbol %s", e->o->name, f->name);
+		s.st_name = (GElf_Word)add_string(elf, strndx, f->body);
+		s.st_other = (unsigned char)((s.st_other & ~3) | STV_HIDDEN);
+		data = elf_getdata(elf_getscn(elf, e->o->symtab), NULL);
+		if (!gelf_update_sym(data, (int)f->sym, &s))
+			return error("%s: cannot update symbol %s: %s", e->o->name, f->name, elf_errmsg(-1));
+		elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
+	}
+	return 0;
+}
+
+static int append_symbols(struct edits *e, Elf *elf, size_t strndx)
+{
+	Elf_Scn *symscn = elf_getscn(elf, e->o->symtab);
+	Elf_Scn *xscn = find_shndx_section(elf, e->o->symtab);
+
+	for (size_t i = 0; i < e->nsyms; i++) {
+		GElf_Sym s = e->syms[i].sym;
+		Elf32_Word x = 0;
+		Elf64_Sym raw;
+		if (s.st_shndx >= SHN_LORESERVE && s.st_shndx != SHN_UNDEF) {
+			if (!xscn)
+				return error("%s: section index %u needs .symtab_shndx", e->o->name,
+					     s.st_shndx);
+			x = s.st_shndx;
+			s.st_shndx = SHN_XINDEX;
+		}
+		s.st_name = (GElf_Word)add_string(elf, strndx, e->syms[i].name);
+		raw = (Elf64_Sym){s.st_name, s.st_info, s.st_other, s.st_shndx, s.st_value, s.st_size};
+		grow_section(symscn, &raw, sizeof raw);
+		if (xscn)
+			grow_section(xscn, &x, sizeof x);
+	}
+	return 0;
+}
+
+static int apply_retargets(struct edits *e, Elf *elf)
+{
+	for (size_t i = 0; i < e->nrts; i++) {
+		struct retarget *rt = &e->rts[i];
+		Elf_Data *data = elf_getdata(elf_getscn(elf, rt->relsec), NULL);
+		GElf_Rela r;
+		if (!data || !gelf_getrela(data, (int)rt->ndx, &r))
+			return error("%s: cannot read relocation %zu", e->o->name, rt->ndx);
+		r.r_info = GELF_R_INFO(rt->sym, GELF_R_TYPE(r.r_info));
+		r.r_addend = rt->addend;
+		if (!gelf_update_rela(data, (int)rt->ndx, &r))
+			return error("%s: cannot update relocation: %s", e->o->name, elf_errmsg(-1));
+		elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
+	}
+	return 0;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char *argv[] = {"cp", "--", (char *)from, (char *)to, NULL};
+	return run_command(argv) == 0 ? 0 : error("cannot copy %s to %s", from, to);
+}
+
+static int write_object(struct dso *d, struct edits *e, const char *out)
+{
+	GElf_Shdr sh;
+	int fd, rc;
+	Elf *elf;
+
+	if (copy_file(e->o->path, out))
+		return -1;
+	fd = open(out, O_RDWR);
+	if (fd < 0)
+		return error("%s: %s", out, strerror(errno));
+	elf = elf_begin(fd, ELF_C_RDWR, NULL);
+	if (!elf) {
+		close(fd);
+		return error("%s: %s", out, elf_errmsg(-1));
+	}
+	gelf_getshdr(elf_getscn(elf, e->o->symtab), &sh);
+	rc = rename_bodies(d, e, elf, sh.sh_link);
+	if (!rc)
+		rc = append_symbols(e, elf, sh.sh_link);
+	if (!rc)
+		rc = apply_retargets(e, elf);
+	if (!rc && elf_update(elf, ELF_C_WRITE) < 0)
+		rc = error("%s: writing the rewritten copy of %s failed: %s", out, e->o->name,
+			   elf_errmsg(-1));
+	elf_end(elf);
+	close(fd);
+	return rc;
+}
+
+static void free_edits(struct edits *e)
+{
+	for (size_t i = 0; i < e->nsyms; i++)
+		free(e->syms[i].name);
+	free(e->syms);
+	free(e->rts);
+}
+
+/* Rewritten objects replace their input: a plain object's copy is
+ * o<N>.o in the work directory; an archive member's copy replaces the
+ * extracted member file itself. Returns the path to link. */
+static char *output_path(struct dso *d, size_t i)
+{
+	struct object *o = &d->objs[i];
+	return o->archive >= 0 ? xstrdup(o->path) : format("%s/o%zu.o", d->workdir, i);
+}
+
+static int rewrite_object(struct dso *d, size_t i)
+{
+	struct edits e = {.o = &d->objs[i]};
+	int rc = 0;
+
+	plan_definitions(d, &e);
+	for (size_t j = 0; j < e.o->nrelocs && !rc; j++)
+		rc = plan_reloc(d, &e, &e.o->relocs[j]);
+	if (!rc && (e.renames || e.nsyms || e.nrts)) {
+		char *out = output_path(d, i);
+		if (e.o->archive >= 0) {
+			char *in = format("%s.in", out);
+			rc = rename(out, in) ? error("%s: %s", out, strerror(errno)) : 0;
+			free(e.o->path);
+			e.o->path = in;
+		}
+		if (!rc)
+			rc = write_object(d, &e, out);
+		if (e.o->archive < 0) {
+			free(e.o->path);
+			e.o->path = out;   /* the plain object is now read from its copy */
+		} else {
+			free(out);
+		}
+	}
+	free_edits(&e);
+	return rc;
+}
+
+static int write_archive(struct dso *d, size_t ai)
+{
+	size_t n = 0;
+	char **argv = xcalloc(d->nobjs + 4, sizeof *argv);
+	int rc;
+
+	argv[n++] = "ar";
+	argv[n++] = "rcsD";
+	argv[n++] = d->archives[ai].out_path;
+	for (size_t i = 0; i < d->nobjs; i++)
+		if (d->objs[i].archive == (int)ai)
+			argv[n++] = d->objs[i].archive_copy;
+	unlink(d->archives[ai].out_path);
+	rc = run_command(argv);
+	free(argv);
+	return rc == 0 ? 0 : error("ar failed to write %s", d->archives[ai].out_path);
+}
+
+int rewrite_objects(struct dso *d)
+{
+	for (size_t i = 0; i < d->nobjs; i++) {
+		if (d->objs[i].archive >= 0)
+			d->objs[i].archive_copy = xstrdup(d->objs[i].path);
+		if (rewrite_object(d, i))
+			return -1;
+	}
+	for (size_t i = 0; i < d->narchives; i++)
+		if (write_archive(d, i))
+			return -1;
+	return 0;
+}
+
+const char *rewritten_path(struct dso *d, const char *path)
+{
+	for (size_t i = 0; i < d->narchives; i++)
+		if (!strcmp(d->archives[i].path, path))
+			return d->archives[i].out_path;
+	for (size_t i = 0; i < d->nobjs; i++)
+		if (d->objs[i].archive < 0 && !strcmp(d->objs[i].name, path))
+			return d->objs[i].path;
+	return path;
+}

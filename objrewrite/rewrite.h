@@ -1,0 +1,110 @@
+/* The objrewrite engine: the objects of one DSO go through
+ *
+ *   scan -> classify -> plan -> emit (gates.s) + rewrite (objects)
+ *
+ * Each pass is one file; this header is the data that flows between them. */
+#ifndef IA2_REWRITE_H
+#define IA2_REWRITE_H
+
+#include <gelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "signature.h"
+
+enum ref_kind {
+	REF_NONE,      /* not a reference to a function's entry (data, jump table, debug) */
+	REF_CALL,      /* call, tail jump or conditional tail jump to the function */
+	REF_CALL_PTR,  /* call or jump *through* memory the relocation names */
+	REF_ADDR_CODE, /* the function's address is materialized by code */
+	REF_ADDR_DATA, /* the function's address is stored in data */
+};
+
+struct reloc {
+	size_t relsec;     /* index of the SHT_RELA section */
+	size_t ndx;        /* entry within it */
+	size_t target_sec; /* the section the relocation patches */
+	GElf_Rela rela;
+	enum ref_kind kind;
+	int func;          /* index into dso.funcs, or -1 */
+	long long func_off;/* section-symbol references: offset of the function in its section */
+};
+
+struct object {
+	char *path;        /* file we read */
+	char *name;        /* for messages: path, or archive(member) */
+	int fd;
+	Elf *elf;
+	size_t shnum;
+	size_t symtab;     /* section index of .symtab */
+	size_t nsyms;
+	struct reloc *relocs;
+	size_t nrelocs;
+	int *sym_func;     /* symbol index -> index into dso.funcs, or -1 */
+	int archive;       /* index into dso.archives, or -1 for a plain object */
+	char *member;      /* member name inside the archive */
+	char *archive_copy;/* archive members: the file ar(1) packs into the new archive */
+};
+
+struct func {
+	int obj;           /* defining object */
+	size_t sym;        /* its symbol index there */
+	char *name;
+	size_t shndx;
+	GElf_Addr value;
+	unsigned char bind, vis;
+	bool address_taken;
+	bool gated;
+	char *gate;        /* the symbol callers in other compartments use */
+	char *body;        /* the symbol the gate jumps to */
+	bool renamed;      /* the definition is renamed to `body` */
+	struct signature sig;
+	bool has_sig;
+};
+
+struct archive_in {
+	char *path;
+	char *out_path;
+};
+
+struct dso {
+	int compartment;
+	bool executable;   /* the DSO defines main() and gets main's gate */
+	struct object *objs;
+	size_t nobjs;
+	struct func *funcs;
+	size_t nfuncs;
+	struct archive_in *archives;
+	size_t narchives;
+	const char *workdir; /* where extracted and rewritten files go */
+};
+
+/* scan.c */
+int scan_inputs(struct dso *d, char **paths, size_t npaths);
+void dso_free(struct dso *d);
+const char *sym_name(struct object *o, const GElf_Sym *s);
+int read_sym(struct object *o, size_t i, GElf_Sym *s);
+Elf_Scn *section(struct object *o, size_t i);
+const char *section_name(struct object *o, size_t i);
+
+/* classify.c */
+int classify_relocs(struct dso *d);
+
+/* plan.c */
+int plan_gates(struct dso *d);
+
+/* signatures for gated functions, from DWARF (plan.c) */
+int read_signatures(struct dso *d);
+
+/* emit.c */
+int emit_gates(struct dso *d, const char *asm_path);
+/* libia2's return stubs, table and exit(); run at ia2's build time. */
+int emit_runtime(const char *asm_path);
+
+/* rewrite.c */
+int rewrite_objects(struct dso *d);
+/* The path the linker should read in place of input `path`. */
+const char *rewritten_path(struct dso *d, const char *path);
+
+#endif

@@ -1,0 +1,45 @@
+/* Function signatures recovered from DWARF, reduced to what a call gate
+ * needs: which argument registers are live, how many bytes of stack
+ * arguments to copy, and which return registers to keep.
+ *
+ * Classification follows the System V AMD64 psABI, section 3.2.3
+ * ("Parameter Passing"). */
+#ifndef IA2_SIGNATURE_H
+#define IA2_SIGNATURE_H
+
+#include <stdbool.h>
+
+enum ret_kind {
+	RET_VOID,
+	RET_REGS,   /* in rax/rdx and/or xmm0/xmm1, see ret_gpr/ret_sse */
+	RET_MEMORY, /* sret: caller passes the buffer in rdi, callee returns it in rax */
+	RET_X87,    /* long double or complex long double: st0/st1 */
+};
+
+struct signature {
+	int gpr_args;    /* integer argument registers used, 0..6 (rdi rsi rdx rcx r8 r9); includes the sret pointer */
+	int sse_args;    /* vector argument registers used, 0..8 (xmm0..xmm7) */
+	int stack_bytes; /* bytes of arguments passed on the stack, a multiple of 8 */
+	int stack_align; /* 8, or the largest alignment of a stack argument */
+	bool variadic;
+	enum ret_kind ret;
+	int ret_gpr;     /* RET_REGS: 0..2 of rax, rdx */
+	int ret_sse;     /* RET_REGS: 0..2 of xmm0, xmm1 */
+	int ret_size;    /* RET_MEMORY: size of the returned object in bytes */
+};
+
+/* A signature cache for one relocatable object, built from its DWARF. */
+struct sigtab;
+
+/* Read every subprogram's signature from the DWARF in the ELF object at
+ * `path`. Returns NULL with a message on stderr if the file cannot be read;
+ * an object without DWARF yields an empty table, not an error. */
+struct sigtab *sigtab_read(const char *path);
+
+/* Look up the definition of function `name` (linkage name). Returns false
+ * if the object has no type information for it. */
+bool sigtab_find(const struct sigtab *t, const char *name, struct signature *out);
+
+void sigtab_free(struct sigtab *t);
+
+#endif

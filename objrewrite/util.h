@@ -1,0 +1,21 @@
+/* Small helpers shared by the objrewrite passes. */
+#ifndef IA2_UTIL_H
+#define IA2_UTIL_H
+
+#include <stddef.h>
+
+/* Print "ia2: " + message to stderr. Returns -1 so callers can `return error(...)`. */
+int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Allocation that cannot fail: on exhaustion the process exits. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Run argv[0] with PATH lookup and wait; returns its exit status, or -1. */
+int run_command(char *const argv[]);
+
+#endif

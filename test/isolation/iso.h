@@ -1,0 +1,16 @@
+/* The isolation test's two compartments: iso_main.c (1) and iso_lib.c (2). */
+#ifndef ISO_H
+#define ISO_H
+
+extern int lib_data;          /* .data of compartment 2 */
+extern int lib_bss;           /* .bss of compartment 2 */
+extern const char lib_rodata[];
+
+int lib_read(const int *p);
+void lib_write(int *p, int v);
+void lib_stash(int *p);
+void lib_poke_stash(int v);
+int *lib_stack_address(void);
+int lib_read_rodata(const char *p);
+
+#endif

@@ -1,0 +1,24 @@
+/* Compartment 2: reads and writes whatever it is pointed at. */
+#include "iso.h"
+
+int lib_data = 0x2222;
+int lib_bss;
+const char lib_rodata[] = "compartment 2 rodata";
+static int *stash;
+
+int lib_read(const int *p) { return *(const volatile int *)p; }
+void lib_write(int *p, int v) { *(volatile int *)p = v; }
+void lib_stash(int *p) { stash = p; }
+void lib_poke_stash(int v) { *(volatile int *)stash = v; }
+
+/* The address of a live local: it is on compartment 2's stack. */
+int *lib_stack_address(void)
+{
+	static int *volatile leak;
+	int local = 5;
+	leak = &local;
+	lib_write(leak, 6);
+	return leak;
+}
+
+int lib_read_rodata(const char *p) { return p[0]; }
