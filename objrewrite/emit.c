@@ -21,9 +21,11 @@ static const char *const gpr_arg[6] = {"rdi", "rsi", "rdx", "rcx", "r8", "r9"};
 
 /* Registers no argument uses: zeroed so the callee learns nothing of the
  * caller (and back). The final xor also leaves the flags in one state. */
-static void emit_scrub_vectors(FILE *out, int keep_xmm)
+static void emit_scrub_vectors(FILE *out, int keep_args, int keep_carried)
 {
-	for (int i = keep_xmm; i < 16; i++)
+	for (int i = keep_args; i < 8; i++)
+		fprintf(out, "\tpxor %%xmm%d, %%xmm%d\n", i, i);
+	for (int i = 8 + keep_carried; i < 16; i++)
 		fprintf(out, "\tpxor %%xmm%d, %%xmm%d\n", i, i);
 	/* vzeroupper and the AVX-512 state exist only on CPUs that have them;
 	 * __ia2_xfeatures says which, set once at startup (libia2/init.c). */
@@ -46,12 +48,18 @@ static void emit_scrub_entry(FILE *out, const struct signature *s)
 	static const char *const always[] = {"rax", "rbx", "rbp", "r10", "r11",
 					     "r12", "r13", "r14", "r15"};
 
-	emit_scrub_vectors(out, s->sse_args);
+	emit_scrub_vectors(out, s->sse_args, 0);
 	for (int i = s->gpr_args; i < 6; i++)
 		fprintf(out, "\txor %%%s, %%%s\n", gpr_arg[i], gpr_arg[i]);
 	for (size_t i = 0; i < sizeof always / sizeof *always; i++)
 		fprintf(out, "\txor %%%s, %%%s\n", always[i], always[i]);
 	fprintf(out, "\tcld\n");
+}
+
+/* Chunks of 16 bytes an sret result travels in, from xmm8 on. */
+static int sret_chunks(const struct signature *s)
+{
+	return s->ret == RET_MEMORY ? (s->ret_size + 15) / 16 : 0;
 }
 
 /* After the body: only the return registers survive; r11 holds c.
@@ -63,7 +71,7 @@ static void emit_scrub_return(FILE *out, const struct signature *s)
 	int gpr = s->ret == RET_REGS ? s->ret_gpr : 0;
 	int sse = s->ret == RET_REGS ? s->ret_sse : 0;
 
-	emit_scrub_vectors(out, sse);
+	emit_scrub_vectors(out, sse, sret_chunks(s));
 	if (gpr < 1)
 		fprintf(out, "\txor %%eax, %%eax\n");
 	if (gpr < 2)
@@ -127,12 +135,17 @@ static void emit_caller_compartment(FILE *out)
 		     "\tshr $1, %%r11d\n");
 }
 
-/* Push the caller's callee-saved registers and link a gate frame into
- * CTB(c), all under the caller's PKRU, in the caller's own memory. */
-static void emit_save_caller(FILE *out)
+/* Push the caller's callee-saved registers, its sret buffer and the
+ * result's size, and link the gate frame into CTB(c), all under the
+ * caller's PKRU, in the caller's own memory (gate_abi.h). */
+static void emit_save_caller(FILE *out, const struct signature *s)
 {
-	fprintf(out, "\tpush %%rbx\n\tpush %%rbp\n\tpush %%r12\n\tpush %%r13\n\tpush %%r14\n\tpush %%r15\n"
-		     "\tmov %%r11, %%r14\n"
+	fprintf(out, "\tpush %%rbx\n\tpush %%rbp\n\tpush %%r12\n\tpush %%r13\n\tpush %%r14\n\tpush %%r15\n");
+	if (s->ret == RET_MEMORY)
+		fprintf(out, "\tpush %%rdi\n\tpush $%d\n", s->ret_size);
+	else
+		fprintf(out, "\tpush $0\n\tpush $0\n");
+	fprintf(out, "\tmov %%r11, %%r14\n"
 		     "\tshl $12, %%r11\n"
 		     "\tadd __ia2_ctb@gottpoff(%%rip), %%r11\n"
 		     "\tpush %%fs:%d(%%r11)\n"
@@ -156,12 +169,15 @@ static void emit_store_stack_args(FILE *out, int bytes)
 			8 + i / 16, i);
 }
 
+/* The callee's stack below the saved c: [stack arguments][sret buffer]
+ * [padding], 16-byte aligned at the call as the psABI requires (3.2.2). */
 static void emit_cross_call(FILE *out, const struct func *f, int k)
 {
-	int area = (f->sig.stack_bytes + 15) & ~15;
+	int args = (f->sig.stack_bytes + 15) & ~15;
+	int area = args + 16 * sret_chunks(&f->sig);
 
 	emit_caller_compartment(out);
-	emit_save_caller(out);
+	emit_save_caller(out, &f->sig);
 	emit_load_stack_args(out, f->sig.stack_bytes);
 	fprintf(out, "\tmov %%rcx, %%r12\n\tmov %%rdx, %%r13\n");
 	emit_write_pkru(out, IA2_PKRU(k));
@@ -174,11 +190,15 @@ static void emit_cross_call(FILE *out, const struct func *f, int k)
 		     "\tsub $%d, %%rsp\n",
 		k * IA2_CTB_SIZE + IA2_CTB_FRAME, 8 + area);
 	emit_store_stack_args(out, f->sig.stack_bytes);
+	if (f->sig.ret == RET_MEMORY)
+		fprintf(out, "\tlea %d(%%rsp), %%rdi\n", args);
 	emit_scrub_entry(out, &f->sig);
-	fprintf(out, "\tcall %s\n"
-		     "\tadd $%d, %%rsp\n"
+	fprintf(out, "\tcall %s\n", f->body);
+	for (int i = 0; i < sret_chunks(&f->sig); i++)
+		fprintf(out, "\tmovdqu %d(%%rsp), %%xmm%d\n", args + 16 * i, 8 + i);
+	fprintf(out, "\tadd $%d, %%rsp\n"
 		     "\tpop %%r11\n",
-		f->body, 8 + area);
+		8 + area);
 	emit_scrub_return(out, &f->sig);
 	/* c came back from the callee's stack, so it is only a hint: the
 	 * return stub trusts nothing but CTB(c), readable under PKRU(c) alone. */
@@ -288,6 +308,24 @@ int emit_gates(struct dso *d, const char *asm_path)
 	return 0;
 }
 
+/* An sret result arrives in xmm8-xmm15. The size (rcx) and the buffer
+ * (rdi) come from the caller's own frame, never from the callee: spill
+ * the registers below the caller's stack pointer, copy exactly rcx bytes
+ * (the gate left DF clear) and return the buffer in rax, as the psABI
+ * requires of sret functions. */
+static void emit_copy_sret(FILE *out)
+{
+	for (int i = 0; i < IA2_GATE_MAX_SRET_BYTES / 16; i++)
+		fprintf(out, "\tmovdqu %%xmm%d, %d(%%rsp)\n", 8 + i, -IA2_GATE_MAX_SRET_BYTES + 16 * i);
+	fprintf(out, "\tlea %d(%%rsp), %%rsi\n"
+		     "\tmov %%rdi, %%r10\n"
+		     "\trep movsb\n"
+		     "\txor %%esi, %%esi\n",
+		-IA2_GATE_MAX_SRET_BYTES);
+	for (int i = 0; i < IA2_GATE_MAX_SRET_BYTES / 16; i++)
+		fprintf(out, "\tpxor %%xmm%d, %%xmm%d\n", 8 + i, 8 + i);
+}
+
 /* libia2's half of the gate ABI, generated by the same code as the gates:
  * __ia2_return_to_<c> for each compartment, the table gates dispatch
  * through, and exit(). */
@@ -304,15 +342,21 @@ static void emit_return_stub(FILE *out, int c)
 	fprintf(out, "\tmov __ia2_ctb@gottpoff(%%rip), %%rcx\n"
 		     "\tmov %%fs:%d(%%rcx), %%rsp\n"
 		     "\tpop %%fs:%d(%%rcx)\n"
-		     "\tpop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\tpop %%rbp\n\tpop %%rbx\n"
+		     "\tpop %%rcx\n"
+		     "\tpop %%rdi\n"
+		     "\tjrcxz 1f\n",
+		slot, slot);
+	emit_copy_sret(out);
+	fprintf(out, "1:\tpop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\tpop %%rbp\n\tpop %%rbx\n"
 		     "\tmov %%r10, %%rax\n"
 		     "\tmov %%r11, %%rdx\n"
 		     "\txor %%ecx, %%ecx\n"
+		     "\txor %%edi, %%edi\n"
 		     "\txor %%r10d, %%r10d\n"
 		     "\txor %%r11d, %%r11d\n"
 		     "\tret\n"
 		     "\t.size __ia2_return_to_%d, .-__ia2_return_to_%d\n",
-		slot, slot, c, c);
+		c, c);
 }
 
 static void emit_return_table(FILE *out)

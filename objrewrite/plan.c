@@ -76,9 +76,9 @@ static int check_signature(struct dso *d, struct func *f)
 	if (f->sig.ret == RET_X87)
 		return error("%s: %s returns long double (x87 st0); not supported by gates yet", obj,
 			     f->name);
-	if (f->sig.ret == RET_MEMORY)
-		return error("%s: %s returns a %d-byte struct in memory (sret); not supported by gates "
-			     "yet", obj, f->name, f->sig.ret_size);
+	if (f->sig.ret == RET_MEMORY && f->sig.ret_size > IA2_GATE_MAX_SRET_BYTES)
+		return error("%s: %s returns a %d-byte struct in memory; gates carry at most %d bytes "
+			     "for now", obj, f->name, f->sig.ret_size, IA2_GATE_MAX_SRET_BYTES);
 	/* The gate's stack-argument area is 16-byte aligned, as at any call. */
 	if (f->sig.stack_align > 16)
 		return error("%s: %s passes a %d-byte-aligned argument on the stack; gates align "

@@ -11,6 +11,7 @@ struct int_double { long i; double d; };  /* INTEGER, SSE */
 struct three_floats { float a, b, c; };   /* SSE, SSE */
 struct big { long v[5]; };                /* 40 bytes: MEMORY, on the stack */
 struct chars { char c[3]; };
+struct huge { long v[16]; };              /* 128 bytes: the most a gate carries */
 
 #define LIB_SALT 7
 #define MAIN_SALT 3
@@ -38,6 +39,10 @@ struct chars { char c[3]; };
 	long P##_big(struct big b, int k); \
 	long P##_big2(int k, struct big a, struct big b); \
 	int P##_chars(struct chars c); \
+	struct big P##_ret_big(long seed); \
+	struct big P##_ret_big_args(long a, long b, long c, long d, long e, long f, long g, \
+				    struct big s); \
+	struct huge P##_ret_huge(int k); \
 	void P##_void(int *unused); \
 	unsigned long long P##_u64(unsigned long long a, unsigned char b, _Bool c);
 

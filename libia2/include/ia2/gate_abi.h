@@ -16,14 +16,16 @@
 #define IA2_CTB_MAIN_SP 8
 
 /* A gate frame on the caller's stack, from its lowest address: the link to
- * the previous frame, then rbx rbp r12 r13 r14 r15 as pushed, then the
- * caller's return address. Stack arguments follow it. */
-#define IA2_FRAME_SAVED 7
+ * the previous frame, the size of an sret result (0 if none), the caller's
+ * sret buffer, then r15 r14 r13 r12 rbp rbx as pushed, then the caller's
+ * return address. Stack arguments follow it. */
+#define IA2_FRAME_SAVED 9
 #define IA2_FRAME_ARGS (8 * IA2_FRAME_SAVED + 8)
 
-/* Bytes of stack arguments (and sret result) a gate carries across the
- * PKRU switch in xmm8..xmm15, the registers no argument uses. */
+/* Bytes of stack arguments, and of an sret result, that a gate carries
+ * across the PKRU switch in xmm8..xmm15, the registers no argument uses. */
 #define IA2_GATE_MAX_STACK_BYTES 128
+#define IA2_GATE_MAX_SRET_BYTES 128
 
 /* __ia2_ro: a page of settings made read-only once startup sets them. */
 #define IA2_RO_XFEATURES 0  /* byte: IA2_XF_* bits, which register state to scrub */
