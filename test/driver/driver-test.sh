@@ -1,0 +1,64 @@
+#!/bin/sh
+# driver-test.sh IA2_CC_PATH WORKDIR CASE: checks of ia2-cc's behaviour that
+# need no PKU (the programs are run by separate PKU tests). Each case exits
+# non-zero with a message when what it checks does not hold.
+set -u
+ia2cc=$1 work=$2 case=$3
+src=$(cd "$(dirname "$0")" && pwd)
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+mkdir -p "$work" && cd "$work" || exit 1
+printf 'int f(int x) { return x + 1; }\nstatic int s(int x) { return x; }\nint (*g(void))(int) { return s; }\n' >t.c
+printf 'int main(void) { return 0; }\n' >m.c
+
+case $case in
+compile-flags)
+	# Gates need DWARF, every static reference needs a relocation, and
+	# copy relocations must not happen: -g -ffunction-sections -fPIC.
+	"$ia2cc" -O2 -c t.c -o t.o || fail "compile"
+	readelf -S t.o | grep -q '\.debug_info' || fail "no .debug_info: -g missing"
+	readelf -S t.o | grep -q '\.text\.f' || fail "no .text.f: -ffunction-sections missing"
+	;;
+passthrough)
+	# No compartment: the link must be exactly cc's (configure probes).
+	"$ia2cc" -O2 m.c -o plain || fail "link"
+	readelf -n plain | grep -q IA2 && fail "a link without compartment got an ia2 note"
+	readelf -d plain | grep -q libia2 && fail "a link without compartment got libia2"
+	./plain || fail "plain program"
+	;;
+compartment-note)
+	"$ia2cc" -shared t.c -o libt.so --ia2-compartment=7 || fail "link"
+	readelf -n libt.so | grep -A1 IA2 | grep -q 'description data: 07 00 00 00' ||
+		fail "libt.so: .note.ia2 does not say compartment 7"
+	readelf -d libt.so | grep -q 'NEEDED.*libia2' || fail "libt.so does not need libia2"
+	readelf -d libt.so | grep -q 'BIND_NOW\|FLAGS.*NOW' || fail "libt.so not linked -z now"
+	nm -D libt.so | grep -q ' T f$' || fail "f is not exported (as its gate)"
+	;;
+bad-compartment)
+	out=$("$ia2cc" -shared t.c -o libt.so --ia2-compartment=16 2>&1) && fail "compartment 16 accepted"
+	echo "$out" | grep -q 'compartment-16\|1\.\.15' || fail "unclear message: $out"
+	;;
+unknown-option)
+	out=$("$ia2cc" -shared t.c -o libt.so --ia2-compartmnet=2 2>&1) && fail "typo accepted"
+	echo "$out" | grep -q 'unknown option --ia2-compartmnet' || fail "unclear message: $out"
+	;;
+config-error)
+	printf '# comment\nlibt.so 2\nlibx.so two\n' >bad.conf
+	out=$(IA2_CONFIG=bad.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "bad config accepted"
+	echo "$out" | grep -q 'bad.conf:3:' || fail "message does not name bad.conf:3: $out"
+	out=$(IA2_CONFIG=missing.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "missing config accepted"
+	echo "$out" | grep -q 'missing.conf' || fail "message does not name missing.conf: $out"
+	;;
+config-make)
+	# A make project built with CC=ia2-cc and a config file, untouched.
+	rm -rf proj && cp -r "$src/proj" proj && cd proj || exit 1
+	make -s CC="$ia2cc" IA2_CONFIG="$PWD/ia2.conf" || fail "make"
+	readelf -n counter | grep -A1 IA2 | grep -q 'description data: 01 00 00 00' ||
+		fail "counter is not in compartment 1"
+	readelf -n libcount.so | grep -A1 IA2 | grep -q 'description data: 02 00 00 00' ||
+		fail "libcount.so is not in compartment 2"
+	;;
+*)
+	fail "unknown case $case"
+	;;
+esac
