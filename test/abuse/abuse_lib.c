@@ -1,0 +1,60 @@
+/* Compartment 2, hostile: given a pointer to a gate of compartment 1, it
+ * reads the gate's code (code is readable: pkey 0) and tries to use its
+ * pieces without going through its entry. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Offset of the first `bytes` sequence in the n bytes at p, or -1. */
+static long find(const unsigned char *p, long n, const unsigned char *bytes, long len)
+{
+	for (long i = 0; i + len <= n; i++)
+		if (!memcmp(p + i, bytes, len))
+			return i;
+	return -1;
+}
+
+/* The gate jumps to the body with `je rel32` (0f 84) right after its
+ * PKRU compare; calling the body directly skips the switch to
+ * compartment 1's rights, so the body's access to its own globals faults. */
+int abuse_skip_gate(int (*gate)(int))
+{
+	const unsigned char *p = (const unsigned char *)gate;
+	const unsigned char je[] = {0x0f, 0x84};
+	long at = find(p, 128, je, 2);
+	int32_t rel;
+
+	if (at < 0) {
+		printf("abuse: no je rel32 in the gate\n");
+		return -1;
+	}
+	memcpy(&rel, p + at + 2, 4);
+	int (*body)(int) = (int (*)(int))(p + at + 6 + rel);
+	printf("abuse: calling the body at %p directly\n", (void *)body);
+	fflush(stdout);
+	return body(1);
+}
+
+/* Jump straight to the gate's wrpkru with eax = 0 (every key open): the
+ * check after it must trap before anything else runs. */
+int abuse_wrpkru_gadget(int (*gate)(int))
+{
+	const unsigned char *p = (const unsigned char *)gate;
+	const unsigned char wrpkru[] = {0x0f, 0x01, 0xef};
+	long at = find(p, 512, wrpkru, 3);
+
+	if (at < 0) {
+		printf("abuse: no wrpkru in the gate\n");
+		return -1;
+	}
+	printf("abuse: jumping to wrpkru at %p with eax = 0\n", (void *)(p + at));
+	fflush(stdout);
+	__asm__ volatile("xor %%ecx, %%ecx\n\txor %%edx, %%edx\n\txor %%eax, %%eax\n\tjmp *%0"
+			 : : "r"(p + at) : "rax", "rcx", "rdx", "memory");
+	return -1;
+}
+
+int lib_call(int (*f)(int), int v)
+{
+	return f(v);
+}
