@@ -612,6 +612,17 @@ static void add_entry(struct sigtab *t, const char *name, const struct signature
 	t->v[t->len++].sig = *s;
 }
 
+/* gas describes assembly functions (binutils 2.40 and later) with a
+ * DW_TAG_unspecified_type return and no parameters: nothing is known. */
+static bool untyped(Dwarf_Die *fn)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die type;
+
+	return dwarf_attr_integrate(fn, DW_AT_type, &attr) && dwarf_formref_die(&attr, &type) &&
+	       dwarf_tag(&type) == DW_TAG_unspecified_type;
+}
+
 /* Record subprogram `fn` if it is a definition. One whose types cannot be
  * classified is reported and left out, so that sigtab_find fails for it
  * alone rather than the whole object. */
@@ -620,7 +631,7 @@ static void add_subprogram(struct reader *r, Dwarf_Die *fn, struct sigtab *t)
 	struct signature s;
 	const char *name;
 
-	if (dwarf_hasattr(fn, DW_AT_declaration))
+	if (dwarf_hasattr(fn, DW_AT_declaration) || untyped(fn))
 		return;
 	name = function_name(fn);
 	if (!name)
