@@ -196,13 +196,12 @@ static int final_link(const struct cmdline *c, struct dso *d, struct inputs *in,
  * its own data (shared/DESIGN.md section 3). */
 static int check_copy_relocs(const char *path)
 {
-	int fd = open(path, O_RDONLY), rc = 0;
-	Elf *e;
+	int fd, rc = 0;
+	Elf *e = open_elf(path, ELF_C_READ, &fd);
 	Elf_Scn *scn = NULL;
 
-	if (fd < 0)
-		return error("%s: %s", path, strerror(errno));
-	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e)
+		return -1;
 	while (e && (scn = elf_nextscn(e, scn)) && !rc) {
 		GElf_Shdr sh;
 		Elf_Data *data;
@@ -223,8 +222,7 @@ static int check_copy_relocs(const char *path)
 			break;
 		}
 	}
-	if (e)
-		elf_end(e);
+	elf_end(e);
 	close(fd);
 	return rc;
 }

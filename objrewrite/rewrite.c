@@ -216,16 +216,8 @@ static int write_object(struct dso *d, struct edits *e, const char *out)
 	int fd, rc;
 	Elf *elf;
 
-	if (copy_file(e->o->path, out))
+	if (copy_file(e->o->path, out) || !(elf = open_elf(out, ELF_C_RDWR, &fd)))
 		return -1;
-	fd = open(out, O_RDWR);
-	if (fd < 0)
-		return error("%s: %s", out, strerror(errno));
-	elf = elf_begin(fd, ELF_C_RDWR, NULL);
-	if (!elf) {
-		close(fd);
-		return error("%s: %s", out, elf_errmsg(-1));
-	}
 	gelf_getshdr(elf_getscn(elf, e->o->symtab), &sh);
 	rc = rename_bodies(d, e, elf, sh.sh_link);
 	if (!rc)

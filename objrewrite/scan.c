@@ -204,12 +204,9 @@ static struct object *new_object(struct dso *d)
 
 static int open_object(struct dso *d, struct object *o)
 {
-	o->fd = open(o->path, O_RDONLY);
-	if (o->fd < 0)
-		return error("%s: %s", o->name, strerror(errno));
-	o->elf = elf_begin(o->fd, ELF_C_READ, NULL);
+	o->elf = open_elf(o->path, ELF_C_READ, &o->fd);
 	if (!o->elf)
-		return error("%s: %s", o->name, elf_errmsg(-1));
+		return -1;
 	if (check_object(o) || find_symtab(o) || collect_relocs(o))
 		return -1;
 	return collect_funcs(d, (int)(o - d->objs));
@@ -281,17 +278,11 @@ static int scan_archive(struct dso *d, const char *path, int fd, Elf *ar)
 
 static int scan_input(struct dso *d, const char *path)
 {
-	int fd = open(path, O_RDONLY);
-	Elf *e;
-	int rc;
+	int fd, rc;
+	Elf *e = open_elf(path, ELF_C_READ, &fd);
 
-	if (fd < 0)
-		return error("%s: %s", path, strerror(errno));
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e) {
-		close(fd);
-		return error("%s: %s", path, elf_errmsg(-1));
-	}
+	if (!e)
+		return -1;
 	if (elf_kind(e) == ELF_K_AR) {
 		rc = scan_archive(d, path, fd, e);
 		elf_end(e);

@@ -1,22 +1,29 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 extern char **environ;
+
+static void report(const char *kind, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "ia2: %s: ", kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
 
 int error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("ia2: error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	report("error", fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -25,9 +32,7 @@ void warn(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("ia2: warning: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	report("warning", fmt, ap);
 	va_end(ap);
 }
 
@@ -70,4 +75,22 @@ int run_command(char *const argv[])
 	if (WIFSIGNALED(status))
 		return error("%s killed by signal %d", argv[0], WTERMSIG(status));
 	return WEXITSTATUS(status);
+}
+
+Elf *open_elf(const char *path, Elf_Cmd cmd, int *fd)
+{
+	Elf *e;
+
+	*fd = open(path, cmd == ELF_C_RDWR ? O_RDWR : O_RDONLY);
+	if (*fd < 0) {
+		error("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	e = elf_begin(*fd, cmd, NULL);
+	if (!e) {
+		error("%s: %s", path, elf_errmsg(-1));
+		close(*fd);
+		*fd = -1;
+	}
+	return e;
 }

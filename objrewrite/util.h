@@ -2,6 +2,7 @@
 #ifndef IA2_UTIL_H
 #define IA2_UTIL_H
 
+#include <libelf.h>
 #include <stddef.h>
 
 /* Print "ia2: " + message to stderr. Returns -1 so callers can `return error(...)`. */
@@ -14,6 +15,10 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Open `path` and start libelf on it with `cmd`; on failure print why and
+ * return NULL. The caller closes *fd after elf_end. */
+Elf *open_elf(const char *path, Elf_Cmd cmd, int *fd);
 
 /* Run argv[0] with PATH lookup and wait; returns its exit status, or -1. */
 int run_command(char *const argv[]);
