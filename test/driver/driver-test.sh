@@ -58,6 +58,20 @@ config-make)
 	readelf -n libcount.so | grep -A1 IA2 | grep -q 'description data: 02 00 00 00' ||
 		fail "libcount.so is not in compartment 2"
 	;;
+startup-without-pku)
+	# Run natively: where the CPU or kernel lacks PKU, libia2 must stop
+	# the program at startup and say what is missing; where both are
+	# present, the same program must simply work.
+	prog=$4
+	out=$("$prog" 2>&1); status=$?
+	if grep -qw pku /proc/cpuinfo && grep -qw ospke /proc/cpuinfo; then
+		[ $status -eq 0 ] || fail "with PKU, $prog failed ($status): $out"
+	else
+		[ $status -eq 1 ] || fail "without PKU, $prog exited $status, expected 1: $out"
+		echo "$out" | grep -q 'cannot enforce compartments.*PKU' ||
+			fail "without PKU, the message does not say what is missing: $out"
+	fi
+	;;
 *)
 	fail "unknown case $case"
 	;;

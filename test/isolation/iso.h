@@ -5,6 +5,7 @@
 extern int lib_data;          /* .data of compartment 2 */
 extern int lib_bss;           /* .bss of compartment 2 */
 extern const char lib_rodata[];
+extern const char *const lib_relro[]; /* .data.rel.ro: RELRO, stays pkey 0 */
 
 int lib_read(const int *p);
 void lib_write(int *p, int v);

@@ -4,6 +4,7 @@
 int lib_data = 0x2222;
 int lib_bss;
 const char lib_rodata[] = "compartment 2 rodata";
+const char *const lib_relro[] = {lib_rodata, "relro"};
 static int *stash;
 
 int lib_read(const int *p) { return *(const volatile int *)p; }

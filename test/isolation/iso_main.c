@@ -3,11 +3,13 @@
  * ia2-expect-pkuerr); the cases named ok-* must succeed. */
 #include <stdio.h>
 #include <string.h>
+#include "ia2.h"
 #include "iso.h"
 
 int main_data = 0x1111;
 int main_bss;
 const char main_rodata[] = "compartment 1 rodata";
+IA2_SHARED int main_shared = 10;
 
 static int run(const char *c)
 {
@@ -38,6 +40,12 @@ static int run(const char *c)
 	}
 	if (!strcmp(c, "ok-rodata"))
 		return lib_read_rodata(main_rodata) == 'c' && lib_rodata[0] == 'c' ? 0 : 1;
+	if (!strcmp(c, "ok-relro"))
+		return lib_relro[0] == lib_rodata && lib_relro[1][0] == 'r' ? 0 : 1;
+	if (!strcmp(c, "ok-shared")) {
+		lib_write(&main_shared, lib_read(&main_shared) + 1);
+		return main_shared == 11 ? 0 : 1;
+	}
 	if (!strcmp(c, "ok-own-data")) {
 		main_data++;
 		main_bss++;
