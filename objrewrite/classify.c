@@ -175,11 +175,25 @@ static bool has_reloc_at(struct object *o, size_t shndx, uint64_t off)
 	return false;
 }
 
+/* The RELA section that relocates section `shndx`, or 0. */
+static size_t rela_section_for(struct object *o, size_t shndx)
+{
+	for (size_t i = 1; i < o->shnum; i++) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(section(o, i), &sh) && sh.sh_type == SHT_RELA && sh.sh_info == shndx)
+			return i;
+	}
+	return 0;
+}
+
 /* The assembler resolves `lea f(%rip)` itself when f is a local symbol in
  * the same section, leaving no relocation to retarget (shared/DESIGN.md,
- * "References to static functions"). ia2-cc compiles with
- * -ffunction-sections so this cannot happen; prebuilt objects get an error. */
-static int check_hidden_refs(struct dso *d, int obj, size_t shndx, const struct insn_table *t)
+ * "References to static functions"). Such a reference gets a synthetic
+ * R_X86_64_PC32 on the displacement, which rewrite.c appends: with
+ * value = S + A - P (psABI 4.4), A = -(bytes from the field to the end of
+ * the instruction) makes the lea compute S. ia2-cc compiles with
+ * -ffunction-sections, so this matters for prebuilt objects. */
+static int add_hidden_refs(struct dso *d, int obj, size_t shndx, const struct insn_table *t)
 {
 	struct object *o = &d->objs[obj];
 
@@ -188,11 +202,27 @@ static int check_hidden_refs(struct dso *d, int obj, size_t shndx, const struct 
 		if (in->kind != INSN_LEA_RIP || has_reloc_at(o, shndx, in->off + in->disp_off))
 			continue;
 		int f = func_at(d, obj, shndx, in->target);
-		if (f >= 0)
-			return error("%s: the address of %s is taken at %s+%#llx without a relocation; "
-				     "recompile this object with -ffunction-sections (ia2-cc does)",
-				     o->name, d->funcs[f].name, section_name(o, shndx),
-				     (unsigned long long)in->off);
+		if (f < 0)
+			continue;
+		size_t relsec = rela_section_for(o, shndx);
+		if (!relsec)
+			return error("%s: the address of %s is taken at %s+%#llx without a relocation, "
+				     "and the section has no relocation section to add one to; recompile "
+				     "with -ffunction-sections", o->name, d->funcs[f].name,
+				     section_name(o, shndx), (unsigned long long)in->off);
+		o->relocs = xrealloc(o->relocs, (o->nrelocs + 1) * sizeof *o->relocs);
+		o->relocs[o->nrelocs++] = (struct reloc){
+			.relsec = relsec,
+			.target_sec = shndx,
+			.rela = {.r_offset = in->off + in->disp_off,
+				 .r_info = GELF_R_INFO(0, R_X86_64_PC32),
+				 .r_addend = -(long long)(in->len - in->disp_off)},
+			.kind = REF_ADDR_CODE,
+			.func = f,
+			.func_off = in->target,
+			.synthetic = true,
+		};
+		d->funcs[f].address_taken = true;
 	}
 	return 0;
 }
@@ -212,6 +242,8 @@ static int classify_reloc(struct dso *d, int obj, struct reloc *r, const struct 
 				     "patches", o->name, section_name(o, r->target_sec),
 				     (unsigned long long)r->rela.r_offset, r->ndx);
 	}
+	if (r->synthetic)
+		return 0;
 	f = referenced_func(d, obj, r, in, ix, &off);
 	if (f == -2)
 		return -1;
@@ -240,7 +272,7 @@ static int classify_object(struct dso *d, int obj, const struct name_index *ix)
 	for (size_t sec = 1; sec < o->shnum; sec++) {
 		struct insn_table t, *code = NULL;
 		if (is_code(o, sec)) {
-			if (decode_code_section(d, obj, sec, &t) || check_hidden_refs(d, obj, sec, &t)) {
+			if (decode_code_section(d, obj, sec, &t) || add_hidden_refs(d, obj, sec, &t)) {
 				insn_table_free(&t);
 				return -1;
 			}

@@ -24,7 +24,7 @@ struct new_sym {
 };
 
 struct retarget {
-	size_t relsec, ndx;
+	const struct reloc *r;
 	size_t sym;
 	long long addend;
 };
@@ -64,7 +64,7 @@ static size_t undefined_symbol(struct edits *e, const char *name, bool hidden)
 static void add_retarget(struct edits *e, const struct reloc *r, size_t sym, long long addend)
 {
 	e->rts = xrealloc(e->rts, (e->nrts + 1) * sizeof *e->rts);
-	e->rts[e->nrts++] = (struct retarget){r->relsec, r->ndx, sym, addend};
+	e->rts[e->nrts++] = (struct retarget){r, sym, addend};
 }
 
 /* Where relocation r of object o should point, per the header comment. */
@@ -79,6 +79,10 @@ static int plan_reloc(struct dso *d, struct edits *e, const struct reloc *r)
 	if (r->func < 0 || r->kind == REF_NONE || r->kind == REF_CALL_PTR)
 		return 0;
 	f = &d->funcs[r->func];
+	if (r->synthetic) {
+		add_retarget(e, r, undefined_symbol(e, f->gate, !f->renamed), r->rela.r_addend);
+		return 0;
+	}
 	if (!f->gated || read_sym(o, symi, &s))
 		return f->gated ? -1 : 0;
 	is_def = &d->objs[f->obj] == o && o->sym_func[symi] == r->func;
@@ -187,17 +191,30 @@ static int append_symbols(struct edits *e, Elf *elf, size_t strndx)
 	return 0;
 }
 
+/* A synthetic relocation (classify.c) is appended to its RELA section;
+ * linkers do not need relocations sorted by offset. */
+static void append_rela(Elf *elf, const struct retarget *rt)
+{
+	Elf64_Rela raw = {rt->r->rela.r_offset, GELF_R_INFO(rt->sym, GELF_R_TYPE(rt->r->rela.r_info)),
+			  rt->addend};
+	grow_section(elf_getscn(elf, rt->r->relsec), &raw, sizeof raw);
+}
+
 static int apply_retargets(struct edits *e, Elf *elf)
 {
 	for (size_t i = 0; i < e->nrts; i++) {
 		struct retarget *rt = &e->rts[i];
-		Elf_Data *data = elf_getdata(elf_getscn(elf, rt->relsec), NULL);
+		Elf_Data *data = elf_getdata(elf_getscn(elf, rt->r->relsec), NULL);
 		GElf_Rela r;
-		if (!data || !gelf_getrela(data, (int)rt->ndx, &r))
-			return error("%s: cannot read relocation %zu", e->o->name, rt->ndx);
+		if (rt->r->synthetic) {
+			append_rela(elf, rt);
+			continue;
+		}
+		if (!data || !gelf_getrela(data, (int)rt->r->ndx, &r))
+			return error("%s: cannot read relocation %zu", e->o->name, rt->r->ndx);
 		r.r_info = GELF_R_INFO(rt->sym, GELF_R_TYPE(r.r_info));
 		r.r_addend = rt->addend;
-		if (!gelf_update_rela(data, (int)rt->ndx, &r))
+		if (!gelf_update_rela(data, (int)rt->r->ndx, &r))
 			return error("%s: cannot update relocation: %s", e->o->name, elf_errmsg(-1));
 		elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
 	}

@@ -29,6 +29,7 @@ struct reloc {
 	enum ref_kind kind;
 	int func;          /* index into dso.funcs, or -1 */
 	long long func_off;/* section-symbol references: offset of the function in its section */
+	bool synthetic;    /* added by classify for a reference the assembler left unrelocated */
 };
 
 struct object {
