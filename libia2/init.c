@@ -12,6 +12,7 @@
  * the main program's compartment. */
 #include <cpuid.h>
 #include <dlfcn.h>
+#include <gnu/lib-names.h>
 #include <elf.h>
 #include <errno.h>
 #include <link.h>
@@ -40,6 +41,7 @@ __thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE]
 unsigned char __ia2_ro[PAGE] __attribute__((aligned(PAGE)));
 
 static int present[IA2_MAX_COMPARTMENTS + 1];
+static int main_program_compartment;
 
 __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
 {
@@ -86,12 +88,16 @@ static unsigned char detect_xfeatures(void)
 	return f;
 }
 
-/* libia2 defines exit() (return_stubs.s) and must go on to glibc's. */
+/* libia2 defines exit() (return_stubs.s) and must go on to glibc's. A
+ * lookup through libc's own handle finds it wherever libia2 sits in the
+ * lookup scope (RTLD_NEXT would not when libc comes first). */
 static void *find_libc_exit(void)
 {
-	void *f = dlsym(RTLD_NEXT, "exit");
+	void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
+	void *f = libc ? dlsym(libc, "exit") : NULL;
+
 	if (!f)
-		die("cannot find glibc's exit(): %s", dlerror());
+		die("cannot find glibc's exit() in %s: %s", LIBC_SO, dlerror());
 	return f;
 }
 
@@ -199,6 +205,8 @@ static int tag_dso(struct dl_phdr_info *info, size_t size, void *arg)
 		die("%s: compartment %d in .note.ia2 is out of range 1..%d", name, c,
 		    IA2_MAX_COMPARTMENTS);
 	present[c] = 1;
+	if (!info->dlpi_name[0])
+		main_program_compartment = c;
 	relro_range(info, &rlo, &rhi);
 	slo = (uintptr_t)&note->shared_start + note->shared_start;
 	shi = (uintptr_t)&note->shared_stop + note->shared_stop;
@@ -214,6 +222,18 @@ static int tag_dso(struct dl_phdr_info *info, size_t size, void *arg)
 		tag_except(lo, hi, rlo, rhi, slo, shi, c, name);
 	}
 	return 0;
+}
+
+/* Without a compartment, main would run in the startup state with every
+ * key open, and the compartments it calls would protect nothing. */
+static void require_main_compartment(void)
+{
+	if (main_program_compartment)
+		return;
+	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
+		if (present[c])
+			die("the main program has no compartment, but compartment %d exists: link "
+			    "the executable with ia2-cc and --ia2-compartment=N (or a config rule)", c);
 }
 
 /* A stack per compartment, with an inaccessible page on each side: the
@@ -251,5 +271,6 @@ __attribute__((constructor(101))) static void ia2_init(void)
 	if (mprotect(__ia2_ro, PAGE, PROT_READ))
 		die("cannot make ia2's settings read-only: %s", strerror(errno));
 	dl_iterate_phdr(tag_dso, NULL);
+	require_main_compartment();
 	set_up_thread();
 }

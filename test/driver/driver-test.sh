@@ -58,6 +58,13 @@ config-make)
 	readelf -n libcount.so | grep -A1 IA2 | grep -q 'description data: 02 00 00 00' ||
 		fail "libcount.so is not in compartment 2"
 	;;
+plain-main)
+	# An executable built without ia2 that uses a compartment library;
+	# driver.plain-main.run checks that libia2 refuses to start it.
+	lib=$4
+	cc -O2 "$src/proj/main.c" -o plain-main -L"$(dirname "$lib")" -lcount \
+		-Wl,-rpath,"$(dirname "$lib")" || fail "link"
+	;;
 startup-without-pku)
 	# Run natively: where the CPU or kernel lacks PKU, libia2 must stop
 	# the program at startup and say what is missing; where both are
