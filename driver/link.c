@@ -250,6 +250,7 @@ int link_compartment(const struct cmdline *c, int k, const char *const *compile_
 	d.compartment = k;
 	d.executable = !is_shared(c);
 	d.workdir = workdir;
+	d.cc = real_compiler();
 	gates_s = format("%s/gates.s", workdir);
 	gates_o = format("%s/gates.o", workdir);
 	rc = collect_inputs(c, workdir, &in, compile_flags, ncompile_flags);

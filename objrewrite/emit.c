@@ -276,15 +276,26 @@ static void emit_dso_note(FILE *out, int k)
 		k);
 }
 
-static bool emitted_before(struct dso *d, size_t i)
+/* Gates of archive members go into the member itself (rewrite.c), so that
+ * the linker pulls a gate in exactly when it pulls the member; all other
+ * gates go into the DSO's gates.s. Returns the member's object index, or
+ * -1 for gates.s. */
+static int gate_home(const struct dso *d, const struct func *f)
+{
+	return d->objs[f->obj].archive >= 0 ? f->obj : -1;
+}
+
+/* Weak definitions may repeat across objects: one gate per file. */
+static bool emitted_before(const struct dso *d, size_t i, int home)
 {
 	for (size_t j = 0; j < i; j++)
-		if (d->funcs[j].gated && !strcmp(d->funcs[j].gate, d->funcs[i].gate))
+		if (d->funcs[j].gated && gate_home(d, &d->funcs[j]) == home &&
+		    !strcmp(d->funcs[j].gate, d->funcs[i].gate))
 			return true;
 	return false;
 }
 
-int emit_gates(struct dso *d, const char *asm_path)
+static int write_gates(struct dso *d, const char *asm_path, int home)
 {
 	FILE *out = fopen(asm_path, "w");
 
@@ -294,7 +305,7 @@ int emit_gates(struct dso *d, const char *asm_path)
 		     "\t.text\n", d->compartment);
 	for (size_t i = 0; i < d->nfuncs; i++) {
 		const struct func *f = &d->funcs[i];
-		if (!f->gated || emitted_before(d, i))
+		if (!f->gated || gate_home(d, f) != home || emitted_before(d, i, home))
 			continue;
 		if (d->executable && !strcmp(f->name, "main"))
 			emit_main_gate(out, f, d->compartment);
@@ -302,10 +313,31 @@ int emit_gates(struct dso *d, const char *asm_path)
 			emit_gate(out, f, d->compartment);
 	}
 	fprintf(out, "\n.Ltrap:\n\tud2\n");
-	emit_dso_note(out, d->compartment);
+	if (home < 0)
+		emit_dso_note(out, d->compartment);
+	else
+		fprintf(out, "\t.section .note.GNU-stack, \"\", @progbits\n");
 	if (fclose(out))
 		return error("%s: %s", asm_path, strerror(errno));
 	return 0;
+}
+
+int emit_gates(struct dso *d, const char *asm_path)
+{
+	return write_gates(d, asm_path, -1);
+}
+
+bool member_has_gates(const struct dso *d, int obj)
+{
+	for (size_t i = 0; i < d->nfuncs; i++)
+		if (d->funcs[i].gated && d->funcs[i].obj == obj)
+			return true;
+	return false;
+}
+
+int emit_member_gates(struct dso *d, int obj, const char *asm_path)
+{
+	return write_gates(d, asm_path, obj);
 }
 
 /* An sret result arrives in xmm8-xmm15. The size (rcx) and the buffer

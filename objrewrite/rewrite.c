@@ -257,40 +257,58 @@ static void free_edits(struct edits *e)
 	free(e->rts);
 }
 
-/* Rewritten objects replace their input: a plain object's copy is
- * o<N>.o in the work directory; an archive member's copy replaces the
- * extracted member file itself. Returns the path to link. */
-static char *output_path(struct dso *d, size_t i)
+/* The assembled gates of archive member i join the member itself
+ * (ld -r), so that the linker pulls them in exactly when it pulls the
+ * member, as it would have pulled the original definitions. */
+static int merge_member_gates(struct dso *d, size_t i)
 {
 	struct object *o = &d->objs[i];
-	return o->archive >= 0 ? xstrdup(o->path) : format("%s/o%zu.o", d->workdir, i);
+	char *gates_s = format("%s.gates.s", o->path), *gates_o = format("%s.gates.o", o->path);
+	char *merged = format("%s.ia2.o", o->path);
+	char *as[] = {(char *)d->cc, "-c", gates_s, "-o", gates_o, NULL};
+	char *ld[] = {"ld", "-r", "-o", merged, o->archive_copy, gates_o, NULL};
+	int rc = emit_member_gates(d, (int)i, gates_s);
+
+	if (!rc && run_command(as) != 0)
+		rc = error("assembling %s failed", gates_s);
+	if (!rc && run_command(ld) != 0)
+		rc = error("ld -r could not add the gates to %s", o->name);
+	free(gates_s);
+	free(gates_o);
+	if (rc) {
+		free(merged);
+		return rc;
+	}
+	free(o->archive_copy);
+	o->archive_copy = merged;
+	return 0;
 }
 
+/* A plain object's copy is o<N>.o in the work directory and is read from
+ * then on; an archive member's copy is what ar(1) packs. */
 static int rewrite_object(struct dso *d, size_t i)
 {
-	struct edits e = {.o = &d->objs[i]};
+	struct object *o = &d->objs[i];
+	struct edits e = {.o = o};
 	int rc = 0;
 
 	plan_definitions(d, &e);
-	for (size_t j = 0; j < e.o->nrelocs && !rc; j++)
-		rc = plan_reloc(d, &e, &e.o->relocs[j]);
+	for (size_t j = 0; j < o->nrelocs && !rc; j++)
+		rc = plan_reloc(d, &e, &o->relocs[j]);
 	if (!rc && (e.renames || e.nsyms || e.nrts)) {
-		char *out = output_path(d, i);
-		if (e.o->archive >= 0) {
-			char *in = format("%s.in", out);
-			rc = rename(out, in) ? error("%s: %s", out, strerror(errno)) : 0;
-			free(e.o->path);
-			e.o->path = in;
-		}
-		if (!rc)
-			rc = write_object(d, &e, out);
-		if (e.o->archive < 0) {
-			free(e.o->path);
-			e.o->path = out;   /* the plain object is now read from its copy */
+		char *out = o->archive < 0 ? format("%s/o%zu.o", d->workdir, i)
+					   : format("%s.rw.o", o->path);
+		rc = write_object(d, &e, out);
+		if (o->archive < 0) {
+			free(o->path);
+			o->path = out;
 		} else {
-			free(out);
+			free(o->archive_copy);
+			o->archive_copy = out;
 		}
 	}
+	if (!rc && o->archive >= 0 && member_has_gates(d, (int)i))
+		rc = merge_member_gates(d, i);
 	free_edits(&e);
 	return rc;
 }

@@ -79,6 +79,7 @@ struct dso {
 	struct archive_in *archives;
 	size_t narchives;
 	const char *workdir; /* where extracted and rewritten files go */
+	const char *cc;      /* the compiler driver that assembles gates */
 };
 
 /* scan.c */
@@ -100,6 +101,9 @@ int read_signatures(struct dso *d);
 
 /* emit.c */
 int emit_gates(struct dso *d, const char *asm_path);
+/* Gates for the functions of archive member `obj`, which carries them. */
+bool member_has_gates(const struct dso *d, int obj);
+int emit_member_gates(struct dso *d, int obj, const char *asm_path);
 /* libia2's return stubs, table and exit(); run at ia2's build time. */
 int emit_runtime(const char *asm_path);
 
