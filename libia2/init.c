@@ -12,47 +12,20 @@
  * the main program's compartment. */
 #include <cpuid.h>
 #include <dlfcn.h>
-#include <gnu/lib-names.h>
 #include <elf.h>
 #include <errno.h>
+#include <gnu/lib-names.h>
 #include <link.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "ia2/gate_abi.h"
-#include "ia2/pkru.h"
+#include "runtime.h"
 
-#define PAGE 4096UL
-#define STACK_SIZE (8UL << 20)
 #define NOTE_TYPE 0x1a2
 
-/* One page per compartment per thread (gate_abi.h). Initial-exec: the
- * gates find it at a link-time constant offset from %fs. */
-__thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE]
-	__attribute__((aligned(IA2_CTB_SIZE), tls_model("initial-exec")));
-
-/* Settings every gate reads (gate_abi.h, IA2_RO_*). A page of its own, so
- * it can be made read-only once set. */
-unsigned char __ia2_ro[PAGE] __attribute__((aligned(PAGE)));
-
-static int present[IA2_MAX_COMPARTMENTS + 1];
 static int main_program_compartment;
-
-__attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("ia2: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	_exit(1);
-}
 
 /* CPUID.(EAX=7,ECX=0):ECX bit 3 is PKU (the CPU has it), bit 4 OSPKE (the
  * kernel enabled CR4.PKE). Both are needed for rdpkru/wrpkru. */
@@ -88,16 +61,17 @@ static unsigned char detect_xfeatures(void)
 	return f;
 }
 
-/* libia2 defines exit() (return_stubs.s) and must go on to glibc's. A
- * lookup through libc's own handle finds it wherever libia2 sits in the
- * lookup scope (RTLD_NEXT would not when libc comes first). */
-static void *find_libc_exit(void)
+/* libia2 defines exit() (return_stubs.s) and pthread_create()
+ * (threads.c) and must go on to glibc's. A lookup through libc's own
+ * handle finds them wherever libia2 sits in the lookup scope (RTLD_NEXT
+ * would not when libc comes first). */
+static void *find_in_libc(const char *name)
 {
 	void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
-	void *f = libc ? dlsym(libc, "exit") : NULL;
+	void *f = libc ? dlsym(libc, name) : NULL;
 
 	if (!f)
-		die("cannot find glibc's exit() in %s: %s", LIBC_SO, dlerror());
+		die("cannot find glibc's %s() in %s: %s", name, LIBC_SO, dlerror());
 	return f;
 }
 
@@ -114,15 +88,6 @@ static void allocate_pkeys(void)
 			die("pkey_alloc returned pkey %ld, expected %ld: something else in this "
 			    "process allocated protection keys before ia2", got, want);
 	}
-}
-
-static void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what)
-{
-	if (lo >= hi)
-		return;
-	if (syscall(SYS_pkey_mprotect, lo, hi - lo, PROT_READ | PROT_WRITE, pkey))
-		die("pkey_mprotect(%#lx, %#lx, pkey %d) for %s failed: %s", (unsigned long)lo,
-		    (unsigned long)(hi - lo), pkey, what, strerror(errno));
 }
 
 static uintptr_t page_down(uintptr_t x) { return x & ~(PAGE - 1); }
@@ -204,7 +169,7 @@ static int tag_dso(struct dl_phdr_info *info, size_t size, void *arg)
 	if (c < 1 || c > IA2_MAX_COMPARTMENTS)
 		die("%s: compartment %d in .note.ia2 is out of range 1..%d", name, c,
 		    IA2_MAX_COMPARTMENTS);
-	present[c] = 1;
+	__ia2_ro.s.present[c] = 1;
 	if (!info->dlpi_name[0])
 		main_program_compartment = c;
 	relro_range(info, &rlo, &rhi);
@@ -231,46 +196,33 @@ static void require_main_compartment(void)
 	if (main_program_compartment)
 		return;
 	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
-		if (present[c])
+		if (__ia2_ro.s.present[c])
 			die("the main program has no compartment, but compartment %d exists: link "
 			    "the executable with ia2-cc and --ia2-compartment=N (or a config rule)", c);
 }
 
-/* A stack per compartment, with an inaccessible page on each side: the
- * one above makes a return stub that finds no pending frame fault. */
-static uintptr_t allocate_stack(int c)
+/* The main thread's stacks and CTBs. */
+static void set_up_main_thread(void)
 {
-	char *m = mmap(NULL, STACK_SIZE + 2 * PAGE, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-	if (m == MAP_FAILED)
-		die("cannot map a stack for compartment %d: %s", c, strerror(errno));
-	tag((uintptr_t)m + PAGE, (uintptr_t)m + PAGE + STACK_SIZE, c, "a compartment stack");
-	return (uintptr_t)m + PAGE + STACK_SIZE;
-}
+	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1] = {0};
 
-static void set_up_thread(void)
-{
-	uintptr_t ctb = (uintptr_t)&__ia2_ctb[0][0];
-
-	if (ctb & (PAGE - 1))
-		die("the TLS block __ia2_ctb at %#lx is not page-aligned", (unsigned long)ctb);
-	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++) {
-		uintptr_t *frame = (uintptr_t *)&__ia2_ctb[c][IA2_CTB_FRAME];
-		*frame = present[c] ? allocate_stack(c) : 0;
-		tag((uintptr_t)&__ia2_ctb[c][0], (uintptr_t)&__ia2_ctb[c][0] + IA2_CTB_SIZE, c,
-		    "a compartment's thread block");
-	}
+	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
+		if (__ia2_ro.s.present[c])
+			tops[c] = allocate_stack(c);
+	set_up_thread_blocks(tops);
 }
 
 __attribute__((constructor(101))) static void ia2_init(void)
 {
 	check_pku();
 	allocate_pkeys();
-	__ia2_ro[IA2_RO_XFEATURES] = detect_xfeatures();
-	*(void **)&__ia2_ro[IA2_RO_LIBC_EXIT] = find_libc_exit();
-	if (mprotect(__ia2_ro, PAGE, PROT_READ))
-		die("cannot make ia2's settings read-only: %s", strerror(errno));
+	__ia2_ro.s.xfeatures = detect_xfeatures();
+	__ia2_ro.s.libc_exit = find_in_libc("exit");
+	__ia2_ro.s.libc_pthread_create = find_in_libc("pthread_create");
 	dl_iterate_phdr(tag_dso, NULL);
 	require_main_compartment();
-	set_up_thread();
+	if (mprotect(&__ia2_ro, PAGE, PROT_READ))
+		die("cannot make ia2's settings read-only: %s", strerror(errno));
+	set_up_main_thread();
+	init_threads();
 }

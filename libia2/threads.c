@@ -1,0 +1,95 @@
+/* Threads: pthread_create from any compartment, with a start routine in
+ * any compartment.
+ *
+ * libia2's pthread_create runs in the creator's compartment c (libia2 is
+ * compartment 0 code, called without a gate). It gives the new thread a
+ * stack in every compartment and passes the start routine on c's new
+ * stack, which only c can write. The thread inherits PKRU(c) from its
+ * creator (clone keeps PKRU, pkeys(7)); it sets up its compartment thread
+ * blocks, moves to c's stack and calls the start routine, which is a gate
+ * if it lives in another compartment. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+struct thread_start {
+	void *(*start)(void *);
+	void *arg;
+	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
+};
+
+/* What the thread frees when it ends, however it ends: a TSD destructor
+ * runs after a return, pthread_exit or cancellation alike. */
+struct thread_stacks {
+	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
+};
+
+/* Calls fn(arg) with rsp = stack_top (stack.S). */
+void *__ia2_run_on_stack(void *(*fn)(void *), void *arg, uintptr_t stack_top);
+
+static pthread_key_t stacks_key;
+
+static void free_stacks(const uintptr_t *tops)
+{
+	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
+		free_stack(tops[c]);
+}
+
+static void release_thread(void *p)
+{
+	struct thread_stacks *s = p;
+
+	release_thread_blocks();
+	free_stacks(s->tops);
+	free(s);
+}
+
+void init_threads(void)
+{
+	int err = pthread_key_create(&stacks_key, release_thread);
+	if (err)
+		die("pthread_key_create: %s", strerror(err));
+}
+
+static void *thread_entry(void *p)
+{
+	struct thread_start *ts = p;
+	struct thread_stacks *s = malloc(sizeof *s);
+	int c = current_compartment();
+
+	if (!s)
+		die("out of memory starting a thread");
+	memcpy(s->tops, ts->tops, sizeof s->tops);
+	s->tops[c] = (uintptr_t)ts & ~(PAGE - 1);
+	s->tops[c] += PAGE;   /* ts sits in the top page of c's stack */
+	pthread_setspecific(stacks_key, s);
+	set_up_thread_blocks(ts->tops);
+	return __ia2_run_on_stack(ts->start, ts->arg, ts->tops[c]);
+}
+
+__attribute__((visibility("default")))
+int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *), void *arg)
+{
+	int c = current_compartment();
+	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1] = {0};
+	struct thread_start *ts;
+	int err;
+
+	if (c == 0)   /* the startup state has no compartment to leave */
+		return __ia2_ro.s.libc_pthread_create(thread, attr, start, arg);
+	for (int k = 1; k <= IA2_MAX_COMPARTMENTS; k++)
+		if (__ia2_ro.s.present[k])
+			tops[k] = allocate_stack(k);
+	ts = (struct thread_start *)((tops[c] - sizeof *ts) & ~15UL);
+	ts->start = start;
+	ts->arg = arg;
+	memcpy(ts->tops, tops, sizeof tops);
+	ts->tops[c] = (uintptr_t)ts;   /* c's stack continues below ts */
+	err = __ia2_ro.s.libc_pthread_create(thread, attr, thread_entry, ts);
+	if (err)
+		free_stacks(tops);
+	return err;
+}

@@ -1,0 +1,39 @@
+/* Compartment 2. */
+#include <pthread.h>
+#include <stdlib.h>
+#include "threads.h"
+
+int lib_counter;
+
+void *lib_worker(void *arg)
+{
+	__atomic_add_fetch(&lib_counter, 1, __ATOMIC_SEQ_CST);
+	return (char *)arg + 1;
+}
+
+void *lib_exit_worker(void *arg)
+{
+	pthread_exit((char *)arg + 2);
+}
+
+void *lib_exiting_worker(void *arg)
+{
+	(void)arg;
+	exit(0);
+}
+
+/* Returns what the thread returned, or NULL if it could not be run. */
+void *lib_spawn(void *(*start)(void *), void *arg)
+{
+	pthread_t t;
+	void *ret;
+
+	if (pthread_create(&t, NULL, start, arg) || pthread_join(t, &ret))
+		return NULL;
+	return ret;
+}
+
+int lib_read(const int *p)
+{
+	return *(const volatile int *)p;
+}
