@@ -167,12 +167,17 @@ static int referenced_func(struct dso *d, int obj, const struct reloc *r, const 
 	}
 }
 
-static bool has_reloc_at(struct object *o, size_t shndx, uint64_t off)
+/* Sorted offsets of the relocations that patch section `shndx`. */
+static uint64_t *reloc_offsets(struct object *o, size_t shndx, size_t *n)
 {
+	uint64_t *v = xmalloc((o->nrelocs ? o->nrelocs : 1) * sizeof *v);
+
+	*n = 0;
 	for (size_t i = 0; i < o->nrelocs; i++)
-		if (o->relocs[i].target_sec == shndx && o->relocs[i].rela.r_offset == off)
-			return true;
-	return false;
+		if (o->relocs[i].target_sec == shndx)
+			v[(*n)++] = o->relocs[i].rela.r_offset;
+	qsort(v, *n, sizeof *v, cmp_u64);
+	return v;
 }
 
 /* The RELA section that relocates section `shndx`, or 0. */
@@ -196,20 +201,25 @@ static size_t rela_section_for(struct object *o, size_t shndx)
 static int add_hidden_refs(struct dso *d, int obj, size_t shndx, const struct insn_table *t)
 {
 	struct object *o = &d->objs[obj];
+	size_t nrel;
+	uint64_t *rel = reloc_offsets(o, shndx, &nrel);
 
 	for (size_t i = 0; i < t->n; i++) {
 		const struct insn *in = &t->v[i];
-		if (in->kind != INSN_LEA_RIP || has_reloc_at(o, shndx, in->off + in->disp_off))
+		uint64_t field = in->off + in->disp_off;
+		if (in->kind != INSN_LEA_RIP || bsearch(&field, rel, nrel, sizeof *rel, cmp_u64))
 			continue;
 		int f = func_at(d, obj, shndx, in->target);
 		if (f < 0)
 			continue;
 		size_t relsec = rela_section_for(o, shndx);
-		if (!relsec)
+		if (!relsec) {
+			free(rel);
 			return error("%s: the address of %s is taken at %s+%#llx without a relocation, "
 				     "and the section has no relocation section to add one to; recompile "
 				     "with -ffunction-sections", o->name, d->funcs[f].name,
 				     section_name(o, shndx), (unsigned long long)in->off);
+		}
 		o->relocs = xrealloc(o->relocs, (o->nrelocs + 1) * sizeof *o->relocs);
 		o->relocs[o->nrelocs++] = (struct reloc){
 			.relsec = relsec,
@@ -224,6 +234,7 @@ static int add_hidden_refs(struct dso *d, int obj, size_t shndx, const struct in
 		};
 		d->funcs[f].address_taken = true;
 	}
+	free(rel);
 	return 0;
 }
 
