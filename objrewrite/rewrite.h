@@ -90,6 +90,9 @@ int read_sym(struct object *o, size_t i, GElf_Sym *s);
 Elf_Scn *section(struct object *o, size_t i);
 const char *section_name(struct object *o, size_t i);
 
+/* check.c: the headers, tables and links every later pass relies on. */
+int check_structure(struct object *o);
+
 /* classify.c */
 int classify_relocs(struct dso *d);
 

@@ -74,6 +74,8 @@ static int check_object(struct object *o)
 		return error("%s: not a relocatable object (e_type %d)", o->name, eh.e_type);
 	if (elf_getshdrnum(o->elf, &o->shnum))
 		return error("%s: cannot count sections: %s", o->name, elf_errmsg(-1));
+	if (check_structure(o))
+		return -1;
 	if (is_lto(o))
 		return error("%s: contains LTO bitcode; ia2 rewrites machine code, so build without -flto",
 			     o->name);
