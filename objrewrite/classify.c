@@ -160,6 +160,13 @@ static int referenced_func(struct dso *d, int obj, const struct reloc *r, const 
 			return lookup_name(ix, sym_name(o, &s));
 		return -1;
 	case STT_SECTION:
+		/* A PC-relative section reference in data is a label
+		 * difference, `.long .Lcase - .Ltable`: the assembler folds the
+		 * entry's distance from the table into the addend, so S + A is
+		 * no address the program uses. Jump tables are made so; a
+		 * function's address in data is absolute (R_X86_64_64). */
+		if (!in && pc_relative(GELF_R_TYPE(r->rela.r_info)))
+			return -1;
 		*off = section_ref_offset(r, in);
 		return func_at(d, obj, s.st_shndx, *off);
 	default:
