@@ -9,7 +9,10 @@
  * rule in the config file named by --ia2-config=FILE or IA2_CONFIG), the
  * objects go through objrewrite and the link gets the gates and libia2
  * (link.c). Otherwise the command runs unchanged, so configure probes and
- * unrelated programs build as they would with cc. */
+ * unrelated programs build as they would with cc.
+ *
+ * --ia2-emulate-pkru (or IA2_EMULATE_PKRU=1) links against the
+ * emulated-PKRU runtime: same gates, PKRU in a variable, no isolation. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -65,6 +68,8 @@ static struct cmdline strip_ia2_options(int argc, char **argv, const char *const
 			opt->compartment_arg = argv[i] + strlen("--ia2-compartment=");
 		else if (starts_with(argv[i], "--ia2-config="))
 			opt->config = argv[i] + strlen("--ia2-config=");
+		else if (!strcmp(argv[i], "--ia2-emulate-pkru"))
+			opt->emulate_pkru = true;
 		else if (starts_with(argv[i], "--ia2-"))
 			opt->unknown = argv[i];
 		else
@@ -97,8 +102,8 @@ int main(int argc, char **argv)
 	int compartment;
 
 	if (opt.unknown)
-		return error("unknown option %s; ia2-cc takes --ia2-compartment=N and "
-			     "--ia2-config=FILE", opt.unknown), 2;
+		return error("unknown option %s; ia2-cc takes --ia2-compartment=N, "
+			     "--ia2-config=FILE and --ia2-emulate-pkru", opt.unknown), 2;
 	if (!link)
 		return pass_through(&c);
 	compartment = compartment_for(&opt, link_output(&c));
@@ -106,5 +111,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (compartment == 0)
 		return pass_through(&c);
-	return link_compartment(&c, compartment, compile_flags, 3) ? 1 : 0;
+	if (getenv("IA2_EMULATE_PKRU") && *getenv("IA2_EMULATE_PKRU"))
+		opt.emulate_pkru = true;
+	return link_compartment(&c, compartment, opt.emulate_pkru, compile_flags, 3) ? 1 : 0;
 }

@@ -183,7 +183,8 @@ static int final_link(const struct cmdline *c, struct dso *d, struct inputs *in,
 	cmdline_push(&l, gates_o);
 	cmdline_push(&l, "-L" IA2_LIBDIR);
 	cmdline_push(&l, "-Wl,-rpath," IA2_LIBDIR);
-	cmdline_push(&l, "-Wl,--push-state,--no-as-needed,-lia2,--pop-state");
+	cmdline_push(&l, d->emulate_pkru ? "-Wl,--push-state,--no-as-needed,-lia2-emulated,--pop-state"
+					 : "-Wl,--push-state,--no-as-needed,-lia2,--pop-state");
 	cmdline_push(&l, "-Wl,-z,now");
 	cmdline_push(&l, "-Wl,-z,relro");
 	rc = run_command(l.argv);
@@ -236,8 +237,8 @@ static void remove_workdir(const char *workdir)
 		fprintf(stderr, "ia2: kept temporary files in %s\n", workdir);
 }
 
-int link_compartment(const struct cmdline *c, int k, const char *const *compile_flags,
-		     int ncompile_flags)
+int link_compartment(const struct cmdline *c, int k, bool emulate_pkru,
+		     const char *const *compile_flags, int ncompile_flags)
 {
 	char workdir[] = "/tmp/ia2-cc.XXXXXX";
 	struct dso d = {0};
@@ -251,6 +252,7 @@ int link_compartment(const struct cmdline *c, int k, const char *const *compile_
 	d.executable = !is_shared(c);
 	d.workdir = workdir;
 	d.cc = real_compiler();
+	d.emulate_pkru = emulate_pkru;
 	gates_s = format("%s/gates.s", workdir);
 	gates_o = format("%s/gates.o", workdir);
 	rc = collect_inputs(c, workdir, &in, compile_flags, ncompile_flags);

@@ -2,6 +2,8 @@
 #ifndef IA2_LINK_H
 #define IA2_LINK_H
 
+#include <stdbool.h>
+
 struct cmdline {
 	char **argv;   /* NULL-terminated */
 	int n, cap;
@@ -11,6 +13,7 @@ struct ia2_options {
 	const char *compartment_arg;
 	const char *config;
 	const char *unknown;
+	bool emulate_pkru;
 };
 
 void cmdline_push(struct cmdline *c, const char *arg);
@@ -23,7 +26,7 @@ const char *real_compiler(void);
 
 /* Compile any sources on the command line, rewrite the objects for
  * compartment k, generate and assemble the gates and link. Returns 0 or -1. */
-int link_compartment(const struct cmdline *c, int k, const char *const *compile_flags,
-		     int ncompile_flags);
+int link_compartment(const struct cmdline *c, int k, bool emulate_pkru,
+		     const char *const *compile_flags, int ncompile_flags);
 
 #endif

@@ -23,25 +23,7 @@
 
 #include "runtime.h"
 
-#define NOTE_TYPE 0x1a2
-
 static int main_program_compartment;
-
-/* CPUID.(EAX=7,ECX=0):ECX bit 3 is PKU (the CPU has it), bit 4 OSPKE (the
- * kernel enabled CR4.PKE). Both are needed for rdpkru/wrpkru. */
-static void check_pku(void)
-{
-	unsigned a, b, c = 0, d;
-
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		c = 0;
-	if (!(c & (1u << 3)) || !(c & (1u << 4)))
-		die("this machine cannot enforce compartments: the CPU %s protection keys (PKU) "
-		    "and the kernel %s them (OSPKE). Run on a CPU with PKU (Intel Skylake-SP or "
-		    "later, AMD Zen 3 or later) and a kernel with "
-		    "CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS, or under test/runner/ia2-pkurun.",
-		    c & (1u << 3) ? "has" : "lacks", c & (1u << 4) ? "enabled" : "did not enable");
-}
 
 /* XCR0 tells which register state the OS saves: AVX needs bits 1-2,
  * AVX-512 bits 5-7 (Intel SDM vol. 1, 13.3). */
@@ -75,21 +57,6 @@ static void *find_in_libc(const char *name)
 	return f;
 }
 
-/* pkey_alloc hands out the lowest free key and opens it in PKRU for the
- * calling thread (pkeys(7)); after all fifteen, PKRU is 0, the startup
- * state. Another user of pkeys breaks the compartment = pkey rule. */
-static void allocate_pkeys(void)
-{
-	for (long want = 1; want <= IA2_MAX_COMPARTMENTS; want++) {
-		long got = syscall(SYS_pkey_alloc, 0, 0);
-		if (got < 0)
-			die("pkey_alloc failed for pkey %ld: %s", want, strerror(errno));
-		if (got != want)
-			die("pkey_alloc returned pkey %ld, expected %ld: something else in this "
-			    "process allocated protection keys before ia2", got, want);
-	}
-}
-
 static uintptr_t page_down(uintptr_t x) { return x & ~(PAGE - 1); }
 static uintptr_t page_up(uintptr_t x) { return (x + PAGE - 1) & ~(PAGE - 1); }
 
@@ -114,13 +81,17 @@ static void tag_except(uintptr_t lo, uintptr_t hi, uintptr_t h1lo, uintptr_t h1h
 	tag(cur, hi, pkey, what);
 }
 
-struct ia2_note {
+struct ia2_note {   /* gate_abi.h */
 	int32_t compartment;
 	int32_t shared_start; /* relative to the field's own address */
 	int32_t shared_stop;
+	int32_t flags;
 };
+_Static_assert(sizeof(struct ia2_note) == IA2_NOTE_DESCSZ, "gate_abi.h");
 
-static const struct ia2_note *find_note(const struct dl_phdr_info *info)
+/* A DSO whose IA2 note has another size was linked by an ia2 whose gates
+ * may not match this runtime: refusing it beats guessing. */
+static const struct ia2_note *find_note(const struct dl_phdr_info *info, const char *dso)
 {
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -132,9 +103,13 @@ static const struct ia2_note *find_note(const struct dl_phdr_info *info)
 			const ElfW(Nhdr) *n = (const void *)p;
 			const char *name = p + sizeof *n;
 			const char *desc = name + ((n->n_namesz + 3) & ~3u);
-			if (n->n_type == NOTE_TYPE && n->n_namesz == 4 && !memcmp(name, "IA2", 4) &&
-			    n->n_descsz == sizeof(struct ia2_note))
+			if (n->n_type == IA2_NOTE_TYPE && n->n_namesz == 4 && !memcmp(name, "IA2", 4)) {
+				if (n->n_descsz != sizeof(struct ia2_note))
+					die("%s: its .note.ia2 has %u bytes, not %zu: it was linked by "
+					    "another version of ia2; relink it with this one", dso,
+					    n->n_descsz, sizeof(struct ia2_note));
 				return (const void *)desc;
+			}
 			p = desc + ((n->n_descsz + 3) & ~3u);
 		}
 	}
@@ -156,8 +131,8 @@ static void relro_range(const struct dl_phdr_info *info, uintptr_t *lo, uintptr_
 
 static int tag_dso(struct dl_phdr_info *info, size_t size, void *arg)
 {
-	const struct ia2_note *note = find_note(info);
 	const char *name = info->dlpi_name[0] ? info->dlpi_name : "the main program";
+	const struct ia2_note *note = find_note(info, name);
 	uintptr_t rlo, rhi, slo, shi;
 	int c;
 
@@ -169,6 +144,10 @@ static int tag_dso(struct dl_phdr_info *info, size_t size, void *arg)
 	if (c < 1 || c > IA2_MAX_COMPARTMENTS)
 		die("%s: compartment %d in .note.ia2 is out of range 1..%d", name, c,
 		    IA2_MAX_COMPARTMENTS);
+	if (!(note->flags & IA2_NOTE_EMULATED) != !pkru_emulated)
+		die("%s was linked %s --ia2-emulate-pkru, but this process runs %s; link every "
+		    "compartment the same way", name, pkru_emulated ? "without" : "with",
+		    pkru_emulated ? "libia2-emulated.so" : "libia2.so");
 	__ia2_ro.s.present[c] = 1;
 	if (!info->dlpi_name[0])
 		main_program_compartment = c;
@@ -214,8 +193,7 @@ static void set_up_main_thread(void)
 
 __attribute__((constructor(101))) static void ia2_init(void)
 {
-	check_pku();
-	allocate_pkeys();
+	set_up_pkeys();
 	__ia2_ro.s.xfeatures = detect_xfeatures();
 	__ia2_ro.s.libc_exit = find_in_libc("exit");
 	__ia2_ro.s.libc_pthread_create = find_in_libc("pthread_create");

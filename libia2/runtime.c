@@ -9,6 +9,16 @@
 
 #include "runtime.h"
 
+/* valgrind cannot tell a switch to a compartment stack from a huge stack
+ * frame unless the stack is registered; outside valgrind the client
+ * request is a few instructions that do nothing. This matters for the
+ * emulated-PKRU runtime, the one valgrind can run. */
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define VALGRIND_STACK_REGISTER(lo, hi) 0
+#endif
+
 #define STACK_SIZE (8UL << 20)
 
 __attribute__((visibility("default"))) __thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE]
@@ -30,15 +40,6 @@ void die(const char *fmt, ...)
 	_exit(1);
 }
 
-void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what)
-{
-	if (lo >= hi)
-		return;
-	if (syscall(SYS_pkey_mprotect, lo, hi - lo, PROT_READ | PROT_WRITE, pkey))
-		die("pkey_mprotect(%#lx, %#lx, pkey %d) for %s failed: %s", (unsigned long)lo,
-		    (unsigned long)(hi - lo), pkey, what, strerror(errno));
-}
-
 /* The page above the top makes a return stub that finds no pending
  * frame fault instead of reading past the stack. */
 uintptr_t allocate_stack(int c)
@@ -48,6 +49,7 @@ uintptr_t allocate_stack(int c)
 	if (m == MAP_FAILED)
 		die("cannot map a stack for compartment %d: %s", c, strerror(errno));
 	tag((uintptr_t)m + PAGE, (uintptr_t)m + PAGE + STACK_SIZE, c, "a compartment stack");
+	(void)VALGRIND_STACK_REGISTER(m + PAGE, m + PAGE + STACK_SIZE);
 	return (uintptr_t)m + PAGE + STACK_SIZE;
 }
 
@@ -55,19 +57,6 @@ void free_stack(uintptr_t top)
 {
 	if (top && munmap((void *)(top - STACK_SIZE - PAGE), STACK_SIZE + 2 * PAGE))
 		die("cannot unmap a compartment stack: %s", strerror(errno));
-}
-
-int current_compartment(void)
-{
-	unsigned pkru, edx;
-
-	__asm__ volatile("rdpkru" : "=a"(pkru), "=d"(edx) : "c"(0));
-	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
-		if (pkru == IA2_PKRU(c))
-			return c;
-	if (pkru != IA2_PKRU_STARTUP)
-		die("PKRU is %#x, which is no compartment's", pkru);
-	return 0;
 }
 
 /* Each CTB is written while its page still has pkey 0 (a new thread's

@@ -39,8 +39,15 @@ void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what);
 uintptr_t allocate_stack(int compartment);
 void free_stack(uintptr_t top);
 
+/* pkeys.c: the only code that differs in the emulated-PKRU runtime. */
+/* True in libia2-emulated.so, whose gates keep PKRU in a variable. */
+extern const _Bool pkru_emulated;
+/* Check for PKU and allocate pkeys 1..15 (emulated: say so, loudly). */
+void set_up_pkeys(void);
 /* The compartment whose PKRU this thread runs with; 0 in the startup state. */
 int current_compartment(void);
+/* A new thread starts in its creator's compartment. */
+void inherit_pkru(int compartment);
 
 /* Give this thread's CTBs their stacks (tops[c], 0 if none) and pkeys. */
 void set_up_thread_blocks(const uintptr_t *tops);

@@ -16,6 +16,7 @@
 #include "runtime.h"
 
 struct thread_start {
+	int compartment;
 	void *(*start)(void *);
 	void *arg;
 	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
@@ -58,8 +59,9 @@ static void *thread_entry(void *p)
 {
 	struct thread_start *ts = p;
 	struct thread_stacks *s = malloc(sizeof *s);
-	int c = current_compartment();
+	int c = ts->compartment;
 
+	inherit_pkru(c);
 	if (!s)
 		die("out of memory starting a thread");
 	memcpy(s->tops, ts->tops, sizeof s->tops);
@@ -84,6 +86,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 		if (__ia2_ro.s.present[k])
 			tops[k] = allocate_stack(k);
 	ts = (struct thread_start *)((tops[c] - sizeof *ts) & ~15UL);
+	ts->compartment = c;
 	ts->start = start;
 	ts->arg = arg;
 	memcpy(ts->tops, tops, sizeof tops);

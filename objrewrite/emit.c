@@ -17,19 +17,27 @@
 #include "ia2/gate_abi.h"
 #include "ia2/pkru.h"
 
+/* Where gates are written, and how: with real rdpkru/wrpkru, or with
+ * PKRU emulated in a thread-local variable (docs/design.md, "Emulated
+ * PKRU"). */
+struct out {
+	FILE *f;
+	bool emulate;
+};
+
 static const char *const gpr_arg[6] = {"rdi", "rsi", "rdx", "rcx", "r8", "r9"};
 
 /* Registers no argument uses: zeroed so the callee learns nothing of the
  * caller (and back). The final xor also leaves the flags in one state. */
-static void emit_scrub_vectors(FILE *out, int keep_args, int keep_carried)
+static void emit_scrub_vectors(struct out *out, int keep_args, int keep_carried)
 {
 	for (int i = keep_args; i < 8; i++)
-		fprintf(out, "\tpxor %%xmm%d, %%xmm%d\n", i, i);
+		fprintf(out->f, "\tpxor %%xmm%d, %%xmm%d\n", i, i);
 	for (int i = 8 + keep_carried; i < 16; i++)
-		fprintf(out, "\tpxor %%xmm%d, %%xmm%d\n", i, i);
+		fprintf(out->f, "\tpxor %%xmm%d, %%xmm%d\n", i, i);
 	/* vzeroupper and the AVX-512 state exist only on CPUs that have them;
 	 * __ia2_xfeatures says which, set once at startup (libia2/init.c). */
-	fprintf(out, "\tmov __ia2_ro@GOTPCREL(%%rip), %%r10\n"
+	fprintf(out->f, "\tmov __ia2_ro@GOTPCREL(%%rip), %%r10\n"
 		     "\ttestb $%d, %d(%%r10)\n"
 		     "\tjz 1f\n"
 		     "\tvzeroupper\n"
@@ -37,23 +45,23 @@ static void emit_scrub_vectors(FILE *out, int keep_args, int keep_carried)
 		     "\tjz 1f\n",
 		IA2_XF_AVX, IA2_RO_XFEATURES, IA2_XF_AVX512, IA2_RO_XFEATURES);
 	for (int i = 16; i < 32; i++)
-		fprintf(out, "\tvpxord %%zmm%d, %%zmm%d, %%zmm%d\n", i, i, i);
+		fprintf(out->f, "\tvpxord %%zmm%d, %%zmm%d, %%zmm%d\n", i, i, i);
 	for (int i = 0; i < 8; i++)
-		fprintf(out, "\tkxorq %%k%d, %%k%d, %%k%d\n", i, i, i);
-	fprintf(out, "1:\n");
+		fprintf(out->f, "\tkxorq %%k%d, %%k%d, %%k%d\n", i, i, i);
+	fprintf(out->f, "1:\n");
 }
 
-static void emit_scrub_entry(FILE *out, const struct signature *s)
+static void emit_scrub_entry(struct out *out, const struct signature *s)
 {
 	static const char *const always[] = {"rax", "rbx", "rbp", "r10", "r11",
 					     "r12", "r13", "r14", "r15"};
 
 	emit_scrub_vectors(out, s->sse_args, 0);
 	for (int i = s->gpr_args; i < 6; i++)
-		fprintf(out, "\txor %%%s, %%%s\n", gpr_arg[i], gpr_arg[i]);
+		fprintf(out->f, "\txor %%%s, %%%s\n", gpr_arg[i], gpr_arg[i]);
 	for (size_t i = 0; i < sizeof always / sizeof *always; i++)
-		fprintf(out, "\txor %%%s, %%%s\n", always[i], always[i]);
-	fprintf(out, "\tcld\n");
+		fprintf(out->f, "\txor %%%s, %%%s\n", always[i], always[i]);
+	fprintf(out->f, "\tcld\n");
 }
 
 /* Chunks of 16 bytes an sret result travels in, from xmm8 on. */
@@ -65,7 +73,7 @@ static int sret_chunks(const struct signature *s)
 /* After the body: only the return registers survive; r11 holds c.
  * rbx, rbp and r12-r15 are reloaded from the caller's frame by the
  * return stub, so the callee's values never reach the caller. */
-static void emit_scrub_return(FILE *out, const struct signature *s)
+static void emit_scrub_return(struct out *out, const struct signature *s)
 {
 	static const char *const always[] = {"rcx", "rsi", "rdi", "r8", "r9", "r10"};
 	int gpr = s->ret == RET_REGS ? s->ret_gpr : 0;
@@ -73,33 +81,38 @@ static void emit_scrub_return(FILE *out, const struct signature *s)
 
 	emit_scrub_vectors(out, sse, sret_chunks(s));
 	if (gpr < 1)
-		fprintf(out, "\txor %%eax, %%eax\n");
+		fprintf(out->f, "\txor %%eax, %%eax\n");
 	if (gpr < 2)
-		fprintf(out, "\txor %%edx, %%edx\n");
+		fprintf(out->f, "\txor %%edx, %%edx\n");
 	for (size_t i = 0; i < sizeof always / sizeof *always; i++)
-		fprintf(out, "\txor %%%s, %%%s\n", always[i], always[i]);
-	fprintf(out, "\tcld\n");
+		fprintf(out->f, "\txor %%%s, %%%s\n", always[i], always[i]);
+	fprintf(out->f, "\tcld\n");
 }
 
-static void emit_symbol_header(FILE *out, const struct func *f)
+static void emit_symbol_header(struct out *out, const struct func *f)
 {
-	fprintf(out, "\n\t.p2align 4\n");
+	fprintf(out->f, "\n\t.p2align 4\n");
 	if (f->bind == STB_WEAK)
-		fprintf(out, "\t.weak %s\n", f->gate);
+		fprintf(out->f, "\t.weak %s\n", f->gate);
 	else
-		fprintf(out, "\t.globl %s\n", f->gate);
+		fprintf(out->f, "\t.globl %s\n", f->gate);
 	if (!f->renamed)
-		fprintf(out, "\t.hidden %s\n", f->gate);
+		fprintf(out->f, "\t.hidden %s\n", f->gate);
 	else if (f->vis == STV_PROTECTED)
-		fprintf(out, "\t.protected %s\n", f->gate);
-	fprintf(out, "\t.type %s, @function\n%s:\n\tendbr64\n", f->gate, f->gate);
+		fprintf(out->f, "\t.protected %s\n", f->gate);
+	fprintf(out->f, "\t.type %s, @function\n%s:\n\tendbr64\n", f->gate, f->gate);
 }
 
 /* rdpkru needs ecx = 0 and writes eax and edx; rcx and rdx may carry
  * arguments, so they wait in r10 and r11, which no argument uses. */
-static void emit_read_pkru(FILE *out)
+static void emit_read_pkru(struct out *out)
 {
-	fprintf(out, "\tmov %%rcx, %%r10\n"
+	if (out->emulate) {
+		fprintf(out->f, "\tmov __ia2_pkru@gottpoff(%%rip), %%rax\n"
+				"\tmov %%fs:(%%rax), %%eax\n");
+		return;
+	}
+	fprintf(out->f, "\tmov %%rcx, %%r10\n"
 		     "\tmov %%rdx, %%r11\n"
 		     "\txor %%ecx, %%ecx\n"
 		     "\trdpkru\n"
@@ -109,22 +122,27 @@ static void emit_read_pkru(FILE *out)
 
 /* wrpkru to a constant, then check that the constant is what PKRU now
  * holds: a jump straight to the wrpkru with another eax traps (ERIM). */
-static void emit_write_pkru(FILE *out, unsigned pkru)
+static void emit_write_pkru(struct out *out, unsigned pkru)
 {
-	fprintf(out, "\txor %%ecx, %%ecx\n"
+	const char *write = out->emulate ? "\tmov __ia2_pkru@gottpoff(%rip), %rcx\n"
+					   "\tmov %eax, %fs:(%rcx)\n"
+					   "\txor %ecx, %ecx\n"
+					 : "\twrpkru\n";
+
+	fprintf(out->f, "\txor %%ecx, %%ecx\n"
 		     "\txor %%edx, %%edx\n"
 		     "\tmov $%#x, %%eax\n"
-		     "\twrpkru\n"
+		     "%s"
 		     "\tcmp $%#x, %%eax\n"
 		     "\tjne .Ltrap\n",
-		pkru, pkru);
+		pkru, write, pkru);
 }
 
 /* eax holds the caller's PKRU. Valid values open exactly pkey 0 and one
  * pkey c (pkru.h); anything else traps. Leaves c in r11. */
-static void emit_caller_compartment(FILE *out)
+static void emit_caller_compartment(struct out *out)
 {
-	fprintf(out, "\tnot %%eax\n"
+	fprintf(out->f, "\tnot %%eax\n"
 		     "\tand $-4, %%eax\n"
 		     "\tbsf %%eax, %%r11d\n"
 		     "\tjz .Ltrap\n"
@@ -138,14 +156,14 @@ static void emit_caller_compartment(FILE *out)
 /* Push the caller's callee-saved registers, its sret buffer and the
  * result's size, and link the gate frame into CTB(c), all under the
  * caller's PKRU, in the caller's own memory (gate_abi.h). */
-static void emit_save_caller(FILE *out, const struct signature *s)
+static void emit_save_caller(struct out *out, const struct signature *s)
 {
-	fprintf(out, "\tpush %%rbx\n\tpush %%rbp\n\tpush %%r12\n\tpush %%r13\n\tpush %%r14\n\tpush %%r15\n");
+	fprintf(out->f, "\tpush %%rbx\n\tpush %%rbp\n\tpush %%r12\n\tpush %%r13\n\tpush %%r14\n\tpush %%r15\n");
 	if (s->ret == RET_MEMORY)
-		fprintf(out, "\tpush %%rdi\n\tpush $%d\n", s->ret_size);
+		fprintf(out->f, "\tpush %%rdi\n\tpush $%d\n", s->ret_size);
 	else
-		fprintf(out, "\tpush $0\n\tpush $0\n");
-	fprintf(out, "\tmov %%r11, %%r14\n"
+		fprintf(out->f, "\tpush $0\n\tpush $0\n");
+	fprintf(out->f, "\tmov %%r11, %%r14\n"
 		     "\tshl $12, %%r11\n"
 		     "\tadd __ia2_ctb@gottpoff(%%rip), %%r11\n"
 		     "\tpush %%fs:%d(%%r11)\n"
@@ -155,23 +173,29 @@ static void emit_save_caller(FILE *out, const struct signature *s)
 
 /* Stack arguments cross the PKRU switch in xmm8-xmm15: the caller's stack
  * is unreadable after it, the callee's unwritable before it. */
-static void emit_load_stack_args(FILE *out, int bytes)
+static void emit_load_stack_args(struct out *out, int bytes)
 {
 	for (int i = 0; i < bytes; i += 16)
-		fprintf(out, bytes - i >= 16 ? "\tmovdqu %d(%%rsp), %%xmm%d\n" : "\tmovq %d(%%rsp), %%xmm%d\n",
+		fprintf(out->f, bytes - i >= 16 ? "\tmovdqu %d(%%rsp), %%xmm%d\n" : "\tmovq %d(%%rsp), %%xmm%d\n",
 			IA2_FRAME_ARGS + i, 8 + i / 16);
 }
 
-static void emit_store_stack_args(FILE *out, int bytes)
+static void emit_store_stack_args(struct out *out, int bytes)
 {
 	for (int i = 0; i < bytes; i += 16)
-		fprintf(out, bytes - i >= 16 ? "\tmovdqu %%xmm%d, %d(%%rsp)\n" : "\tmovq %%xmm%d, %d(%%rsp)\n",
+		fprintf(out->f, bytes - i >= 16 ? "\tmovdqu %%xmm%d, %d(%%rsp)\n" : "\tmovq %%xmm%d, %d(%%rsp)\n",
 			8 + i / 16, i);
 }
 
 /* The callee's stack below the saved c: [stack arguments][sret buffer]
- * [padding], 16-byte aligned at the call as the psABI requires (3.2.2). */
-static void emit_cross_call(FILE *out, const struct func *f, int k)
+ * [padding], 16-byte aligned at the call as the psABI requires (3.2.2).
+ * c is stored below the stack pointer and then allocated, not pushed:
+ * valgrind 3.19 folds a push that follows a stack switch into the switch,
+ * so memcheck never makes the red-zone word the push exposes addressable
+ * and reports the callee's first use of it. The word is safe until the
+ * sub, as the kernel skips the 128-byte red zone (psABI 3.2.2) when it
+ * builds a signal frame. */
+static void emit_cross_call(struct out *out, const struct func *f, int k)
 {
 	int args = (f->sig.stack_bytes + 15) & ~15;
 	int area = args + 16 * sret_chunks(&f->sig);
@@ -179,30 +203,30 @@ static void emit_cross_call(FILE *out, const struct func *f, int k)
 	emit_caller_compartment(out);
 	emit_save_caller(out, &f->sig);
 	emit_load_stack_args(out, f->sig.stack_bytes);
-	fprintf(out, "\tmov %%rcx, %%r12\n\tmov %%rdx, %%r13\n");
+	fprintf(out->f, "\tmov %%rcx, %%r12\n\tmov %%rdx, %%r13\n");
 	emit_write_pkru(out, IA2_PKRU(k));
-	fprintf(out, "\tmov %%r12, %%rcx\n"
+	fprintf(out->f, "\tmov %%r12, %%rcx\n"
 		     "\tmov %%r13, %%rdx\n"
 		     "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n"
 		     "\tmov %%fs:%d(%%r11), %%rsp\n"
 		     "\tand $-16, %%rsp\n"
-		     "\tpush %%r14\n"
+		     "\tmov %%r14, -8(%%rsp)\n"
 		     "\tsub $%d, %%rsp\n",
-		k * IA2_CTB_SIZE + IA2_CTB_FRAME, 8 + area);
+		k * IA2_CTB_SIZE + IA2_CTB_FRAME, 16 + area);
 	emit_store_stack_args(out, f->sig.stack_bytes);
 	if (f->sig.ret == RET_MEMORY)
-		fprintf(out, "\tlea %d(%%rsp), %%rdi\n", args);
+		fprintf(out->f, "\tlea %d(%%rsp), %%rdi\n", args);
 	emit_scrub_entry(out, &f->sig);
-	fprintf(out, "\tcall %s\n", f->body);
+	fprintf(out->f, "\tcall %s\n", f->body);
 	for (int i = 0; i < sret_chunks(&f->sig); i++)
-		fprintf(out, "\tmovdqu %d(%%rsp), %%xmm%d\n", args + 16 * i, 8 + i);
-	fprintf(out, "\tadd $%d, %%rsp\n"
+		fprintf(out->f, "\tmovdqu %d(%%rsp), %%xmm%d\n", args + 16 * i, 8 + i);
+	fprintf(out->f, "\tadd $%d, %%rsp\n"
 		     "\tpop %%r11\n",
 		8 + area);
 	emit_scrub_return(out, &f->sig);
 	/* c came back from the callee's stack, so it is only a hint: the
 	 * return stub trusts nothing but CTB(c), readable under PKRU(c) alone. */
-	fprintf(out, "\tlea -1(%%r11), %%r10\n"
+	fprintf(out->f, "\tlea -1(%%r11), %%r10\n"
 		     "\tcmp $%d, %%r10\n"
 		     "\tjae .Ltrap\n"
 		     "\tmov __ia2_return_table@GOTPCREL(%%rip), %%r10\n"
@@ -210,30 +234,30 @@ static void emit_cross_call(FILE *out, const struct func *f, int k)
 		IA2_MAX_COMPARTMENTS);
 }
 
-static void emit_gate(FILE *out, const struct func *f, int k)
+static void emit_gate(struct out *out, const struct func *f, int k)
 {
 	emit_symbol_header(out, f);
 	emit_read_pkru(out);
-	fprintf(out, "\tcmp $%#x, %%eax\n"
+	fprintf(out->f, "\tcmp $%#x, %%eax\n"
 		     "\tje %s\n"
 		     "\ttest %%eax, %%eax\n"
 		     "\tje %s\n",
 		IA2_PKRU(k), f->body, f->body);
 	emit_cross_call(out, f, k);
-	fprintf(out, "\t.size %s, .-%s\n", f->gate, f->gate);
+	fprintf(out->f, "\t.size %s, .-%s\n", f->gate, f->gate);
 }
 
 /* main is called once, by __libc_start_main in the startup state. Its gate
  * moves to compartment k's stack and PKRU, and on return restores the
  * startup state so that exit() can run every DSO's destructors. The
  * startup stack pointer is kept in CTB(k), out of other compartments' reach. */
-static void emit_main_gate(FILE *out, const struct func *f, int k)
+static void emit_main_gate(struct out *out, const struct func *f, int k)
 {
 	int slot = k * IA2_CTB_SIZE;
 
 	emit_symbol_header(out, f);
 	emit_read_pkru(out);
-	fprintf(out, "\ttest %%eax, %%eax\n"
+	fprintf(out->f, "\ttest %%eax, %%eax\n"
 		     "\tjne .Ltrap\n"
 		     "\tpush %%rbx\n\tpush %%rbp\n\tpush %%r12\n\tpush %%r13\n\tpush %%r14\n\tpush %%r15\n"
 		     "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n"
@@ -241,39 +265,40 @@ static void emit_main_gate(FILE *out, const struct func *f, int k)
 		     "\tmov %%rcx, %%r12\n\tmov %%rdx, %%r13\n",
 		slot + IA2_CTB_MAIN_SP);
 	emit_write_pkru(out, IA2_PKRU(k));
-	fprintf(out, "\tmov %%r12, %%rcx\n\tmov %%r13, %%rdx\n"
+	fprintf(out->f, "\tmov %%r12, %%rcx\n\tmov %%r13, %%rdx\n"
 		     "\tmov %%fs:%d(%%r11), %%rsp\n"
 		     "\tand $-16, %%rsp\n",
 		slot + IA2_CTB_FRAME);
 	emit_scrub_entry(out, &f->sig);
-	fprintf(out, "\tcall %s\n\tmov %%rax, %%r12\n", f->body);
+	fprintf(out->f, "\tcall %s\n\tmov %%rax, %%r12\n", f->body);
 	emit_write_pkru(out, IA2_PKRU_STARTUP);
-	fprintf(out, "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n"
+	fprintf(out->f, "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n"
 		     "\tmov %%fs:%d(%%r11), %%rsp\n"
 		     "\tmov %%r12, %%rax\n"
 		     "\tpop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\tpop %%rbp\n\tpop %%rbx\n",
 		slot + IA2_CTB_MAIN_SP);
 	emit_scrub_return(out, &f->sig);
-	fprintf(out, "\tret\n\t.size %s, .-%s\n", f->gate, f->gate);
+	fprintf(out->f, "\tret\n\t.size %s, .-%s\n", f->gate, f->gate);
 }
 
 /* The note tells libia2 the DSO's compartment and where its shared
  * section is (as offsets from the note fields, so no dynamic relocation
  * is needed). The empty, page-aligned ia2_shared contribution makes the
  * section exist and, as ia2-cc links gates.o last, page-aligns its end. */
-static void emit_dso_note(FILE *out, int k)
+static void emit_dso_note(struct out *out, int k)
 {
-	fprintf(out, "\t.section .note.ia2, \"a\", @note\n"
+	fprintf(out->f, "\t.section .note.ia2, \"a\", @note\n"
 		     "\t.balign 4\n"
-		     "\t.long 4, 12, 0x1a2\n"
+		     "\t.long 4, %d, %#x\n"
 		     "\t.asciz \"IA2\"\n"
 		     "\t.long %d\n"
 		     "\t.long __start_ia2_shared - .\n"
 		     "\t.long __stop_ia2_shared - .\n"
+		     "\t.long %d\n"
 		     "\t.section ia2_shared, \"aw\", @progbits\n"
 		     "\t.balign 4096\n"
 		     "\t.section .note.GNU-stack, \"\", @progbits\n",
-		k);
+		IA2_NOTE_DESCSZ, IA2_NOTE_TYPE, k, out->emulate ? IA2_NOTE_EMULATED : 0);
 }
 
 /* Gates of archive members go into the member itself (rewrite.c), so that
@@ -295,13 +320,25 @@ static bool emitted_before(const struct dso *d, size_t i, int home)
 	return false;
 }
 
+static int open_out(struct out *out, const char *path, bool emulate)
+{
+	out->f = fopen(path, "w");
+	out->emulate = emulate;
+	return out->f ? 0 : error("%s: %s", path, strerror(errno));
+}
+
+static int close_out(struct out *out, const char *path)
+{
+	return fclose(out->f) ? error("%s: %s", path, strerror(errno)) : 0;
+}
+
 static int write_gates(struct dso *d, const char *asm_path, int home)
 {
-	FILE *out = fopen(asm_path, "w");
+	struct out o, *out = &o;
 
-	if (!out)
-		return error("%s: %s", asm_path, strerror(errno));
-	fprintf(out, "# ia2 call gates for compartment %d, generated by objrewrite/emit.c\n"
+	if (open_out(out, asm_path, d->emulate_pkru))
+		return -1;
+	fprintf(out->f, "# ia2 call gates for compartment %d, generated by objrewrite/emit.c\n"
 		     "\t.text\n", d->compartment);
 	for (size_t i = 0; i < d->nfuncs; i++) {
 		const struct func *f = &d->funcs[i];
@@ -312,14 +349,12 @@ static int write_gates(struct dso *d, const char *asm_path, int home)
 		else
 			emit_gate(out, f, d->compartment);
 	}
-	fprintf(out, "\n.Ltrap:\n\tud2\n");
+	fprintf(out->f, "\n.Ltrap:\n\tud2\n");
 	if (home < 0)
 		emit_dso_note(out, d->compartment);
 	else
-		fprintf(out, "\t.section .note.GNU-stack, \"\", @progbits\n");
-	if (fclose(out))
-		return error("%s: %s", asm_path, strerror(errno));
-	return 0;
+		fprintf(out->f, "\t.section .note.GNU-stack, \"\", @progbits\n");
+	return close_out(out, asm_path);
 }
 
 int emit_gates(struct dso *d, const char *asm_path)
@@ -345,33 +380,33 @@ int emit_member_gates(struct dso *d, int obj, const char *asm_path)
  * the registers below the caller's stack pointer, copy exactly rcx bytes
  * (the gate left DF clear) and return the buffer in rax, as the psABI
  * requires of sret functions. */
-static void emit_copy_sret(FILE *out)
+static void emit_copy_sret(struct out *out)
 {
 	for (int i = 0; i < IA2_GATE_MAX_SRET_BYTES / 16; i++)
-		fprintf(out, "\tmovdqu %%xmm%d, %d(%%rsp)\n", 8 + i, -IA2_GATE_MAX_SRET_BYTES + 16 * i);
-	fprintf(out, "\tlea %d(%%rsp), %%rsi\n"
+		fprintf(out->f, "\tmovdqu %%xmm%d, %d(%%rsp)\n", 8 + i, -IA2_GATE_MAX_SRET_BYTES + 16 * i);
+	fprintf(out->f, "\tlea %d(%%rsp), %%rsi\n"
 		     "\tmov %%rdi, %%r10\n"
 		     "\trep movsb\n"
 		     "\txor %%esi, %%esi\n",
 		-IA2_GATE_MAX_SRET_BYTES);
 	for (int i = 0; i < IA2_GATE_MAX_SRET_BYTES / 16; i++)
-		fprintf(out, "\tpxor %%xmm%d, %%xmm%d\n", 8 + i, 8 + i);
+		fprintf(out->f, "\tpxor %%xmm%d, %%xmm%d\n", 8 + i, 8 + i);
 }
 
 /* libia2's half of the gate ABI, generated by the same code as the gates:
  * __ia2_return_to_<c> for each compartment, the table gates dispatch
  * through, and exit(). */
-static void emit_return_stub(FILE *out, int c)
+static void emit_return_stub(struct out *out, int c)
 {
 	int slot = c * IA2_CTB_SIZE + IA2_CTB_FRAME;
 
-	fprintf(out, "\n\t.p2align 4\n\t.type __ia2_return_to_%d, @function\n"
+	fprintf(out->f, "\n\t.p2align 4\n\t.type __ia2_return_to_%d, @function\n"
 		     "__ia2_return_to_%d:\n"
 		     "\tendbr64\n"
 		     "\tmov %%rax, %%r10\n"
 		     "\tmov %%rdx, %%r11\n", c, c);
 	emit_write_pkru(out, IA2_PKRU(c));
-	fprintf(out, "\tmov __ia2_ctb@gottpoff(%%rip), %%rcx\n"
+	fprintf(out->f, "\tmov __ia2_ctb@gottpoff(%%rip), %%rcx\n"
 		     "\tmov %%fs:%d(%%rcx), %%rsp\n"
 		     "\tpop %%fs:%d(%%rcx)\n"
 		     "\tpop %%rcx\n"
@@ -379,7 +414,7 @@ static void emit_return_stub(FILE *out, int c)
 		     "\tjrcxz 1f\n",
 		slot, slot);
 	emit_copy_sret(out);
-	fprintf(out, "1:\tpop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\tpop %%rbp\n\tpop %%rbx\n"
+	fprintf(out->f, "1:\tpop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\tpop %%rbp\n\tpop %%rbx\n"
 		     "\tmov %%r10, %%rax\n"
 		     "\tmov %%r11, %%rdx\n"
 		     "\txor %%ecx, %%ecx\n"
@@ -391,47 +426,45 @@ static void emit_return_stub(FILE *out, int c)
 		c, c);
 }
 
-static void emit_return_table(FILE *out)
+static void emit_return_table(struct out *out)
 {
-	fprintf(out, "\n\t.section .data.rel.ro, \"aw\"\n"
+	fprintf(out->f, "\n\t.section .data.rel.ro, \"aw\"\n"
 		     "\t.p2align 3\n"
 		     "\t.globl __ia2_return_table\n"
 		     "\t.type __ia2_return_table, @object\n"
 		     "__ia2_return_table:\n"
 		     "\t.quad 0\n");
 	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
-		fprintf(out, "\t.quad __ia2_return_to_%d\n", c);
-	fprintf(out, "\t.size __ia2_return_table, .-__ia2_return_table\n");
+		fprintf(out->f, "\t.quad __ia2_return_to_%d\n", c);
+	fprintf(out->f, "\t.size __ia2_return_table, .-__ia2_return_table\n");
 }
 
 /* exit() from any compartment: ld.so and libc then run every DSO's
  * destructors, so they need the startup state, like a return from main.
  * libia2 precedes libc in the lookup scope, so this definition wins; it
  * goes on to glibc's exit, found at startup and kept read-only. */
-static void emit_exit(FILE *out)
+static void emit_exit(struct out *out)
 {
-	fprintf(out, "\n\t.text\n\t.p2align 4\n\t.globl exit\n\t.type exit, @function\nexit:\n"
+	fprintf(out->f, "\n\t.text\n\t.p2align 4\n\t.globl exit\n\t.type exit, @function\nexit:\n"
 		     "\tendbr64\n");
 	emit_write_pkru(out, IA2_PKRU_STARTUP);
-	fprintf(out, "\tmov __ia2_ro@GOTPCREL(%%rip), %%r10\n"
+	fprintf(out->f, "\tmov __ia2_ro@GOTPCREL(%%rip), %%r10\n"
 		     "\tjmp *%d(%%r10)\n"
 		     "\t.size exit, .-exit\n", IA2_RO_LIBC_EXIT);
 }
 
-int emit_runtime(const char *asm_path)
+int emit_runtime(const char *asm_path, bool emulate)
 {
-	FILE *out = fopen(asm_path, "w");
+	struct out o, *out = &o;
 
-	if (!out)
-		return error("%s: %s", asm_path, strerror(errno));
-	fprintf(out, "# libia2's return stubs, generated by objrewrite/emit.c\n\t.text\n");
+	if (open_out(out, asm_path, emulate))
+		return -1;
+	fprintf(out->f, "# libia2's return stubs, generated by objrewrite/emit.c\n\t.text\n");
 	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
 		emit_return_stub(out, c);
 	emit_exit(out);
-	fprintf(out, "\n.Ltrap:\n\tud2\n");
+	fprintf(out->f, "\n.Ltrap:\n\tud2\n");
 	emit_return_table(out);
-	fprintf(out, "\t.section .note.GNU-stack, \"\", @progbits\n");
-	if (fclose(out))
-		return error("%s: %s", asm_path, strerror(errno));
-	return 0;
+	fprintf(out->f, "\t.section .note.GNU-stack, \"\", @progbits\n");
+	return close_out(out, asm_path);
 }

@@ -80,6 +80,7 @@ struct dso {
 	size_t narchives;
 	const char *workdir; /* where extracted and rewritten files go */
 	const char *cc;      /* the compiler driver that assembles gates */
+	bool emulate_pkru;   /* gates keep PKRU in a variable: no isolation (docs/design.md) */
 };
 
 /* scan.c */
@@ -108,7 +109,7 @@ int emit_gates(struct dso *d, const char *asm_path);
 bool member_has_gates(const struct dso *d, int obj);
 int emit_member_gates(struct dso *d, int obj, const char *asm_path);
 /* libia2's return stubs, table and exit(); run at ia2's build time. */
-int emit_runtime(const char *asm_path);
+int emit_runtime(const char *asm_path, bool emulate_pkru);
 
 /* rewrite.c */
 int rewrite_objects(struct dso *d);

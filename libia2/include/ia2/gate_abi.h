@@ -27,6 +27,15 @@
 #define IA2_GATE_MAX_STACK_BYTES 128
 #define IA2_GATE_MAX_SRET_BYTES 128
 
+/* Each compartment DSO carries a note (name "IA2", type IA2_NOTE_TYPE)
+ * whose descriptor is four 32-bit words: its compartment, the start and
+ * end of its ia2_shared section as offsets from those words' own
+ * addresses, and IA2_NOTE_EMULATED if its gates keep PKRU in a variable
+ * (the emulated-PKRU runtime) rather than in the register. */
+#define IA2_NOTE_TYPE 0x1a2
+#define IA2_NOTE_DESCSZ 16
+#define IA2_NOTE_EMULATED 1
+
 /* __ia2_ro: a page of settings made read-only once startup sets them. */
 #define IA2_RO_XFEATURES 0  /* byte: IA2_XF_* bits, which register state to scrub */
 #define IA2_RO_LIBC_EXIT 8  /* glibc's exit(), which libia2's exit() goes on to */

@@ -1,0 +1,122 @@
+/* Everything that touches protection keys themselves, so that the
+ * emulated-PKRU runtime (libia2-emulated.so, IA2_EMULATE_PKRU) differs
+ * from the real one in this file alone. Emulated, PKRU is a thread-local
+ * variable the gates read and write instead of the register, memory is
+ * never tagged, and nothing is isolated: that runtime exists to run
+ * programs under gdb, valgrind or ASan on machines without PKU. */
+#include <cpuid.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+#ifdef IA2_EMULATE_PKRU
+
+const _Bool pkru_emulated = 1;
+
+/* The gates' PKRU (emit.c, emulated mode). 0, the startup state, in every
+ * new thread; pthread_create sets it to the creator's. */
+__attribute__((visibility("default"))) __thread unsigned __ia2_pkru
+	__attribute__((tls_model("initial-exec")));
+
+void set_up_pkeys(void)
+{
+	fputs("ia2: WARNING: emulated PKRU (libia2-emulated.so): compartments are NOT isolated; "
+	      "use this build for debugging only\n", stderr);
+}
+
+void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what)
+{
+	(void)pkey;
+	if (lo < hi && mprotect((void *)lo, hi - lo, PROT_READ | PROT_WRITE))
+		die("mprotect(%#lx, %#lx) for %s failed: %s", (unsigned long)lo,
+		    (unsigned long)(hi - lo), what, strerror(errno));
+}
+
+static unsigned read_pkru(void)
+{
+	return __ia2_pkru;
+}
+
+void inherit_pkru(int compartment)
+{
+	__ia2_pkru = compartment ? IA2_PKRU(compartment) : IA2_PKRU_STARTUP;
+}
+
+#else
+
+const _Bool pkru_emulated = 0;
+
+/* CPUID.(EAX=7,ECX=0):ECX bit 3 is PKU (the CPU has it), bit 4 OSPKE (the
+ * kernel enabled CR4.PKE). Both are needed for rdpkru/wrpkru. */
+static void check_pku(void)
+{
+	unsigned a, b, c = 0, d;
+
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		c = 0;
+	if (!(c & (1u << 3)) || !(c & (1u << 4)))
+		die("this machine cannot enforce compartments: the CPU %s protection keys (PKU) "
+		    "and the kernel %s them (OSPKE). Run on a CPU with PKU (Intel Skylake-SP or "
+		    "later, AMD Zen 3 or later) and a kernel with "
+		    "CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS, or under test/runner/ia2-pkurun; "
+		    "for debugging without isolation, link with --ia2-emulate-pkru.",
+		    c & (1u << 3) ? "has" : "lacks", c & (1u << 4) ? "enabled" : "did not enable");
+}
+
+/* pkey_alloc hands out the lowest free key and opens it in PKRU for the
+ * calling thread (pkeys(7)); after all fifteen, PKRU is 0, the startup
+ * state. Another user of pkeys breaks the compartment = pkey rule. */
+void set_up_pkeys(void)
+{
+	check_pku();
+	for (long want = 1; want <= IA2_MAX_COMPARTMENTS; want++) {
+		long got = syscall(SYS_pkey_alloc, 0, 0);
+		if (got < 0)
+			die("pkey_alloc failed for pkey %ld: %s", want, strerror(errno));
+		if (got != want)
+			die("pkey_alloc returned pkey %ld, expected %ld: something else in this "
+			    "process allocated protection keys before ia2", got, want);
+	}
+}
+
+void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what)
+{
+	if (lo >= hi)
+		return;
+	if (syscall(SYS_pkey_mprotect, lo, hi - lo, PROT_READ | PROT_WRITE, pkey))
+		die("pkey_mprotect(%#lx, %#lx, pkey %d) for %s failed: %s", (unsigned long)lo,
+		    (unsigned long)(hi - lo), pkey, what, strerror(errno));
+}
+
+static unsigned read_pkru(void)
+{
+	unsigned pkru, edx;
+
+	__asm__ volatile("rdpkru" : "=a"(pkru), "=d"(edx) : "c"(0));
+	return pkru;
+}
+
+/* clone gives the new thread its creator's PKRU (pkeys(7)). */
+void inherit_pkru(int compartment)
+{
+	(void)compartment;
+}
+
+#endif
+
+int current_compartment(void)
+{
+	unsigned pkru = read_pkru();
+
+	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
+		if (pkru == IA2_PKRU(c))
+			return c;
+	if (pkru != IA2_PKRU_STARTUP)
+		die("PKRU is %#x, which is no compartment's", pkru);
+	return 0;
+}
