@@ -100,6 +100,9 @@ static void emit_symbol_header(struct out *out, const struct func *f)
 		fprintf(out->f, "\t.hidden %s\n", f->gate);
 	else if (f->vis == STV_PROTECTED)
 		fprintf(out->f, "\t.protected %s\n", f->gate);
+	if (f->renamed)
+		fprintf(out->f, "\t.globl %s\n\t.hidden %s\n%s:\n", f->gate_local, f->gate_local,
+			f->gate_local);
 	fprintf(out->f, "\t.type %s, @function\n%s:\n\tendbr64\n", f->gate, f->gate);
 }
 

@@ -21,18 +21,26 @@ static bool exported(const struct func *f)
  * pointers reach the gate; the definition becomes the hidden
  * __ia2_body_f. A hidden or static function keeps its name, and the gate
  * gets a new hidden one; a static body also gets a hidden global alias so
- * that the gate object can jump to it. */
+ * that the gate object can jump to it.
+ *
+ * A reference that bound to the definition locally (a section symbol, a
+ * local alias, or none at all) must keep binding locally: a PC-relative
+ * reference to the preemptible f cannot be linked into a shared object.
+ * Such references go to gate_local, the exported gate's hidden twin. */
 static void name_gate(struct func *f)
 {
 	if (exported(f)) {
 		f->gate = xstrdup(f->name);
+		f->gate_local = format("__ia2_gate_%s", f->name);
 		f->body = format("__ia2_body_%s", f->name);
 		f->renamed = true;
 	} else if (f->bind != STB_LOCAL) {
 		f->gate = format("__ia2_gate_%s", f->name);
+		f->gate_local = xstrdup(f->gate);
 		f->body = xstrdup(f->name);
 	} else {
 		f->gate = format("__ia2_gate_%d_%s", f->obj, f->name);
+		f->gate_local = xstrdup(f->gate);
 		f->body = format("__ia2_body_%d_%s", f->obj, f->name);
 	}
 }

@@ -80,7 +80,7 @@ static int plan_reloc(struct dso *d, struct edits *e, const struct reloc *r)
 		return 0;
 	f = &d->funcs[r->func];
 	if (r->synthetic) {
-		add_retarget(e, r, undefined_symbol(e, f->gate, !f->renamed), r->rela.r_addend);
+		add_retarget(e, r, undefined_symbol(e, f->gate_local, true), r->rela.r_addend);
 		return 0;
 	}
 	if (!f->gated || read_sym(o, symi, &s))
@@ -96,8 +96,11 @@ static int plan_reloc(struct dso *d, struct edits *e, const struct reloc *r)
 	}
 	if (f->renamed && !is_def && !is_section)
 		return 0;   /* by name, and the name is now the gate's */
-	add_retarget(e, r, undefined_symbol(e, f->gate, !f->renamed),
-		     is_section ? r->rela.r_addend - (long long)f->value : r->rela.r_addend);
+	if (is_section)
+		add_retarget(e, r, undefined_symbol(e, f->gate_local, true),
+			     r->rela.r_addend - (long long)f->value);
+	else
+		add_retarget(e, r, undefined_symbol(e, f->gate, !f->renamed), r->rela.r_addend);
 	return 0;
 }
 

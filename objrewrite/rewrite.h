@@ -58,6 +58,7 @@ struct func {
 	bool address_taken;
 	bool gated;
 	char *gate;        /* the symbol callers in other compartments use */
+	char *gate_local;  /* a hidden symbol at the gate, for references that bound locally */
 	char *body;        /* the symbol the gate jumps to */
 	bool renamed;      /* the definition is renamed to `body` */
 	struct signature sig;

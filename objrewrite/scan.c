@@ -327,6 +327,7 @@ void dso_free(struct dso *d)
 	for (size_t i = 0; i < d->nfuncs; i++) {
 		free(d->funcs[i].name);
 		free(d->funcs[i].gate);
+		free(d->funcs[i].gate_local);
 		free(d->funcs[i].body);
 	}
 	for (size_t i = 0; i < d->narchives; i++) {
