@@ -18,7 +18,7 @@
 #include "ia2/pkru.h"
 
 /* Where gates are written, and how: with real rdpkru/wrpkru, or with
- * PKRU emulated in a thread-local variable (docs/design.md, "Emulated
+ * PKRU emulated in a thread-local variable (docs/runtime.md, "Emulated
  * PKRU"). */
 struct out {
 	FILE *f;

@@ -81,7 +81,7 @@ struct dso {
 	size_t narchives;
 	const char *workdir; /* where extracted and rewritten files go */
 	const char *cc;      /* the compiler driver that assembles gates */
-	bool emulate_pkru;   /* gates keep PKRU in a variable: no isolation (docs/design.md) */
+	bool emulate_pkru;   /* gates keep PKRU in a variable: no isolation (docs/runtime.md) */
 };
 
 /* scan.c */
