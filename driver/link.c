@@ -147,14 +147,6 @@ static int collect_inputs(const struct cmdline *c, const char *workdir, struct i
 	return 0;
 }
 
-static int run_engine(struct dso *d, struct inputs *in, const char *gates_s)
-{
-	if (scan_inputs(d, in->paths, (size_t)in->n) || classify_relocs(d) || plan_gates(d) ||
-	    read_signatures(d) || emit_gates(d, gates_s) || rewrite_objects(d))
-		return -1;
-	return 0;
-}
-
 static int assemble(const char *src, const char *out)
 {
 	char *argv[] = {(char *)real_compiler(), "-c", (char *)src, "-o", (char *)out, NULL};
@@ -257,7 +249,7 @@ int link_compartment(const struct cmdline *c, int k, bool emulate_pkru,
 	gates_o = format("%s/gates.o", workdir);
 	rc = collect_inputs(c, workdir, &in, compile_flags, ncompile_flags);
 	if (!rc)
-		rc = run_engine(&d, &in, gates_s);
+		rc = run_passes(&d, in.paths, (size_t)in.n, gates_s);
 	if (!rc)
 		rc = assemble(gates_s, gates_o);
 	if (!rc)

@@ -16,6 +16,9 @@
 #include <errno.h>
 #include <gnu/lib-names.h>
 #include <link.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -44,7 +47,7 @@ static unsigned char detect_xfeatures(void)
 }
 
 /* libia2 defines exit() (return_stubs.s) and pthread_create()
- * (threads.c) and must go on to glibc's. A lookup through libc's own
+ * (threads.c), and must go on to glibc's. A lookup through libc's own
  * handle finds them wherever libia2 sits in the lookup scope (RTLD_NEXT
  * would not when libc comes first). */
 static void *find_in_libc(const char *name)
@@ -129,6 +132,23 @@ static void relro_range(const struct dl_phdr_info *info, uintptr_t *lo, uintptr_
 	}
 }
 
+static void record_code(const struct dl_phdr_info *info, int c, const char *name)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		struct code_range *r = &__ia2_ro.s.code[__ia2_ro.s.ncode];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		if (__ia2_ro.s.ncode == MAX_CODE_RANGES)
+			die("%s: more than %d executable segments in compartment DSOs", name,
+			    MAX_CODE_RANGES);
+		r->lo = info->dlpi_addr + ph->p_vaddr;
+		r->hi = r->lo + ph->p_memsz;
+		r->compartment = c;
+		__ia2_ro.s.ncode++;
+	}
+}
+
 static int tag_dso(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	const char *name = info->dlpi_name[0] ? info->dlpi_name : "the main program";
@@ -157,6 +177,7 @@ static int tag_dso(struct dl_phdr_info *info, size_t size, void *arg)
 	if (slo & (PAGE - 1) || shi & (PAGE - 1))
 		die("%s: the ia2_shared section [%#lx, %#lx) is not page-aligned; was gates.o "
 		    "linked last?", name, (unsigned long)slo, (unsigned long)shi);
+	record_code(info, c, name);
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
@@ -180,6 +201,25 @@ static void require_main_compartment(void)
 			    "the executable with ia2-cc and --ia2-compartment=N (or a config rule)", c);
 }
 
+/* Heaps are separate only if libia2's malloc is the process's; a malloc
+ * preloaded or linked ahead of it (another allocator, a sanitizer) would
+ * put every compartment's data in one heap. The emulated runtime isolates
+ * nothing anyway, and ASan and valgrind need their own malloc (valgrind
+ * replaces the malloc family in every DSO that defines it, libia2's too). */
+static bool own_malloc(void)
+{
+	void *used = dlsym(RTLD_DEFAULT, "malloc");
+
+	if (used == (void *)ia2_own_malloc && !RUNNING_ON_VALGRIND)
+		return true;
+	if (!pkru_emulated)
+		die("another malloc (%p) comes before libia2's in the symbol lookup order, so the "
+		    "compartments' heaps would not be separate; do not preload an allocator", used);
+	fputs("ia2: warning: another malloc is in use (ASan's or valgrind's); compartments "
+	      "share its heap\n", stderr);
+	return false;
+}
+
 /* The main thread's stacks and CTBs. */
 static void set_up_main_thread(void)
 {
@@ -199,6 +239,10 @@ __attribute__((constructor(101))) static void ia2_init(void)
 	__ia2_ro.s.libc_pthread_create = find_in_libc("pthread_create");
 	dl_iterate_phdr(tag_dso, NULL);
 	require_main_compartment();
+	if (own_malloc())
+		set_up_heaps();
+	else
+		use_process_malloc();
 	if (mprotect(&__ia2_ro, PAGE, PROT_READ))
 		die("cannot make ia2's settings read-only: %s", strerror(errno));
 	set_up_main_thread();

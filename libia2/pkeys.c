@@ -29,12 +29,10 @@ void set_up_pkeys(void)
 	      "use this build for debugging only\n", stderr);
 }
 
-void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what)
+static int protect(uintptr_t lo, uintptr_t len, int pkey)
 {
 	(void)pkey;
-	if (lo < hi && mprotect((void *)lo, hi - lo, PROT_READ | PROT_WRITE))
-		die("mprotect(%#lx, %#lx) for %s failed: %s", (unsigned long)lo,
-		    (unsigned long)(hi - lo), what, strerror(errno));
+	return mprotect((void *)lo, len, PROT_READ | PROT_WRITE);
 }
 
 static unsigned read_pkru(void)
@@ -84,13 +82,9 @@ void set_up_pkeys(void)
 	}
 }
 
-void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what)
+static int protect(uintptr_t lo, uintptr_t len, int pkey)
 {
-	if (lo >= hi)
-		return;
-	if (syscall(SYS_pkey_mprotect, lo, hi - lo, PROT_READ | PROT_WRITE, pkey))
-		die("pkey_mprotect(%#lx, %#lx, pkey %d) for %s failed: %s", (unsigned long)lo,
-		    (unsigned long)(hi - lo), pkey, what, strerror(errno));
+	return syscall(SYS_pkey_mprotect, lo, len, PROT_READ | PROT_WRITE, pkey);
 }
 
 static unsigned read_pkru(void)
@@ -109,14 +103,28 @@ void inherit_pkru(int compartment)
 
 #endif
 
+int try_tag(uintptr_t lo, uintptr_t hi, int pkey)
+{
+	return lo < hi ? protect(lo, hi - lo, pkey) : 0;
+}
+
+void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what)
+{
+	if (try_tag(lo, hi, pkey))
+		die("pkey_mprotect(%#lx, %#lx, pkey %d) for %s failed: %s", (unsigned long)lo,
+		    (unsigned long)(hi - lo), pkey, what, strerror(errno));
+}
+
+/* PKRU(c) opens exactly pkeys 0 and c (pkru.h): the lowest cleared bit
+ * above pkey 0's pair is c's AD bit. */
 int current_compartment(void)
 {
-	unsigned pkru = read_pkru();
+	unsigned pkru = read_pkru(), open = ~pkru & ~3u;
+	int c = open ? __builtin_ctz(open) / 2 : 0;
 
-	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
-		if (pkru == IA2_PKRU(c))
-			return c;
-	if (pkru != IA2_PKRU_STARTUP)
+	if (pkru == IA2_PKRU_STARTUP)
+		return 0;
+	if (c == 0 || pkru != IA2_PKRU(c))
 		die("PKRU is %#x, which is no compartment's", pkru);
-	return 0;
+	return c;
 }

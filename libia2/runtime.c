@@ -9,16 +9,6 @@
 
 #include "runtime.h"
 
-/* valgrind cannot tell a switch to a compartment stack from a huge stack
- * frame unless the stack is registered; outside valgrind the client
- * request is a few instructions that do nothing. This matters for the
- * emulated-PKRU runtime, the one valgrind can run. */
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#else
-#define VALGRIND_STACK_REGISTER(lo, hi) 0
-#endif
-
 #define STACK_SIZE (8UL << 20)
 
 __attribute__((visibility("default"))) __thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE]

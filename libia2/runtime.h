@@ -8,16 +8,50 @@
 #include "ia2/gate_abi.h"
 #include "ia2/pkru.h"
 
+/* valgrind's client requests (valgrind.h): a few instructions that do
+ * nothing outside valgrind. Only the emulated-PKRU runtime can run under
+ * valgrind. */
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define VALGRIND_STACK_REGISTER(lo, hi) 0
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #define PAGE 4096UL
 
 /* __ia2_ro: settings fixed at startup, then made read-only, so no
  * compartment can change them. Gates read the first fields at the
  * offsets gate_abi.h names. */
+#define MAX_CODE_RANGES 64
+
+/* The executable segments of a compartment's DSOs: a return address in
+ * one of them is that compartment's code. */
+struct code_range {
+	uintptr_t lo, hi;
+	int compartment;
+};
+
+/* Another allocator's malloc family, when it comes before libia2's. */
+struct process_malloc {
+	void *(*malloc)(size_t);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	void (*free)(void *);
+	void *(*aligned_alloc)(size_t, size_t);
+	size_t (*malloc_usable_size)(void *);
+};
+
 struct ia2_settings {
 	unsigned char xfeatures;                          /* IA2_RO_XFEATURES */
 	void (*libc_exit)(int);                           /* IA2_RO_LIBC_EXIT */
 	int (*libc_pthread_create)(void *, const void *, void *(*)(void *), void *);
 	unsigned char present[IA2_MAX_COMPARTMENTS + 1];  /* compartments with a DSO */
+	uintptr_t heap_base, heap_span, heap_size;        /* heap.c */
+	struct process_malloc process;
+	unsigned heap_arena[IA2_MAX_COMPARTMENTS + 1];
+	int ncode;
+	struct code_range code[MAX_CODE_RANGES];
 };
 
 union ia2_ro {
@@ -32,8 +66,7 @@ extern __thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE];
 
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 
-/* pkey_mprotect [lo, hi) read-write with `pkey`; `what` names it in errors. */
-void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what);
+
 
 /* Stacks: 8 MiB with an inaccessible page on each side. */
 uintptr_t allocate_stack(int compartment);
@@ -44,6 +77,10 @@ void free_stack(uintptr_t top);
 extern const _Bool pkru_emulated;
 /* Check for PKU and allocate pkeys 1..15 (emulated: say so, loudly). */
 void set_up_pkeys(void);
+/* pkey_mprotect [lo, hi) read-write with `pkey`: try_tag returns -1 with
+ * errno on failure, tag dies naming `what`. */
+int try_tag(uintptr_t lo, uintptr_t hi, int pkey);
+void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what);
 /* The compartment whose PKRU this thread runs with; 0 in the startup state. */
 int current_compartment(void);
 /* A new thread starts in its creator's compartment. */
@@ -53,6 +90,23 @@ void inherit_pkru(int compartment);
 void set_up_thread_blocks(const uintptr_t *tops);
 /* Return this thread's CTB pages to pkey 0, for glibc to reuse. */
 void release_thread_blocks(void);
+
+/* heap.c: heap 0 is the shared heap, heap c compartment c's. */
+void set_up_heaps(void);
+/* Leave every block to the malloc that comes first (set_up_heaps's
+ * alternative when it is not libia2's). */
+void use_process_malloc(void);
+/* The compartment whose heap holds p, or 0. */
+int heap_owner(const void *p);
+void *heap_alloc(int heap, size_t size, size_t align, _Bool zero);
+void *heap_realloc(int heap, void *p, size_t size);
+void heap_free(int heap, void *p);
+size_t heap_usable_size(const void *p);
+
+/* malloc.c: the compartment whose code holds address pc, or 0. */
+int code_compartment(uintptr_t pc);
+/* libia2's malloc, whether or not the name malloc resolves to it. */
+void *ia2_own_malloc(size_t size);
 
 /* threads.c: called once at startup. */
 void init_threads(void);

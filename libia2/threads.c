@@ -69,6 +69,11 @@ static void *thread_entry(void *p)
 	s->tops[c] += PAGE;   /* ts sits in the top page of c's stack */
 	pthread_setspecific(stacks_key, s);
 	set_up_thread_blocks(ts->tops);
+	/* ASan wraps the start routine in its own, which must find itself
+	 * on the thread's pthread stack (asan_thread.cpp, SetThreadStackAndTls);
+	 * with a sanitizer's malloc, in the emulated runtime, it stays there. */
+	if (__ia2_ro.s.process.malloc)
+		return ts->start(ts->arg);
 	return __ia2_run_on_stack(ts->start, ts->arg, ts->tops[c]);
 }
 

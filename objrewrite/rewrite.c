@@ -8,7 +8,8 @@
  *    in the same object that take its address move to a new undefined f,
  *    which the gate defines.
  *  - Calls from other objects to f move to a new undefined body symbol.
- *  - A static gated function gets a hidden global alias for its gate. */
+ *  - A static gated function gets a hidden global alias for its gate.
+ *  - Undefined allocation functions get heapcalls.c's names. */
 #include "rewrite.h"
 #include "util.h"
 
@@ -148,24 +149,43 @@ static Elf_Scn *find_shndx_section(Elf *elf, size_t symtab)
 	return NULL;
 }
 
+/* Give symbol `sym` the name `name`, and hidden visibility if `hide`. */
+static int rename_symbol(struct object *o, Elf *elf, size_t strndx, size_t sym, const char *name,
+			 bool hide)
+{
+	size_t off = add_string(elf, strndx, name);
+	Elf_Data *data = elf_getdata(elf_getscn(elf, o->symtab), NULL);
+	GElf_Sym s;
+
+	if (!gelf_getsym(data, (int)sym, &s))
+		return error("%s: cannot read symbol %zu", o->name, sym);
+	s.st_name = (GElf_Word)off;
+	if (hide)
+		s.st_other = (unsigned char)((s.st_other & ~3) | STV_HIDDEN);
+	if (!gelf_update_sym(data, (int)sym, &s))
+		return error("%s: cannot update symbol %zu (%s): %s", o->name, sym, name,
+			     elf_errmsg(-1));
+	elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
+	return 0;
+}
+
 static int rename_bodies(struct dso *d, struct edits *e, Elf *elf, size_t strndx)
 {
-	Elf_Data *data = elf_getdata(elf_getscn(elf, e->o->symtab), NULL);
-
 	for (size_t i = 0; i < d->nfuncs; i++) {
 		struct func *f = &d->funcs[i];
-		GElf_Sym s;
-		if (!f->renamed || &d->objs[f->obj] != e->o)
-			continue;
-		if (!gelf_getsym(data, (int)f->sym, &s))
-			return error("%s: cannot read symbol %s", e->o->name, f->name);
-		s.st_name = (GElf_Word)add_string(elf, strndx, f->body);
-		s.st_other = (unsigned char)((s.st_other & ~3) | STV_HIDDEN);
-		data = elf_getdata(elf_getscn(elf, e->o->symtab), NULL);
-		if (!gelf_update_sym(data, (int)f->sym, &s))
-			return error("%s: cannot update symbol %s: %s", e->o->name, f->name, elf_errmsg(-1));
-		elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
+		if (f->renamed && &d->objs[f->obj] == e->o &&
+		    rename_symbol(e->o, elf, strndx, f->sym, f->body, true))
+			return -1;
 	}
+	return 0;
+}
+
+/* heapcalls.c's renames of undefined allocation functions. */
+static int rename_heap_calls(struct object *o, Elf *elf, size_t strndx)
+{
+	for (size_t i = 0; i < o->nheap_renames; i++)
+		if (rename_symbol(o, elf, strndx, o->heap_renames[i].sym, o->heap_renames[i].to, false))
+			return -1;
 	return 0;
 }
 
@@ -241,6 +261,8 @@ static int write_object(struct dso *d, struct edits *e, const char *out)
 	gelf_getshdr(elf_getscn(elf, e->o->symtab), &sh);
 	rc = rename_bodies(d, e, elf, sh.sh_link);
 	if (!rc)
+		rc = rename_heap_calls(e->o, elf, sh.sh_link);
+	if (!rc)
 		rc = append_symbols(e, elf, sh.sh_link);
 	if (!rc)
 		rc = apply_retargets(e, elf);
@@ -298,7 +320,7 @@ static int rewrite_object(struct dso *d, size_t i)
 	plan_definitions(d, &e);
 	for (size_t j = 0; j < o->nrelocs && !rc; j++)
 		rc = plan_reloc(d, &e, &o->relocs[j]);
-	if (!rc && (e.renames || e.nsyms || e.nrts)) {
+	if (!rc && (e.renames || e.nsyms || e.nrts || o->nheap_renames)) {
 		char *out = o->archive < 0 ? format("%s/o%zu.o", d->workdir, i)
 					   : format("%s.rw.o", o->path);
 		rc = write_object(d, &e, out);

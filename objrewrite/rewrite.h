@@ -32,6 +32,11 @@ struct reloc {
 	bool synthetic;    /* added by classify for a reference the assembler left unrelocated */
 };
 
+struct sym_rename {
+	size_t sym;
+	char *to;
+};
+
 struct object {
 	char *path;        /* file we read */
 	char *name;        /* for messages: path, or archive(member) */
@@ -46,6 +51,8 @@ struct object {
 	int archive;       /* index into dso.archives, or -1 for a plain object */
 	char *member;      /* member name inside the archive */
 	char *archive_copy;/* archive members: the file ar(1) packs into the new archive */
+	struct sym_rename *heap_renames; /* undefined allocation functions (heapcalls.c) */
+	size_t nheap_renames;
 };
 
 struct func {
@@ -104,6 +111,10 @@ int plan_gates(struct dso *d);
 /* signatures for gated functions, from DWARF (plan.c) */
 int read_signatures(struct dso *d);
 
+/* heapcalls.c */
+extern const char *const heap_functions[];
+int plan_heap_calls(struct dso *d);
+
 /* emit.c */
 int emit_gates(struct dso *d, const char *asm_path);
 /* Gates for the functions of archive member `obj`, which carries them. */
@@ -114,6 +125,10 @@ int emit_runtime(const char *asm_path, bool emulate_pkru);
 
 /* rewrite.c */
 int rewrite_objects(struct dso *d);
+
+/* passes.c: every pass above, in order, on the inputs of one DSO; the
+ * gates go to gates_s. */
+int run_passes(struct dso *d, char **paths, size_t npaths, const char *gates_s);
 /* The path the linker should read in place of input `path`. */
 const char *rewritten_path(struct dso *d, const char *path);
 

@@ -323,6 +323,9 @@ void dso_free(struct dso *d)
 		free(o->archive_copy);
 		free(o->relocs);
 		free(o->sym_func);
+		for (size_t j = 0; j < o->nheap_renames; j++)
+			free(o->heap_renames[j].to);
+		free(o->heap_renames);
 	}
 	for (size_t i = 0; i < d->nfuncs; i++) {
 		free(d->funcs[i].name);

@@ -5,8 +5,8 @@
 set -eu
 
 packages="build-essential cmake pkg-config clang lld
-  libelf-dev libdw-dev libcapstone-dev elfutils binutils-dev
-  qemu-system-x86 cpio kmod"
+  libelf-dev libdw-dev libcapstone-dev libjemalloc-dev elfutils binutils-dev
+  qemu-system-x86 cpio kmod valgrind gdb"
 
 missing=""
 for p in $packages; do

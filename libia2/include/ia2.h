@@ -8,4 +8,16 @@
  * pages, so nothing private shares its page. */
 #define IA2_SHARED __attribute__((section("ia2_shared"), aligned(4096)))
 
+#include <stddef.h>
+
+/* The shared heap: blocks every compartment can read, write and free.
+ * malloc and its family allocate in the calling compartment's own heap,
+ * which no other compartment can touch (docs/runtime.md, "Heaps");
+ * free() takes blocks of either kind. */
+void *ia2_shared_malloc(size_t size);
+void *ia2_shared_calloc(size_t n, size_t size);
+void *ia2_shared_realloc(void *p, size_t size);  /* EINVAL for a compartment's block */
+void *ia2_shared_aligned_alloc(size_t align, size_t size);
+char *ia2_shared_strdup(const char *s);
+
 #endif

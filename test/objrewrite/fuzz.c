@@ -227,12 +227,11 @@ static void mutate(struct buf *b, const struct layout *l, uint64_t *rng, char *w
 }
 
 /* The whole pipeline, as ia2-cc's link runs it (driver/link.c). */
-static int run_passes(char *input, const char *workdir)
+static int run_pipeline(char *input, const char *workdir)
 {
 	struct dso d = {.compartment = 1, .workdir = workdir};
 	char *gates = format("%s/gates.s", workdir);
-	int rc = scan_inputs(&d, &input, 1) || classify_relocs(&d) || plan_gates(&d) ||
-		 read_signatures(&d) || emit_gates(&d, gates) || rewrite_objects(&d);
+	int rc = run_passes(&d, &input, 1, gates);
 
 	dso_free(&d);
 	free(gates);
@@ -251,7 +250,7 @@ static void child(char *input, const char *workdir)
 		dup2(null, 2);
 	setrlimit(RLIMIT_AS, &mem);
 	alarm(CHILD_SECONDS);
-	exit(run_passes(input, workdir) ? 1 : 0);
+	exit(run_pipeline(input, workdir) ? 1 : 0);
 }
 
 /* Runs one iteration; returns 0 if the child exited normally. */

@@ -10,6 +10,7 @@
  *   gate NAME body BODY renamed|alias|hidden
  *   reloc OBJ SECTION+OFF -> FUNC KIND => SYMBOL TYPE
  *   output INPUT PATH
+ *   heapcall OBJ NAME => NEWNAME
  *
  * A gate line is printed for every gated function: `renamed` when the
  * definition was renamed to BODY (exported functions), `alias` when a
@@ -19,7 +20,11 @@
  * symbol the relocation names in the rewritten object and TYPE its
  * R_X86_64_ type without the prefix, followed by ` synthetic` for one
  * that classify added where the assembler left none. An output line
- * gives the file the linker should read in place of each input.
+ * gives the file the linker should read in place of each input. A
+ * heapcall line is printed for each undefined allocation function an
+ * object refers to, with the name heapcalls.c gave it.
+ *
+ * `rwtest --heap-functions` prints heapcalls.c's list, a name a line.
  *
  * Exits 1 if a pass fails (the pass has printed why), 2 on bad usage. */
 #include "rewrite.h"
@@ -28,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "ia2/gate_abi.h"
 
 static const char *const kind_names[] = {
 	[REF_NONE] = "none",
@@ -179,12 +186,25 @@ static int print_relocs(struct dso *d, struct object *o)
 	return 0;
 }
 
+static void print_heap_calls(const struct object *o)
+{
+	for (size_t i = 0; i < o->nheap_renames; i++) {
+		const char *to = o->heap_renames[i].to;
+		printf("heapcall %s %s => %s\n", base_name(o->name), to + strlen(IA2_HEAP_PREFIX), to);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct dso d = {.cc = "cc"};
 	char *gates_s;
 	int i, rc;
 
+	if (argc == 2 && !strcmp(argv[1], "--heap-functions")) {
+		for (i = 0; heap_functions[i]; i++)
+			puts(heap_functions[i]);
+		return 0;
+	}
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--compartment") && i + 1 < argc)
 			d.compartment = atoi(argv[++i]);
@@ -198,13 +218,13 @@ int main(int argc, char **argv)
 	if (d.compartment < 1 || d.compartment > 15 || !d.workdir || i == argc)
 		usage();
 	gates_s = format("%s/gates.s", d.workdir);
-	rc = scan_inputs(&d, argv + i, (size_t)(argc - i)) || classify_relocs(&d) ||
-	     plan_gates(&d) || read_signatures(&d) || emit_gates(&d, gates_s) ||
-	     rewrite_objects(&d);
+	rc = run_passes(&d, argv + i, (size_t)(argc - i), gates_s);
 	if (!rc) {
 		print_gates(&d);
 		for (size_t j = 0; j < d.nobjs && !rc; j++)
 			rc = print_relocs(&d, &d.objs[j]);
+		for (size_t j = 0; j < d.nobjs; j++)
+			print_heap_calls(&d.objs[j]);
 		for (int j = i; j < argc; j++)
 			printf("output %s %s\n", argv[j], rewritten_path(&d, argv[j]));
 	}

@@ -36,6 +36,10 @@
 #define IA2_NOTE_DESCSZ 16
 #define IA2_NOTE_EMULATED 1
 
+/* Compartment code's calls to malloc, strdup, ... are bound to
+ * IA2_HEAP_PREFIX + the name (objrewrite/heapcalls.c, libia2/malloc.c). */
+#define IA2_HEAP_PREFIX "__ia2_heap_"
+
 /* __ia2_ro: a page of settings made read-only once startup sets them. */
 #define IA2_RO_XFEATURES 0  /* byte: IA2_XF_* bits, which register state to scrub */
 #define IA2_RO_LIBC_EXIT 8  /* glibc's exit(), which libia2's exit() goes on to */
