@@ -119,6 +119,13 @@ static const struct ia2_note *find_note(const struct dl_phdr_info *info, const c
 	return NULL;
 }
 
+int dso_compartment(const struct dl_phdr_info *info)
+{
+	const struct ia2_note *note = find_note(info, info->dlpi_name);
+
+	return note ? note->compartment : 0;
+}
+
 static void relro_range(const struct dl_phdr_info *info, uintptr_t *lo, uintptr_t *hi)
 {
 	*lo = *hi = 0;
@@ -246,5 +253,6 @@ __attribute__((constructor(101))) static void ia2_init(void)
 	if (mprotect(&__ia2_ro, PAGE, PROT_READ))
 		die("cannot make ia2's settings read-only: %s", strerror(errno));
 	set_up_main_thread();
+	tag_thread_tls();
 	init_threads();
 }

@@ -108,6 +108,15 @@ int code_compartment(uintptr_t pc);
 /* libia2's malloc, whether or not the name malloc resolves to it. */
 void *ia2_own_malloc(size_t size);
 
+/* init.c: the compartment in a DSO's .note.ia2, or 0. */
+struct dl_phdr_info;
+int dso_compartment(const struct dl_phdr_info *info);
+
+/* tls.c: give this thread's TLS blocks of compartment DSOs their pkeys,
+ * and pkey 0 back before the thread's memory is reused. */
+void tag_thread_tls(void);
+void release_thread_tls(void);
+
 /* threads.c: called once at startup. */
 void init_threads(void);
 

@@ -44,6 +44,7 @@ static void release_thread(void *p)
 	struct thread_stacks *s = p;
 
 	release_thread_blocks();
+	release_thread_tls();
 	free_stacks(s->tops);
 	free(s);
 }
@@ -69,6 +70,7 @@ static void *thread_entry(void *p)
 	s->tops[c] += PAGE;   /* ts sits in the top page of c's stack */
 	pthread_setspecific(stacks_key, s);
 	set_up_thread_blocks(ts->tops);
+	tag_thread_tls();
 	/* ASan wraps the start routine in its own, which must find itself
 	 * on the thread's pthread stack (asan_thread.cpp, SetThreadStackAndTls);
 	 * with a sanitizer's malloc, in the emulated runtime, it stays there. */

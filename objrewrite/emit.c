@@ -304,6 +304,17 @@ static void emit_dso_note(struct out *out, int k)
 		IA2_NOTE_DESCSZ, IA2_NOTE_TYPE, k, out->emulate ? IA2_NOTE_EMULATED : 0);
 }
 
+/* The DSO's TLS block must fill whole pages of its own for libia2 to tag
+ * it with the compartment's pkey in every thread. This empty .tbss piece
+ * aligns the TLS segment to a page, so the linker places the image on a
+ * page and computes the executable's thread-pointer offsets for that
+ * alignment; after the link, padtls (padtls.c) fills the last page. */
+static void emit_tls_padding(struct out *out)
+{
+	fprintf(out->f, "	.section .tbss, \"awT\", @nobits\n"
+			"	.balign 4096\n");
+}
+
 /* Gates of archive members go into the member itself (rewrite.c), so that
  * the linker pulls a gate in exactly when it pulls the member; all other
  * gates go into the DSO's gates.s. Returns the member's object index, or
@@ -353,6 +364,8 @@ static int write_gates(struct dso *d, const char *asm_path, int home)
 			emit_gate(out, f, d->compartment);
 	}
 	fprintf(out->f, "\n.Ltrap:\n\tud2\n");
+	if (home < 0 && d->has_tls)
+		emit_tls_padding(out);
 	if (home < 0)
 		emit_dso_note(out, d->compartment);
 	else

@@ -89,6 +89,7 @@ struct dso {
 	const char *workdir; /* where extracted and rewritten files go */
 	const char *cc;      /* the compiler driver that assembles gates */
 	bool emulate_pkru;   /* gates keep PKRU in a variable: no isolation (docs/runtime.md) */
+	bool has_tls;        /* some object has a TLS section (scan.c) */
 };
 
 /* scan.c */

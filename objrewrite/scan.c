@@ -204,6 +204,16 @@ static struct object *new_object(struct dso *d)
 	return o;
 }
 
+static bool has_tls(struct object *o)
+{
+	for (size_t i = 1; i < o->shnum; i++) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(section(o, i), &sh) && (sh.sh_flags & SHF_TLS))
+			return true;
+	}
+	return false;
+}
+
 static int open_object(struct dso *d, struct object *o)
 {
 	o->elf = open_elf(o->path, ELF_C_READ, &o->fd);
@@ -211,6 +221,7 @@ static int open_object(struct dso *d, struct object *o)
 		return -1;
 	if (check_object(o) || find_symtab(o) || collect_relocs(o))
 		return -1;
+	d->has_tls |= has_tls(o);
 	return collect_funcs(d, (int)(o - d->objs));
 }
 

@@ -5,9 +5,15 @@
 
 int lib_counter;
 
+/* glibc reuses a finished thread's stack and TLS for the next thread and
+ * initializes the TLS again in the creator, whatever its compartment. */
+static __thread int lib_tls = 3;
+
 void *lib_worker(void *arg)
 {
 	__atomic_add_fetch(&lib_counter, 1, __ATOMIC_SEQ_CST);
+	if (lib_tls++ != 3)
+		return NULL;   /* this thread's TLS did not start initialized */
 	return (char *)arg + 1;
 }
 

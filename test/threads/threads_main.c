@@ -14,9 +14,13 @@
 
 static int main_data = 5;
 
+static __thread int main_tls = 4;
+
 static void *main_worker(void *arg)
 {
 	main_data++;   /* compartment 1's data: only compartment 1 may write it */
+	if (main_tls++ != 4)
+		return NULL;   /* this thread's TLS did not start initialized */
 	return (char *)arg + 10;
 }
 
@@ -86,8 +90,9 @@ static void run_many(int n)
 	expect(pthread_create(&t, NULL, lib_worker, base) == 0 && join(t) == base + 1, "warm-up");
 	int before = count_mappings();
 	for (int i = 0; i < n && !failures; i++) {
-		expect(pthread_create(&t, NULL, i % 2 ? lib_worker : main_worker, base) == 0, "create");
-		join(t);
+		int lib = i % 2;
+		expect(pthread_create(&t, NULL, lib ? lib_worker : main_worker, base) == 0, "create");
+		expect(join(t) == base + (lib ? 1 : 10), "each thread starts with fresh TLS");
 	}
 	int after = count_mappings();
 	printf("threads: %d mappings before, %d after %d threads\n", before, after, n);
