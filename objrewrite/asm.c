@@ -1,0 +1,52 @@
+#include "asm.h"
+#include "util.h"
+
+#include <errno.h>
+#include <string.h>
+
+int open_out(struct out *out, const char *path, bool emulate)
+{
+	out->f = fopen(path, "w");
+	out->emulate = emulate;
+	return out->f ? 0 : error("%s: %s", path, strerror(errno));
+}
+
+int close_out(struct out *out, const char *path)
+{
+	return fclose(out->f) ? error("%s: %s", path, strerror(errno)) : 0;
+}
+
+/* rdpkru needs ecx = 0 and writes eax and edx; rcx and rdx may carry
+ * arguments, so they wait in r10 and r11, which no argument uses. */
+void emit_read_pkru(struct out *out)
+{
+	if (out->emulate) {
+		fprintf(out->f, "\tmov __ia2_pkru@gottpoff(%%rip), %%rax\n"
+				"\tmov %%fs:(%%rax), %%eax\n");
+		return;
+	}
+	fprintf(out->f, "\tmov %%rcx, %%r10\n"
+		     "\tmov %%rdx, %%r11\n"
+		     "\txor %%ecx, %%ecx\n"
+		     "\trdpkru\n"
+		     "\tmov %%r10, %%rcx\n"
+		     "\tmov %%r11, %%rdx\n");
+}
+
+/* wrpkru to a constant, then check that the constant is what PKRU now
+ * holds: a jump straight to the wrpkru with another eax traps (ERIM). */
+void emit_write_pkru(struct out *out, unsigned pkru)
+{
+	const char *write = out->emulate ? "\tmov __ia2_pkru@gottpoff(%rip), %rcx\n"
+					   "\tmov %eax, %fs:(%rcx)\n"
+					   "\txor %ecx, %ecx\n"
+					 : "\twrpkru\n";
+
+	fprintf(out->f, "\txor %%ecx, %%ecx\n"
+		     "\txor %%edx, %%edx\n"
+		     "\tmov $%#x, %%eax\n"
+		     "%s"
+		     "\tcmp $%#x, %%eax\n"
+		     "\tjne .Ltrap\n",
+		pkru, write, pkru);
+}

@@ -1,0 +1,26 @@
+/* The assembly writer shared by the gates (emit.c) and libia2's half of
+ * the gate ABI (stubs.c): the one place that spells rdpkru and wrpkru. */
+#ifndef IA2_ASM_H
+#define IA2_ASM_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Where gates are written, and how: with real rdpkru/wrpkru, or with
+ * PKRU emulated in a thread-local variable (docs/runtime.md, "Emulated
+ * PKRU"). */
+struct out {
+	FILE *f;
+	bool emulate;
+};
+
+int open_out(struct out *out, const char *path, bool emulate);
+int close_out(struct out *out, const char *path);
+
+/* eax = the caller's PKRU; rcx and rdx are kept. */
+void emit_read_pkru(struct out *out);
+/* PKRU = the constant pkru, checked; clobbers eax, ecx, edx. Jumps to
+ * .Ltrap, which every file defines, on a mismatch. */
+void emit_write_pkru(struct out *out, unsigned pkru);
+
+#endif
