@@ -46,11 +46,12 @@ static unsigned char detect_xfeatures(void)
 	return f;
 }
 
-/* libia2 defines exit() (return_stubs.s) and pthread_create()
- * (threads.c), and must go on to glibc's. A lookup through libc's own
+/* libia2 defines exit() (return_stubs.s), pthread_create() (threads.c),
+ * sigaction() and the longjmp family (signals.c), and must go on to
+ * glibc's. A lookup through libc's own
  * handle finds them wherever libia2 sits in the lookup scope (RTLD_NEXT
  * would not when libc comes first). */
-static void *find_in_libc(const char *name)
+void *find_in_libc(const char *name)
 {
 	void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
 	void *f = libc ? dlsym(libc, name) : NULL;
@@ -244,6 +245,11 @@ __attribute__((constructor(101))) static void ia2_init(void)
 	__ia2_ro.s.xfeatures = detect_xfeatures();
 	__ia2_ro.s.libc_exit = find_in_libc("exit");
 	__ia2_ro.s.libc_pthread_create = find_in_libc("pthread_create");
+	__ia2_ro.s.libc_sigaction = find_in_libc("sigaction");
+	__ia2_ro.s.libc_longjmp.siglongjmp = find_in_libc("siglongjmp");
+	__ia2_ro.s.libc_longjmp.longjmp = find_in_libc("longjmp");
+	__ia2_ro.s.libc_longjmp._longjmp = find_in_libc("_longjmp");
+	__ia2_ro.s.libc_longjmp.longjmp_chk = find_in_libc("__longjmp_chk");
 	dl_iterate_phdr(tag_dso, NULL);
 	require_main_compartment();
 	if (own_malloc())
@@ -254,5 +260,7 @@ __attribute__((constructor(101))) static void ia2_init(void)
 		die("cannot make ia2's settings read-only: %s", strerror(errno));
 	set_up_main_thread();
 	tag_thread_tls();
+	set_up_signals();
+	set_up_thread_signals();
 	init_threads();
 }

@@ -9,8 +9,6 @@
 
 #include "runtime.h"
 
-#define STACK_SIZE (8UL << 20)
-
 __attribute__((visibility("default"))) __thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE]
 	__attribute__((aligned(IA2_CTB_SIZE), tls_model("initial-exec")));
 
@@ -30,22 +28,35 @@ void die(const char *fmt, ...)
 	_exit(1);
 }
 
-/* The page above the top makes a return stub that finds no pending
- * frame fault instead of reading past the stack. */
+/* A compartment's stacks on one thread, in one mapping from the bottom:
+ * a guard page, the signal stack, a guard page, the stack, a guard page.
+ * The page above the top makes a return stub that finds no pending frame
+ * fault instead of reading past the stack. */
+#define STACKS_SIZE (IA2_SIGSTACK_SIZE + IA2_STACK_SIZE + 3 * PAGE)
+
 uintptr_t allocate_stack(int c)
 {
-	char *m = mmap(NULL, STACK_SIZE + 2 * PAGE, PROT_NONE,
+	char *m = mmap(NULL, STACKS_SIZE, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	uintptr_t top = (uintptr_t)m + STACKS_SIZE - PAGE;
+
 	if (m == MAP_FAILED)
 		die("cannot map a stack for compartment %d: %s", c, strerror(errno));
-	tag((uintptr_t)m + PAGE, (uintptr_t)m + PAGE + STACK_SIZE, c, "a compartment stack");
-	(void)VALGRIND_STACK_REGISTER(m + PAGE, m + PAGE + STACK_SIZE);
-	return (uintptr_t)m + PAGE + STACK_SIZE;
+	tag(top - IA2_STACK_SIZE, top, c, "a compartment stack");
+	tag(sigstack_top(top) - IA2_SIGSTACK_SIZE, sigstack_top(top), c, "a signal stack");
+	(void)VALGRIND_STACK_REGISTER(top - IA2_STACK_SIZE, top);
+	(void)VALGRIND_STACK_REGISTER(sigstack_top(top) - IA2_SIGSTACK_SIZE, sigstack_top(top));
+	return top;
+}
+
+uintptr_t sigstack_top(uintptr_t top)
+{
+	return top - IA2_STACK_SIZE - PAGE;
 }
 
 void free_stack(uintptr_t top)
 {
-	if (top && munmap((void *)(top - STACK_SIZE - PAGE), STACK_SIZE + 2 * PAGE))
+	if (top && munmap((void *)(top + PAGE - STACKS_SIZE), STACKS_SIZE))
 		die("cannot unmap a compartment stack: %s", strerror(errno));
 }
 
@@ -60,6 +71,7 @@ void set_up_thread_blocks(const uintptr_t *tops)
 		die("the TLS block __ia2_ctb at %#lx is not page-aligned", (unsigned long)ctb);
 	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++) {
 		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_FRAME] = tops[c];
+		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_SIGSTACK] = tops[c] ? sigstack_top(tops[c]) : 0;
 		tag(ctb + c * IA2_CTB_SIZE, ctb + (c + 1) * IA2_CTB_SIZE, c,
 		    "a compartment's thread block");
 	}

@@ -32,6 +32,14 @@ struct code_range {
 	int compartment;
 };
 
+/* glibc's longjmp family, which signals.c wraps. */
+struct libc_longjmp {
+	void (*siglongjmp)(void *, int) __attribute__((noreturn));
+	void (*longjmp)(void *, int) __attribute__((noreturn));
+	void (*_longjmp)(void *, int) __attribute__((noreturn));
+	void (*longjmp_chk)(void *, int) __attribute__((noreturn));
+};
+
 /* Another allocator's malloc family, when it comes before libia2's. */
 struct process_malloc {
 	void *(*malloc)(size_t);
@@ -46,6 +54,8 @@ struct ia2_settings {
 	unsigned char xfeatures;                          /* IA2_RO_XFEATURES */
 	void (*libc_exit)(int);                           /* IA2_RO_LIBC_EXIT */
 	int (*libc_pthread_create)(void *, const void *, void *(*)(void *), void *);
+	int (*libc_sigaction)(int, const void *, void *);
+	struct libc_longjmp libc_longjmp;
 	unsigned char present[IA2_MAX_COMPARTMENTS + 1];  /* compartments with a DSO */
 	uintptr_t heap_base, heap_span, heap_size;        /* heap.c */
 	struct process_malloc process;
@@ -66,10 +76,17 @@ extern __thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE];
 
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 
+/* init.c: glibc's definition of a function libia2 replaces, found through
+ * libc's own handle; dies if there is none. */
+void *find_in_libc(const char *name);
 
 
-/* Stacks: 8 MiB with an inaccessible page on each side. */
+
+/* A compartment's stack on a thread (IA2_STACK_SIZE) and its signal
+ * stack (IA2_SIGSTACK_SIZE), with guard pages: allocate_stack returns the
+ * stack's top, sigstack_top the signal stack's. */
 uintptr_t allocate_stack(int compartment);
+uintptr_t sigstack_top(uintptr_t top);
 void free_stack(uintptr_t top);
 
 /* pkeys.c: the only code that differs in the emulated-PKRU runtime. */
@@ -116,6 +133,14 @@ int dso_compartment(const struct dl_phdr_info *info);
  * and pkey 0 back before the thread's memory is reused. */
 void tag_thread_tls(void);
 void release_thread_tls(void);
+
+/* signals.c: the handler table, once at startup; each thread's alternate
+ * stack for the kernel, set up as it starts and freed as it ends; and
+ * glibc's own handlers wrapped once glibc has installed them. */
+void set_up_signals(void);
+void set_up_thread_signals(void);
+void release_thread_signals(void);
+void wrap_glibc_handlers(void);
 
 /* threads.c: called once at startup. */
 void init_threads(void);

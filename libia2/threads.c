@@ -43,6 +43,7 @@ static void release_thread(void *p)
 {
 	struct thread_stacks *s = p;
 
+	release_thread_signals();
 	release_thread_blocks();
 	release_thread_tls();
 	free_stacks(s->tops);
@@ -66,17 +67,18 @@ static void *thread_entry(void *p)
 	if (!s)
 		die("out of memory starting a thread");
 	memcpy(s->tops, ts->tops, sizeof s->tops);
-	s->tops[c] = (uintptr_t)ts & ~(PAGE - 1);
-	s->tops[c] += PAGE;   /* ts sits in the top page of c's stack */
 	pthread_setspecific(stacks_key, s);
 	set_up_thread_blocks(ts->tops);
+	/* c's stack continues below ts; CTB(c) is c's, and so is this PKRU. */
+	*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_FRAME] = (uintptr_t)ts;
 	tag_thread_tls();
+	set_up_thread_signals();
 	/* ASan wraps the start routine in its own, which must find itself
 	 * on the thread's pthread stack (asan_thread.cpp, SetThreadStackAndTls);
 	 * with a sanitizer's malloc, in the emulated runtime, it stays there. */
 	if (__ia2_ro.s.process.malloc)
 		return ts->start(ts->arg);
-	return __ia2_run_on_stack(ts->start, ts->arg, ts->tops[c]);
+	return __ia2_run_on_stack(ts->start, ts->arg, (uintptr_t)ts);
 }
 
 __attribute__((visibility("default")))
@@ -97,9 +99,10 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 	ts->start = start;
 	ts->arg = arg;
 	memcpy(ts->tops, tops, sizeof tops);
-	ts->tops[c] = (uintptr_t)ts;   /* c's stack continues below ts */
 	err = __ia2_ro.s.libc_pthread_create(thread, attr, thread_entry, ts);
 	if (err)
 		free_stacks(tops);
+	else
+		wrap_glibc_handlers();
 	return err;
 }

@@ -1,6 +1,6 @@
 /* stubs: libia2's half of the gate ABI, written at ia2's build time by
  * the same code as the gates (ia2-genstubs): the return stubs that gates
- * dispatch to, their table, and exit(). */
+ * dispatch to, the signal entries, their tables, and exit(). */
 #include "asm.h"
 #include "rewrite.h"
 
@@ -58,19 +58,6 @@ static void emit_return_stub(struct out *out, int c)
 		c, c);
 }
 
-static void emit_return_table(struct out *out)
-{
-	fprintf(out->f, "\n\t.section .data.rel.ro, \"aw\"\n"
-		     "\t.p2align 3\n"
-		     "\t.globl __ia2_return_table\n"
-		     "\t.type __ia2_return_table, @object\n"
-		     "__ia2_return_table:\n"
-		     "\t.quad 0\n");
-	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
-		fprintf(out->f, "\t.quad __ia2_return_to_%d\n", c);
-	fprintf(out->f, "\t.size __ia2_return_table, .-__ia2_return_table\n");
-}
-
 /* exit() from any compartment: ld.so and libc then run every DSO's
  * destructors, so they need the startup state, like a return from main.
  * libia2 precedes libc in the lookup scope, so this definition wins; it
@@ -85,6 +72,156 @@ static void emit_exit(struct out *out)
 		     "\t.size exit, .-exit\n", IA2_RO_LIBC_EXIT);
 }
 
+/* Moves to k's signal stack on this thread, below the interrupted stack
+ * pointer if a handler of k was interrupted there (r14: the ucontext). */
+static void emit_to_signal_stack(struct out *out, int k)
+{
+	fprintf(out->f, "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n"
+		     "\tmov %%fs:%d(%%r11), %%rcx\n"
+		     "\ttest %%rcx, %%rcx\n"
+		     "\tjz .Ltrap\n"
+		     "\tmov %d(%%r14), %%rax\n"
+		     "\tlea -%d(%%rcx), %%rdx\n"
+		     "\tcmp %%rdx, %%rax\n"
+		     "\tjb 1f\n"
+		     "\tcmp %%rcx, %%rax\n"
+		     "\tja 1f\n"
+		     "\tlea -128(%%rax), %%rcx\n"
+		     "1:\tand $-16, %%rcx\n"
+		     "\tmov %%rcx, %%rsp\n",
+		k * IA2_CTB_SIZE + IA2_CTB_SIGSTACK, IA2_UC_RSP, IA2_SIGSTACK_SIZE);
+}
+
+/* sigaltstack({uc_stack.ss_sp, this frame - ss_sp, uc_stack's
+ * SS_AUTODISARM}), if that leaves room for a frame (rbx: this frame). */
+static void emit_rearm_altstack(struct out *out)
+{
+	fprintf(out->f, "\tmov %d(%%r14), %%rax\n"
+		     "\tmov %%rbx, %%rdx\n"
+		     "\tsub %%rax, %%rdx\n"
+		     "\tcmp $%d, %%rdx\n"
+		     "\tjb 2f\n"
+		     "\tsub $32, %%rsp\n"
+		     "\tmov %%rax, (%%rsp)\n"
+		     "\tmov %d(%%r14), %%eax\n"
+		     "\tand $%#x, %%eax\n"
+		     "\tmov %%eax, 8(%%rsp)\n"
+		     "\tmov %%rdx, 16(%%rsp)\n"
+		     "\tmov %%rsp, %%rdi\n"
+		     "\txor %%esi, %%esi\n"
+		     "\tmov $131, %%eax\n"    /* sigaltstack */
+		     "\tsyscall\n"
+		     "\tadd $32, %%rsp\n"
+		     "2:\n",
+		IA2_UC_STACK, IA2_MIN_ALTSTACK, IA2_UC_STACK + 8, IA2_SS_AUTODISARM);
+}
+
+/* The kernel blocked every signal for the entry (signals.c); the handler
+ * gets the mask it asked for: the interrupted one, plus its sa_mask, plus
+ * the signal itself unless SA_NODEFER, as __ia2_signal_handlers has it
+ * after the handlers. rt_sigprocmask(SIG_SETMASK, ...). */
+static void emit_unblock(struct out *out)
+{
+	fprintf(out->f, "\tlea __ia2_signal_handlers(%%rip), %%rax\n"
+		     "\tmov %d(%%rax,%%r12,8), %%rax\n"
+		     "\tor %d(%%r14), %%rax\n"
+		     "\tpush %%rax\n"
+		     "\tmov $2, %%edi\n"
+		     "\tmov %%rsp, %%rsi\n"
+		     "\txor %%edx, %%edx\n"
+		     "\tmov $8, %%r10d\n"
+		     "\tmov $14, %%eax\n"     /* rt_sigprocmask */
+		     "\tsyscall\n"
+		     "\tpop %%rax\n",
+		8 * IA2_NSIG, IA2_UC_SIGMASK);
+}
+
+/* The kernel's handler for a signal whose handler is in compartment k, or
+ * for k = 0 one of glibc's own (libia2/signals.c installs them, with
+ * SA_SIGINFO and SA_ONSTACK). The kernel enters it on the thread's
+ * alternate stack, pkey-0 memory, with its default PKRU, which opens pkey
+ * 0 alone (pkeys(7)); rdi, rsi and rdx are the handler's arguments, and
+ * every register may be clobbered, since rt_sigreturn restores them all
+ * from the frame. It
+ *  1. moves to PKRU(k), and to k's signal stack on this thread;
+ *  2. arms the alternate stack again, below this frame: the kernel
+ *     disarmed it for this delivery (SS_AUTODISARM), so a nested signal
+ *     would land on k's signal stack, where another compartment's entry
+ *     could not read it, and an alternate stack armed as a whole would
+ *     take the nested frame from its top, over this one. rt_sigreturn
+ *     restores the stack as it was (uc_stack). Until then every signal is
+ *     blocked; now the handler's own mask is set;
+ *  3. calls the handler from __ia2_signal_handlers (a gate, or k's code);
+ *  4. returns through rt_sigreturn, as if it had popped the frame's return
+ *     address (the kernel finds the frame 8 bytes below the stack pointer,
+ *     arch/x86/kernel/signal_64.c).
+ * glibc's handlers (k = 0) run in the startup state on the alternate
+ * stack itself: SIGSETXID's reads a command from the stack of the thread
+ * that called setuid, whatever its compartment; a nested signal lands
+ * below, in pkey-0 memory still. The frame stays in pkey-0 memory, where
+ * the kernel's XRSTOR can read it whatever PKRU it restores first.
+ * Emulated, the kernel knows nothing of __ia2_pkru, so the entry keeps
+ * the interrupted value in r15 and puts it back. */
+static void emit_signal_entry(struct out *out, int k)
+{
+	fprintf(out->f, "\n\t.p2align 4\n\t.type __ia2_signal_entry_%d, @function\n"
+		     "__ia2_signal_entry_%d:\n"
+		     "\tendbr64\n"
+		     "\tmov %%rdi, %%r12\n"
+		     "\tmov %%rsi, %%r13\n"
+		     "\tmov %%rdx, %%r14\n"
+		     "\tmov %%rsp, %%rbx\n", k, k);
+	if (out->emulate)
+		fprintf(out->f, "\tmov __ia2_pkru@gottpoff(%%rip), %%rax\n"
+				"\tmov %%fs:(%%rax), %%r15d\n");
+	emit_write_pkru(out, k ? IA2_PKRU(k) : IA2_PKRU_STARTUP);
+	fprintf(out->f, "\tcmp $%d, %%r12\n"
+		     "\tjae .Ltrap\n", IA2_NSIG);
+	if (k) {
+		emit_to_signal_stack(out, k);
+		emit_rearm_altstack(out);
+		emit_unblock(out);
+	} else {
+		fprintf(out->f, "\tlea -128(%%rbx), %%rsp\n"
+				"\tand $-16, %%rsp\n");
+	}
+	fprintf(out->f, "\tlea __ia2_signal_handlers(%%rip), %%rax\n"
+		     "\tmov (%%rax,%%r12,8), %%rax\n"
+		     "\tmov %%r12, %%rdi\n"
+		     "\tmov %%r13, %%rsi\n"
+		     "\tmov %%r14, %%rdx\n"
+		     "\tcall *%%rax\n"
+		     "\tlea 8(%%rbx), %%rsp\n");
+	if (out->emulate)
+		fprintf(out->f, "\tmov __ia2_pkru@gottpoff(%%rip), %%rax\n"
+				"\tmov %%r15d, %%fs:(%%rax)\n");
+	fprintf(out->f, "\tmov $15, %%eax\n"     /* rt_sigreturn */
+		     "\tsyscall\n"
+		     "\tud2\n"
+		     "\t.size __ia2_signal_entry_%d, .-__ia2_signal_entry_%d\n", k, k);
+}
+
+/* A read-only table of stubs `entry`0..15, 0 below `first`: the return
+ * stubs for gates in every DSO (from 1), the signal entries for libia2's
+ * sigaction alone (from 0, glibc's handlers). */
+static void emit_table(struct out *out, const char *name, const char *entry, int first,
+		       bool exported)
+{
+	fprintf(out->f, "\n\t.section .data.rel.ro, \"aw\"\n"
+		     "\t.p2align 3\n"
+		     "\t.globl %s\n", name);
+	if (!exported)
+		fprintf(out->f, "\t.hidden %s\n", name);
+	fprintf(out->f, "\t.type %s, @object\n"
+		     "%s:\n", name, name);
+	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+		if (c < first)
+			fprintf(out->f, "\t.quad 0\n");
+		else
+			fprintf(out->f, "\t.quad %s%d\n", entry, c);
+	fprintf(out->f, "\t.size %s, .-%s\n\t.text\n", name, name);
+}
+
 int emit_runtime(const char *asm_path, bool emulate)
 {
 	struct out o, *out = &o;
@@ -94,9 +231,12 @@ int emit_runtime(const char *asm_path, bool emulate)
 	fprintf(out->f, "# libia2's return stubs, generated by objrewrite/emit.c\n\t.text\n");
 	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
 		emit_return_stub(out, c);
+	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+		emit_signal_entry(out, c);
 	emit_exit(out);
 	fprintf(out->f, "\n.Ltrap:\n\tud2\n");
-	emit_return_table(out);
+	emit_table(out, "__ia2_return_table", "__ia2_return_to_", 1, true);
+	emit_table(out, "__ia2_signal_entries", "__ia2_signal_entry_", 0, false);
 	fprintf(out->f, "\t.section .note.GNU-stack, \"\", @progbits\n");
 	return close_out(out, asm_path);
 }

@@ -14,6 +14,27 @@
 #define IA2_CTB_FRAME 0
 /* The startup stack pointer saved by main's gate (compartment of main only). */
 #define IA2_CTB_MAIN_SP 8
+/* The top of compartment c's signal stack on this thread, where its
+ * handlers run (libia2/signals.c); 0 if the thread has none. */
+#define IA2_CTB_SIGSTACK 16
+
+#define IA2_STACK_SIZE (8 << 20)
+#define IA2_SIGSTACK_SIZE (64 << 10)
+
+/* Signal entry (libia2/signals.c, objrewrite/stubs.c): where the kernel's
+ * ucontext (as glibc's ucontext_t begins) holds the alternate stack as it
+ * was before delivery (uc_stack: ss_sp, ss_flags at +8, ss_size at +16),
+ * the interrupted stack pointer (uc_mcontext.gregs[REG_RSP]) and signal
+ * mask (uc_sigmask, the kernel's 64 bits); the alternate stack's flags
+ * (SS_AUTODISARM, linux/signal.h) and the least size worth arming it
+ * with; and how many signals __ia2_signal_handlers has a handler and then
+ * a mask for. */
+#define IA2_UC_STACK 16
+#define IA2_UC_RSP 160
+#define IA2_UC_SIGMASK 296
+#define IA2_SS_AUTODISARM (1u << 31)
+#define IA2_MIN_ALTSTACK 8192
+#define IA2_NSIG 65
 
 /* A gate frame on the caller's stack, from its lowest address: the link to
  * the previous frame, the size of an sret result (0 if none), the caller's

@@ -1,0 +1,320 @@
+/* Signals: every handler runs in its own compartment, on that
+ * compartment's signal stack on the thread (docs/runtime.md, "Signals").
+ *
+ * The kernel starts a handler with its default PKRU, which opens pkey 0
+ * alone, and writes the signal frame with the interrupted PKRU onto the
+ * interrupted stack, unless the handler asks for the alternate stack
+ * (pkeys(7); shared/DESIGN.md, "PKRU and signals"). So libia2's sigaction
+ * registers, for a handler of compartment k, the signal entry
+ * __ia2_signal_entry_<k> (objrewrite/stubs.c) with SA_ONSTACK, and gives
+ * every thread an alternate stack in pkey-0 memory. The entry moves to
+ * PKRU(k) and k's signal stack and calls the handler, which it finds in
+ * __ia2_signal_handlers, a table that is read-only except while sigaction
+ * writes it.
+ *
+ * The program's own sigaltstack is recorded and reported, not installed:
+ * handlers already run on a stack of their own. */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+#define API __attribute__((visibility("default")))
+#define ALTSTACK_SIZE (64 << 10)
+
+_Static_assert(offsetof(ucontext_t, uc_stack.ss_sp) == IA2_UC_STACK, "gate_abi.h");
+_Static_assert(offsetof(ucontext_t, uc_stack.ss_size) == IA2_UC_STACK + 16, "gate_abi.h");
+_Static_assert(offsetof(ucontext_t, uc_mcontext.gregs[REG_RSP]) == IA2_UC_RSP, "gate_abi.h");
+_Static_assert(offsetof(ucontext_t, uc_sigmask) == IA2_UC_SIGMASK, "gate_abi.h");
+_Static_assert(NSIG == IA2_NSIG, "gate_abi.h");
+
+/* The handlers the entries call and the masks they set (stubs.c), and
+ * what the program asked sigaction for, each on pages of their own that
+ * only sigaction makes writable. */
+union handlers {
+	struct {
+		void *v[IA2_NSIG];
+		uint64_t mask[IA2_NSIG];
+	};
+	char page[PAGE];
+};
+
+union actions {
+	struct sigaction v[IA2_NSIG];
+	char pages[(IA2_NSIG * sizeof(struct sigaction) + PAGE - 1) & ~(PAGE - 1)];
+};
+
+__attribute__((visibility("hidden"), aligned(PAGE))) union handlers __ia2_signal_handlers;
+_Static_assert(offsetof(union handlers, mask) == 8 * IA2_NSIG, "stubs.c");
+static union actions asked __attribute__((aligned(PAGE)));
+
+/* stubs.c: entry k for handlers of compartment k, entry 0 for glibc's. */
+extern void *const __ia2_signal_entries[IA2_MAX_COMPARTMENTS + 1];
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* This thread's alternate stack, and the one the program asked for. */
+static __thread void *altstack;
+static __thread stack_t asked_altstack = {.ss_flags = SS_DISABLE};
+
+static void protect_tables(int prot)
+{
+	if (mprotect(&__ia2_signal_handlers, sizeof __ia2_signal_handlers, prot) ||
+	    mprotect(&asked, sizeof asked, prot))
+		die("cannot change the protection of the signal tables: %s", strerror(errno));
+}
+
+void set_up_signals(void)
+{
+	protect_tables(PROT_READ);
+}
+
+static bool is_entry(const void *handler)
+{
+	for (int k = 0; k <= IA2_MAX_COMPARTMENTS; k++)
+		if (handler == __ia2_signal_entries[k])
+			return true;
+	return false;
+}
+
+/* glibc's sigaction; a constructor that runs before libia2's finds it
+ * through libc's handle itself. */
+static int libc_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	int (*f)(int, const void *, void *) = __ia2_ro.s.libc_sigaction;
+
+	if (!f)
+		f = find_in_libc("sigaction");
+	return f(sig, act, old);
+}
+
+/* What the program installed, as the kernel now has it: SA_RESETHAND may
+ * have reset the entry to SIG_DFL since. */
+static int report(int sig, struct sigaction *old)
+{
+	if (libc_sigaction(sig, NULL, old))
+		return -1;
+	if (is_entry((void *)old->sa_sigaction))
+		*old = asked.v[sig];
+	return 0;
+}
+
+/* A handler runs in the compartment whose code it is: a pointer to a
+ * compartment's function is its gate, in that compartment's DSO. One
+ * outside every compartment (libc's, say) runs in the compartment that
+ * installs it. */
+static int handler_compartment(const struct sigaction *act)
+{
+	int k = code_compartment((uintptr_t)act->sa_sigaction);
+
+	return k ? k : current_compartment();
+}
+
+/* The mask the entry gives the handler, on top of the interrupted one:
+ * the kernel's 64 signals are the first word of glibc's sigset_t. */
+static uint64_t handler_mask(int sig, const struct sigaction *act)
+{
+	uint64_t mask;
+
+	memcpy(&mask, &act->sa_mask, sizeof mask);
+	if (!(act->sa_flags & SA_NODEFER))
+		mask |= 1ull << (sig - 1);
+	return mask;
+}
+
+static int install(int sig, const struct sigaction *act)
+{
+	struct sigaction entry = *act;
+	int k;
+
+	if (act->sa_handler == SIG_DFL || act->sa_handler == SIG_IGN)
+		return libc_sigaction(sig, act, NULL);
+	k = handler_compartment(act);
+	entry.sa_flags |= SA_ONSTACK;
+	if (k) {
+		/* The entry runs with every signal blocked until it has made
+		 * room for nested frames (stubs.c). */
+		entry.sa_sigaction = __ia2_signal_entries[k];
+		entry.sa_flags |= SA_SIGINFO;
+		entry.sa_flags &= ~SA_NODEFER;
+		sigfillset(&entry.sa_mask);
+	}
+	/* The table first: an entry already registered finds the new handler. */
+	protect_tables(PROT_READ | PROT_WRITE);
+	__ia2_signal_handlers.v[sig] = (void *)act->sa_sigaction;
+	__ia2_signal_handlers.mask[sig] = handler_mask(sig, act);
+	asked.v[sig] = *act;
+	protect_tables(PROT_READ);
+	return libc_sigaction(sig, &entry, NULL);
+}
+
+/* sigaction is async-signal-safe (signal-safety(7)): the lock is taken
+ * with every signal blocked, so a handler on this thread cannot wait for
+ * it. Before set_up_signals, a constructor's handler is installed as it
+ * is. */
+API int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	sigset_t all, mask;
+	int rc = 0;
+
+	if (sig < 1 || sig >= IA2_NSIG) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!__ia2_ro.s.libc_sigaction)
+		return libc_sigaction(sig, act, old);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &mask);
+	pthread_mutex_lock(&lock);
+	if (old)
+		rc = report(sig, old);
+	if (!rc && act)
+		rc = install(sig, act);
+	pthread_mutex_unlock(&lock);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	return rc;
+}
+
+/* glibc's signal(): BSD semantics, SA_RESTART and the signal blocked in
+ * its own handler (sysdeps/posix/signal.c). */
+API sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction act = {.sa_handler = handler, .sa_flags = SA_RESTART}, old;
+
+	sigemptyset(&act.sa_mask);
+	if (sig > 0 && sig < IA2_NSIG)
+		sigaddset(&act.sa_mask, sig);
+	return sigaction(sig, &act, &old) ? SIG_ERR : old.sa_handler;
+}
+
+API int sigaltstack(const stack_t *ss, stack_t *old)
+{
+	if (old)
+		*old = asked_altstack;
+	if (ss) {
+		if (!(ss->ss_flags & SS_DISABLE) && ss->ss_size < (size_t)MINSIGSTKSZ) {
+			errno = ENOMEM;
+			return -1;
+		}
+		asked_altstack = *ss;
+	}
+	return 0;
+}
+
+/* The kernel's sigaltstack, not the one above. */
+static int set_altstack(void *sp, size_t size, int flags)
+{
+	stack_t ss = {.ss_sp = sp, .ss_size = size, .ss_flags = flags};
+
+	return syscall(SYS_sigaltstack, &ss, NULL);
+}
+
+/* SS_AUTODISARM: each delivery disarms the stack and rt_sigreturn arms
+ * it again as it was; the entries arm what is left below their frame in
+ * between (stubs.c). */
+void set_up_thread_signals(void)
+{
+	altstack = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (altstack == MAP_FAILED)
+		die("cannot map a signal stack: %s", strerror(errno));
+	/* Linux before 4.7, and valgrind, know no SS_AUTODISARM: the entries
+	 * arm the stack below their frame all the same. */
+	if (set_altstack(altstack, ALTSTACK_SIZE, IA2_SS_AUTODISARM) &&
+	    set_altstack(altstack, ALTSTACK_SIZE, 0))
+		die("sigaltstack: %s", strerror(errno));
+}
+
+/* A handler that leaves by siglongjmp skips rt_sigreturn, so the
+ * alternate stack stays armed as its entry left it, short of that
+ * entry's frame; every longjmp arms all of it again. A longjmp from a
+ * nested handler into an outer one is not told apart: the outer frame is
+ * then open to a further nested signal. */
+static void rearm_altstack(void)
+{
+	if (altstack && set_altstack(altstack, ALTSTACK_SIZE, IA2_SS_AUTODISARM))
+		set_altstack(altstack, ALTSTACK_SIZE, 0);
+}
+
+API __attribute__((noreturn)) void siglongjmp(sigjmp_buf env, int val)
+{
+	rearm_altstack();
+	__ia2_ro.s.libc_longjmp.siglongjmp(env, val);
+}
+
+API __attribute__((noreturn)) void longjmp(jmp_buf env, int val)
+{
+	rearm_altstack();
+	__ia2_ro.s.libc_longjmp.longjmp(env, val);
+}
+
+API __attribute__((noreturn)) void _longjmp(jmp_buf env, int val)
+{
+	rearm_altstack();
+	__ia2_ro.s.libc_longjmp._longjmp(env, val);
+}
+
+/* _FORTIFY_SOURCE's longjmp (debug/longjmp_chk.c). */
+API __attribute__((noreturn)) void __longjmp_chk(sigjmp_buf env, int val)
+{
+	rearm_altstack();
+	__ia2_ro.s.libc_longjmp.longjmp_chk(env, val);
+}
+
+void release_thread_signals(void)
+{
+	if (set_altstack(NULL, 0, SS_DISABLE))
+		die("sigaltstack: %s", strerror(errno));
+	munmap(altstack, ALTSTACK_SIZE);
+}
+
+/* The kernel's struct sigaction (arch/x86/include/uapi/asm/signal.h). */
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	unsigned long mask;
+};
+
+/* glibc installs handlers of its own with internal calls: SIGSETXID's in
+ * the first pthread_create, which set*id() signals every thread with, and
+ * SIGCANCEL's in the first pthread_cancel (nptl/pthread_create.c,
+ * pthread_cancel.c). They would run on a compartment's stack with the
+ * kernel's PKRU, which cannot touch it; and SIGSETXID's reads its command
+ * from the stack of the thread that called setuid, whatever compartment
+ * that is. So each runs through entry 0: in the startup state, on the
+ * alternate stack. glibc refuses these signals to sigaction, so their
+ * table slots are free. */
+void wrap_glibc_handlers(void)
+{
+	/* SIGCANCEL and SIGSETXID (glibc's sysdeps/unix/sysv/linux/internal-signals.h) */
+	static const int sigs[] = {__SIGRTMIN, __SIGRTMIN + 1};
+	sigset_t all, mask;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &mask);
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+		struct kernel_sigaction k;
+		if (syscall(SYS_rt_sigaction, sigs[i], NULL, &k, sizeof k.mask))
+			continue;
+		if (k.handler == SIG_DFL || k.handler == SIG_IGN || is_entry(k.handler))
+			continue;
+		protect_tables(PROT_READ | PROT_WRITE);
+		__ia2_signal_handlers.v[sigs[i]] = k.handler;
+		protect_tables(PROT_READ);
+		k.handler = __ia2_signal_entries[0];
+		k.flags |= SA_ONSTACK | SA_SIGINFO;
+		syscall(SYS_rt_sigaction, sigs[i], &k, NULL, sizeof k.mask);
+	}
+	pthread_mutex_unlock(&lock);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+}

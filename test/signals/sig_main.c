@@ -1,0 +1,352 @@
+/* Compartment 1 of the signal test. `sig CASE`; each case exits 0 only
+ * if every check held (reader: must die with SEGV_PKUERR):
+ *  lib-handler     SIGUSR1 raised in compartment 1, handled by compartment
+ *                  2's handler: it runs with PKRU(2) on a stack with pkey 2
+ *                  and gets its siginfo; SA_ONSTACK and SA_SIGINFO given
+ *  main-installs   compartment 1 installs compartment 2's handler
+ *  in-lib          SIGUSR1 raised inside compartment 2, handled in 1
+ *  alarm           SIGALRM while compartment 2 spins; then a 1 ms interval
+ *                  timer while compartment 1 makes 100,000 calls into 2,
+ *                  so that signals land in gates: every call returns what
+ *                  it must and every handler runs with PKRU(1)
+ *  segv-lib        compartment 2 recovers from its own NULL dereference
+ *                  with siglongjmp, twice
+ *  segv-main       compartment 1 recovers with siglongjmp from a fault in
+ *                  compartment 2, twice, and then calls into 2 as before
+ *  mask            in the handler, sa_mask is blocked and the signal
+ *                  too, or not with SA_NODEFER; the mask is back after it
+ *  resethand       after one delivery, sigaction reports SIG_DFL
+ *  restart         read() interrupted by SIGALRM: restarted with
+ *                  SA_RESTART, EINTR without
+ *  nested          compartment 2's handler raises a signal handled in 1,
+ *                  then one handled in 2: both run inside it, in order
+ *  thread          pthread_kill to a new thread: handled in 2 on that
+ *                  thread's own signal stack
+ *  sigaltstack     the program's sigaltstack is reported back; handlers
+ *                  keep working
+ *  setuid          setuid() with another thread inside compartment 2:
+ *                  glibc's SIGSETXID reaches it
+ *  reader          compartment 2's handler reads compartment 1's data */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "../common/pkeyof.h"
+#include "ia2/pkru.h"
+#include "sig.h"
+
+static int failures;
+static int main_data = 7;
+static struct record main_rec;
+static sigjmp_buf main_recover;
+
+static void expect(int ok, const char *what)
+{
+	if (!ok) {
+		printf("FAIL: %s\n", what);
+		failures++;
+	}
+}
+
+static void main_handler(int sig, siginfo_t *info, void *uctx)
+{
+	int local = 0;
+
+	(void)uctx;
+	main_rec.count++;
+	main_rec.signo = info->si_signo;
+	main_rec.stack = &local;
+	if (read_pkru() != IA2_PKRU(1))
+		main_rec.pkru = read_pkru();   /* only a wrong value is kept */
+	main_rec.order[main_rec.norder++ % 4] = sig;
+}
+
+static void segv_handler(int sig, siginfo_t *info, void *uctx)
+{
+	main_handler(sig, info, uctx);
+	siglongjmp(main_recover, 1);
+}
+
+static int install(int sig, void (*h)(int, siginfo_t *, void *), int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = h;
+	sa.sa_flags = flags | SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL);
+}
+
+static void expect_lib_ran(int count, int sig)
+{
+	struct record r = lib_record();
+
+	expect(r.count == count, "compartment 2's handler ran");
+	expect(r.signo == sig, "its siginfo names the signal");
+	expect(r.pkru == IA2_PKRU(2), "it ran with compartment 2's PKRU");
+	expect(pkey_of(r.stack) == 2, "it ran on a stack with pkey 2");
+}
+
+static void expect_main_ran(int count, int sig)
+{
+	expect(main_rec.count == count, "compartment 1's handler ran");
+	expect(main_rec.signo == sig, "its siginfo names the signal");
+	expect(main_rec.pkru == 0, "it ran with compartment 1's PKRU");
+	expect(pkey_of(main_rec.stack) == 1, "it ran on a stack with pkey 1");
+}
+
+static void set_timer(long usec, long interval)
+{
+	struct itimerval t = {{0, interval}, {0, usec}};
+
+	setitimer(ITIMER_REAL, &t, NULL);
+}
+
+static void run_alarm(void)
+{
+	long bad = 0;
+
+	lib_install(SIGALRM, 0);
+	set_timer(20000, 0);
+	expect(lib_spin(1), "compartment 2 spun until its SIGALRM handler ran");
+	expect_lib_ran(1, SIGALRM);
+	install(SIGALRM, main_handler, SA_RESTART);
+	set_timer(1000, 1000);
+	for (int i = 0; i < 100000; i++)
+		bad += lib_ping(i) != i + 1000;
+	set_timer(0, 0);
+	printf("sig: %d timer signals during 100000 calls\n", main_rec.count);
+	expect(bad == 0, "every call through a gate returned its value");
+	expect(main_rec.count > 0, "timer signals arrived during the calls");
+	expect(main_rec.pkru == 0, "every handler ran with compartment 1's PKRU");
+}
+
+static void run_segv_main(void)
+{
+	install(SIGSEGV, segv_handler, SA_NODEFER);
+	for (int i = 0; i < 2; i++) {
+		if (!sigsetjmp(main_recover, 1)) {
+			lib_fault();
+			expect(0, "the fault in compartment 2 returned");
+		}
+	}
+	expect_main_ran(2, SIGSEGV);
+	expect(lib_ping(1) == 1001, "compartment 2 works after recovering from its fault");
+}
+
+static void run_mask(void)
+{
+	struct record r;
+	sigset_t now;
+
+	lib_install(SIGUSR1, 0);
+	raise(SIGUSR1);
+	r = lib_record();
+	expect(r.count == 1 && r.blocked[0] == 1 && r.blocked[1] == 1 && r.blocked[2] == 0,
+	       "the handler ran with its signal and sa_mask blocked, nothing more");
+	lib_install(SIGUSR1, SA_NODEFER);
+	raise(SIGUSR1);
+	r = lib_record();
+	expect(r.count == 2 && r.blocked[0] == 0 && r.blocked[1] == 1,
+	       "with SA_NODEFER the handler ran with its signal unblocked");
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	expect(!sigismember(&now, SIGUSR1) && !sigismember(&now, SIGUSR2),
+	       "the mask is as it was after the handlers");
+}
+
+static void run_resethand(void)
+{
+	struct sigaction now;
+
+	lib_install(SIGUSR1, SA_RESETHAND);
+	raise(SIGUSR1);
+	expect_lib_ran(1, SIGUSR1);
+	expect(sigaction(SIGUSR1, NULL, &now) == 0 && now.sa_handler == SIG_DFL,
+	       "sigaction reports SIG_DFL after an SA_RESETHAND delivery");
+}
+
+static int pipe_fds[2];
+
+static void *late_writer(void *unused)
+{
+	(void)unused;
+	usleep(300000);
+	write(pipe_fds[1], "x", 1);
+	return NULL;
+}
+
+/* A read interrupted by SIGALRM; returns read's result. */
+static ssize_t interrupted_read(int flags)
+{
+	pthread_t t;
+	char c;
+	ssize_t n;
+
+	if (pipe(pipe_fds) || pthread_create(&t, NULL, late_writer, NULL))
+		return -2;
+	lib_install(SIGALRM, flags);
+	set_timer(50000, 0);
+	n = read(pipe_fds[0], &c, 1);
+	pthread_join(t, NULL);
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+	return n;
+}
+
+static void run_restart(void)
+{
+	ssize_t n = interrupted_read(SA_RESTART);
+
+	expect(n == 1, "SA_RESTART restarted the interrupted read");
+	lib_reset();
+	n = interrupted_read(0);
+	expect(n == -1 && errno == EINTR, "without SA_RESTART the read fails with EINTR");
+	expect_lib_ran(1, SIGALRM);
+}
+
+static void run_nested(void)
+{
+	struct record r;
+
+	install(SIGUSR2, main_handler, 0);
+	lib_install_nesting(SIGUSR2);
+	raise(SIGUSR1);
+	r = lib_record();
+	expect(r.norder == 2 && r.order[0] == SIGUSR1 && r.order[1] == -SIGUSR1,
+	       "compartment 2's handler ran to its end");
+	expect_main_ran(1, SIGUSR2);
+	lib_reset();
+	lib_install_nested(SIGUSR2);
+	raise(SIGUSR1);
+	r = lib_record();
+	expect(r.norder == 3 && r.order[0] == SIGUSR1 && r.order[1] == SIGUSR2 &&
+	       r.order[2] == -SIGUSR1, "compartment 2's handler ran inside its own");
+}
+
+static volatile int thread_ready;
+static int thread_stack_pkey = -1;
+
+/* Its stacks are gone once it is joined: the handler's is checked here. */
+static void *sleeper(void *unused)
+{
+	(void)unused;
+	thread_ready = 1;
+	lib_spin(1);   /* in compartment 2 until its handler has run */
+	thread_stack_pkey = pkey_of(lib_record().stack);
+	return NULL;
+}
+
+static void run_thread(void)
+{
+	pthread_t t;
+	void *main_thread_stack;
+
+	lib_install(SIGUSR1, 0);
+	raise(SIGUSR1);
+	main_thread_stack = lib_record().stack;
+	lib_reset();
+	if (pthread_create(&t, NULL, sleeper, NULL))
+		return expect(0, "pthread_create");
+	while (!thread_ready)
+		usleep(1000);
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, NULL);
+	struct record r = lib_record();
+	expect(r.count == 1 && r.signo == SIGUSR1 && r.pkru == IA2_PKRU(2),
+	       "compartment 2's handler ran in the thread, with PKRU(2)");
+	expect(thread_stack_pkey == 2, "on a signal stack of compartment 2");
+	expect((unsigned long)r.stack >> 16 != (unsigned long)main_thread_stack >> 16,
+	       "not the main thread's signal stack");
+}
+
+static void run_sigaltstack(void)
+{
+	static char stack[65536];
+	stack_t ss = {.ss_sp = stack, .ss_size = sizeof stack}, old;
+
+	expect(sigaltstack(&ss, NULL) == 0, "sigaltstack accepts a stack");
+	expect(sigaltstack(NULL, &old) == 0 && old.ss_sp == stack && old.ss_size == sizeof stack,
+	       "sigaltstack reports the program's stack");
+	lib_install(SIGUSR1, SA_ONSTACK);
+	raise(SIGUSR1);
+	expect_lib_ran(1, SIGUSR1);
+}
+
+static void run_setuid(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, sleeper, NULL))
+		return expect(0, "pthread_create");
+	while (!thread_ready)
+		usleep(1000);
+	usleep(10000);
+	expect(setuid(getuid()) == 0, "setuid with a thread in compartment 2");
+	lib_install(SIGUSR1, 0);
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	const char *c = argc == 2 ? argv[1] : "";
+	struct sigaction sa;
+
+	if (!strcmp(c, "lib-handler")) {
+		lib_install(SIGUSR1, SA_ONSTACK);
+		raise(SIGUSR1);
+		expect_lib_ran(1, SIGUSR1);
+	} else if (!strcmp(c, "main-installs")) {
+		memset(&sa, 0, sizeof sa);
+		sa.sa_sigaction = lib_handler;
+		sa.sa_flags = SA_SIGINFO;
+		sigaction(SIGUSR1, &sa, NULL);
+		raise(SIGUSR1);
+		expect_lib_ran(1, SIGUSR1);
+	} else if (!strcmp(c, "in-lib")) {
+		install(SIGUSR1, main_handler, 0);
+		lib_raise(SIGUSR1);
+		expect_main_ran(1, SIGUSR1);
+	} else if (!strcmp(c, "alarm")) {
+		run_alarm();
+	} else if (!strcmp(c, "segv-lib")) {
+		expect(lib_fault_recover() == 1 && lib_fault_recover() == 1,
+		       "compartment 2 recovered from its faults");
+		expect_lib_ran(2, SIGSEGV);
+	} else if (!strcmp(c, "segv-main")) {
+		run_segv_main();
+	} else if (!strcmp(c, "mask")) {
+		run_mask();
+	} else if (!strcmp(c, "resethand")) {
+		run_resethand();
+	} else if (!strcmp(c, "restart")) {
+		run_restart();
+	} else if (!strcmp(c, "nested")) {
+		run_nested();
+	} else if (!strcmp(c, "thread")) {
+		run_thread();
+	} else if (!strcmp(c, "sigaltstack")) {
+		run_sigaltstack();
+	} else if (!strcmp(c, "setuid")) {
+		run_setuid();
+	} else if (!strcmp(c, "reader")) {
+		lib_install_reader(SIGUSR1, &main_data);
+		printf("sig: reader\n");
+		fflush(stdout);
+		raise(SIGUSR1);
+		expect(0, "compartment 2's handler read compartment 1's data");
+	} else {
+		fprintf(stderr, "sig: unknown case '%s'\n", c);
+		return 2;
+	}
+	printf("%s: %s, %d failures\n", failures ? "FAIL" : "PASS", c, failures);
+	return failures != 0;
+}
