@@ -257,6 +257,8 @@ int link_compartment(const struct cmdline *c, int k, bool emulate_pkru,
 		rc = final_link(c, &d, &in, gates_o);
 	if (!rc)
 		rc = check_copy_relocs(link_output(c));
+	if (!rc)
+		rc = redirect_init_fini(link_output(c));
 	if (!rc && d.has_tls)   /* gates.s aligned the TLS; fill its last page (padtls.c) */
 		rc = pad_tls(link_output(c), false);
 	dso_free(&d);

@@ -6,10 +6,12 @@
  *  2. allocate pkeys 1..15, so compartment N gets pkey N;
  *  3. find each compartment DSO by its .note.ia2 and tag its writable
  *     memory, leaving RELRO and its ia2_shared section at pkey 0;
- *  4. give each compartment a stack and a CTB on the main thread.
+ *  4. set up the heaps, and the main thread's stacks, CTBs, TLS and
+ *     signal stack.
  *
- * It leaves PKRU at IA2_PKRU_STARTUP (all keys open); main's gate moves to
- * the main program's compartment. */
+ * It leaves PKRU at IA2_PKRU_STARTUP (all keys open). The first gate that
+ * ld.so or libc call, a compartment DSO's init array or main, moves to its
+ * compartment for good: nothing ever writes PKRU 0 again (emit.c). */
 #include <cpuid.h>
 #include <dlfcn.h>
 #include <elf.h>
@@ -46,9 +48,8 @@ static unsigned char detect_xfeatures(void)
 	return f;
 }
 
-/* libia2 defines exit() (return_stubs.s), pthread_create() (threads.c),
- * sigaction() and the longjmp family (signals.c), and must go on to
- * glibc's. A lookup through libc's own
+/* libia2 defines pthread_create() (threads.c), sigaction() and the
+ * longjmp family (signals.c), and must go on to glibc's. A lookup through libc's own
  * handle finds them wherever libia2 sits in the lookup scope (RTLD_NEXT
  * would not when libc comes first). */
 void *find_in_libc(const char *name)
@@ -90,6 +91,8 @@ struct ia2_note {   /* gate_abi.h */
 	int32_t shared_start; /* relative to the field's own address */
 	int32_t shared_stop;
 	int32_t flags;
+	int32_t initfini;     /* relative to the field's own address */
+	int32_t init_array, init_size, fini_array, fini_size;  /* postlink.c */
 };
 _Static_assert(sizeof(struct ia2_note) == IA2_NOTE_DESCSZ, "gate_abi.h");
 
@@ -243,7 +246,6 @@ __attribute__((constructor(101))) static void ia2_init(void)
 {
 	set_up_pkeys();
 	__ia2_ro.s.xfeatures = detect_xfeatures();
-	__ia2_ro.s.libc_exit = find_in_libc("exit");
 	__ia2_ro.s.libc_pthread_create = find_in_libc("pthread_create");
 	__ia2_ro.s.libc_sigaction = find_in_libc("sigaction");
 	__ia2_ro.s.libc_longjmp.siglongjmp = find_in_libc("siglongjmp");
@@ -263,4 +265,5 @@ __attribute__((constructor(101))) static void ia2_init(void)
 	set_up_signals();
 	set_up_thread_signals();
 	init_threads();
+	__ia2_leave_startup();
 }

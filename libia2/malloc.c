@@ -13,16 +13,14 @@
  *    compartment the thread runs in (its PKRU, so code cannot pick another
  *    compartment's heap). ia2 binds every call of a compartment's own
  *    code to malloc, strdup, ... to these at link time
- *    (objrewrite/heapcalls.c). In the startup state (constructors) the
- *    compartment is the one whose code called;
+ *    (objrewrite/heapcalls.c);
  *  - ia2_shared_*: the shared heap, for compartments that want it.
  *
  * A block belongs to the heap it was allocated in; realloc keeps it
  * there. Freeing, reallocating or sizing a block of compartment k's heap
  * is allowed in compartment k and in the startup state; from another
- * compartment it is a bug or an attack on k's heap, and the process
- * aborts with a message (docs/runtime.md, "Heaps").
- */
+ * compartment, 0 included, it is a bug or an attack on k's heap, and the
+ * process aborts with a message (docs/runtime.md, "Heaps"). */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -36,26 +34,14 @@
 #include "runtime.h"
 
 #define API __attribute__((visibility("default")))
-#define CALLER ((uintptr_t)__builtin_return_address(0))
 
-int code_compartment(uintptr_t pc)
+/* The heap of the compartment the thread runs in; 0, the shared heap,
+ * before set_up_heaps has run (rdpkru must not run before libia2 has
+ * checked that the CPU has it). Compartment code only ever runs with its
+ * own PKRU, gates see to it. */
+static int compartment_heap(void)
 {
-	for (int i = 0; i < __ia2_ro.s.ncode; i++)
-		if (pc - __ia2_ro.s.code[i].lo < __ia2_ro.s.code[i].hi - __ia2_ro.s.code[i].lo)
-			return __ia2_ro.s.code[i].compartment;
-	return 0;
-}
-
-/* The heap for a compartment's allocation: 0 before set_up_heaps has run
- * (rdpkru must not run before libia2 has checked that the CPU has it). */
-static int compartment_heap(uintptr_t caller)
-{
-	int c;
-
-	if (!__ia2_ro.s.heap_base)
-		return 0;
-	c = current_compartment();
-	return c ? c : code_compartment(caller);
+	return __ia2_ro.s.heap_base ? current_compartment() : 0;
 }
 
 static void check_owner(const void *p, const char *what)
@@ -66,7 +52,7 @@ static void check_owner(const void *p, const char *what)
 	if (!owner)
 		return;
 	c = current_compartment();
-	if (c && c != owner) {
+	if (!in_startup_state() && c != owner) {
 		fprintf(stderr, "ia2: compartment %d called %s on %p, which belongs to compartment "
 			"%d's heap; only the compartment that allocated a block may free or resize "
 			"it (share blocks with ia2_shared_malloc)\n", c, what, p, owner);
@@ -247,57 +233,57 @@ API size_t malloc_usable_size(void *p)
 
 API void *__ia2_heap_malloc(size_t size)
 {
-	return heap_alloc(compartment_heap(CALLER), size, 0, false);
+	return heap_alloc(compartment_heap(), size, 0, false);
 }
 
 API void *__ia2_heap_calloc(size_t n, size_t size)
 {
-	return alloc_array(compartment_heap(CALLER), n, size);
+	return alloc_array(compartment_heap(), n, size);
 }
 
 API void *__ia2_heap_realloc(void *p, size_t size)
 {
-	return resize(compartment_heap(CALLER), p, size);
+	return resize(compartment_heap(), p, size);
 }
 
 API void *__ia2_heap_reallocarray(void *p, size_t n, size_t size)
 {
-	return resize_array(compartment_heap(CALLER), p, n, size);
+	return resize_array(compartment_heap(), p, n, size);
 }
 
 API int __ia2_heap_posix_memalign(void **out, size_t align, size_t size)
 {
-	return aligned(compartment_heap(CALLER), out, align, size);
+	return aligned(compartment_heap(), out, align, size);
 }
 
 API void *__ia2_heap_aligned_alloc(size_t align, size_t size)
 {
-	return aligned_or_null(compartment_heap(CALLER), align, size);
+	return aligned_or_null(compartment_heap(), align, size);
 }
 
 API void *__ia2_heap_memalign(size_t align, size_t size)
 {
-	return memalign_in(compartment_heap(CALLER), align, size);
+	return memalign_in(compartment_heap(), align, size);
 }
 
 API void *__ia2_heap_valloc(size_t size)
 {
-	return pages(compartment_heap(CALLER), size, false);
+	return pages(compartment_heap(), size, false);
 }
 
 API void *__ia2_heap_pvalloc(size_t size)
 {
-	return pages(compartment_heap(CALLER), size, true);
+	return pages(compartment_heap(), size, true);
 }
 
 API char *__ia2_heap_strdup(const char *s)
 {
-	return copy_string(compartment_heap(CALLER), s, strlen(s));
+	return copy_string(compartment_heap(), s, strlen(s));
 }
 
 API char *__ia2_heap_strndup(const char *s, size_t n)
 {
-	return copy_string(compartment_heap(CALLER), s, strnlen(s, n));
+	return copy_string(compartment_heap(), s, strnlen(s, n));
 }
 
 API char *__ia2_heap___strdup(const char *s)
@@ -307,7 +293,7 @@ API char *__ia2_heap___strndup(const char *s, size_t n)
 
 API int __ia2_heap_vasprintf(char **out, const char *fmt, va_list ap)
 {
-	return format_string(compartment_heap(CALLER), out, fmt, ap);
+	return format_string(compartment_heap(), out, fmt, ap);
 }
 
 API int __ia2_heap_asprintf(char **out, const char *fmt, ...)
@@ -316,19 +302,19 @@ API int __ia2_heap_asprintf(char **out, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	n = format_string(compartment_heap(CALLER), out, fmt, ap);
+	n = format_string(compartment_heap(), out, fmt, ap);
 	va_end(ap);
 	return n;
 }
 
 API char *__ia2_heap_realpath(const char *path, char *resolved)
 {
-	return realpath_in(compartment_heap(CALLER), path, resolved);
+	return realpath_in(compartment_heap(), path, resolved);
 }
 
 API char *__ia2_heap_getcwd(char *buf, size_t size)
 {
-	return getcwd_in(compartment_heap(CALLER), buf, size);
+	return getcwd_in(compartment_heap(), buf, size);
 }
 
 /* The shared heap, asked for by name. */

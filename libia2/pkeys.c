@@ -6,6 +6,7 @@
  * programs under gdb, valgrind or ASan on machines without PKU. */
 #include <cpuid.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -35,14 +36,14 @@ static int protect(uintptr_t lo, uintptr_t len, int pkey)
 	return mprotect((void *)lo, len, PROT_READ | PROT_WRITE);
 }
 
-static unsigned read_pkru(void)
+unsigned current_pkru(void)
 {
 	return __ia2_pkru;
 }
 
-void inherit_pkru(int compartment)
+void inherit_pkru(unsigned pkru)
 {
-	__ia2_pkru = compartment ? IA2_PKRU(compartment) : IA2_PKRU_STARTUP;
+	__ia2_pkru = pkru;
 }
 
 #else
@@ -87,7 +88,7 @@ static int protect(uintptr_t lo, uintptr_t len, int pkey)
 	return syscall(SYS_pkey_mprotect, lo, len, PROT_READ | PROT_WRITE, pkey);
 }
 
-static unsigned read_pkru(void)
+unsigned current_pkru(void)
 {
 	unsigned pkru, edx;
 
@@ -96,9 +97,9 @@ static unsigned read_pkru(void)
 }
 
 /* clone gives the new thread its creator's PKRU (pkeys(7)). */
-void inherit_pkru(int compartment)
+void inherit_pkru(unsigned pkru)
 {
-	(void)compartment;
+	(void)pkru;
 }
 
 #endif
@@ -116,15 +117,25 @@ void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what)
 }
 
 /* PKRU(c) opens exactly pkeys 0 and c (pkru.h): the lowest cleared bit
- * above pkey 0's pair is c's AD bit. */
-int current_compartment(void)
+ * above pkey 0's pair is c's AD bit; PKRU(0) clears none. */
+int compartment_of_pkru(unsigned pkru)
 {
-	unsigned pkru = read_pkru(), open = ~pkru & ~3u;
+	unsigned open = ~pkru & ~3u;
 	int c = open ? __builtin_ctz(open) / 2 : 0;
 
 	if (pkru == IA2_PKRU_STARTUP)
 		return 0;
-	if (c == 0 || pkru != IA2_PKRU(c))
+	if (c > IA2_MAX_COMPARTMENTS || pkru != IA2_PKRU(c))
 		die("PKRU is %#x, which is no compartment's", pkru);
 	return c;
+}
+
+int current_compartment(void)
+{
+	return compartment_of_pkru(current_pkru());
+}
+
+bool in_startup_state(void)
+{
+	return current_pkru() == IA2_PKRU_STARTUP;
 }

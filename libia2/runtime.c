@@ -15,7 +15,6 @@ __attribute__((visibility("default"))) __thread char __ia2_ctb[IA2_MAX_COMPARTME
 __attribute__((visibility("default"))) union ia2_ro __ia2_ro __attribute__((aligned(PAGE)));
 
 _Static_assert(offsetof(struct ia2_settings, xfeatures) == IA2_RO_XFEATURES, "gate_abi.h");
-_Static_assert(offsetof(struct ia2_settings, libc_exit) == IA2_RO_LIBC_EXIT, "gate_abi.h");
 
 void die(const char *fmt, ...)
 {

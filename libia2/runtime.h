@@ -25,8 +25,8 @@
  * offsets gate_abi.h names. */
 #define MAX_CODE_RANGES 64
 
-/* The executable segments of a compartment's DSOs: a return address in
- * one of them is that compartment's code. */
+/* The executable segments of a compartment's DSOs: a function whose
+ * address is in one of them is that compartment's (signals.c). */
 struct code_range {
 	uintptr_t lo, hi;
 	int compartment;
@@ -52,7 +52,6 @@ struct process_malloc {
 
 struct ia2_settings {
 	unsigned char xfeatures;                          /* IA2_RO_XFEATURES */
-	void (*libc_exit)(int);                           /* IA2_RO_LIBC_EXIT */
 	int (*libc_pthread_create)(void *, const void *, void *(*)(void *), void *);
 	int (*libc_sigaction)(int, const void *, void *);
 	struct libc_longjmp libc_longjmp;
@@ -98,10 +97,16 @@ void set_up_pkeys(void);
  * errno on failure, tag dies naming `what`. */
 int try_tag(uintptr_t lo, uintptr_t hi, int pkey);
 void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what);
-/* The compartment whose PKRU this thread runs with; 0 in the startup state. */
+/* This thread's PKRU; the compartment whose it is (0 for PKRU(0) and
+ * the startup state); whether it is the startup state. */
+unsigned current_pkru(void);
+int compartment_of_pkru(unsigned pkru);
 int current_compartment(void);
-/* A new thread starts in its creator's compartment. */
-void inherit_pkru(int compartment);
+_Bool in_startup_state(void);
+/* A new thread starts with its creator's PKRU. */
+void inherit_pkru(unsigned pkru);
+/* stubs.c: the end of the startup state, PKRU(0). */
+void __ia2_leave_startup(void);
 
 /* Give this thread's CTBs their stacks (tops[c], 0 if none) and pkeys. */
 void set_up_thread_blocks(const uintptr_t *tops);
@@ -120,9 +125,7 @@ void *heap_realloc(int heap, void *p, size_t size);
 void heap_free(int heap, void *p);
 size_t heap_usable_size(const void *p);
 
-/* malloc.c: the compartment whose code holds address pc, or 0. */
-int code_compartment(uintptr_t pc);
-/* libia2's malloc, whether or not the name malloc resolves to it. */
+/* malloc.c: libia2's malloc, whether or not the name malloc resolves to it. */
 void *ia2_own_malloc(size_t size);
 
 /* init.c: the compartment in a DSO's .note.ia2, or 0. */

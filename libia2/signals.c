@@ -107,6 +107,14 @@ static int report(int sig, struct sigaction *old)
 	return 0;
 }
 
+static int code_compartment(uintptr_t pc)
+{
+	for (int i = 0; i < __ia2_ro.s.ncode; i++)
+		if (pc - __ia2_ro.s.code[i].lo < __ia2_ro.s.code[i].hi - __ia2_ro.s.code[i].lo)
+			return __ia2_ro.s.code[i].compartment;
+	return 0;
+}
+
 /* A handler runs in the compartment whose code it is: a pointer to a
  * compartment's function is its gate, in that compartment's DSO. One
  * outside every compartment (libc's, say) runs in the compartment that

@@ -7,7 +7,8 @@
  * stack, which only c can write. The thread inherits PKRU(c) from its
  * creator (clone keeps PKRU, pkeys(7)); it sets up its compartment thread
  * blocks, moves to c's stack and calls the start routine, which is a gate
- * if it lives in another compartment. */
+ * if it lives in another compartment. A creator in compartment 0 (libc,
+ * or any DSO outside the compartments) starts its thread there. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 #include "runtime.h"
 
 struct thread_start {
-	int compartment;
+	unsigned pkru;     /* the creator's */
 	void *(*start)(void *);
 	void *arg;
 	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
@@ -57,28 +58,33 @@ void init_threads(void)
 		die("pthread_key_create: %s", strerror(err));
 }
 
+/* A creator in compartment 0 has no stack to start the thread on, nor
+ * anything to protect: its thread starts on its pthread stack, and the
+ * start block it was given is in the shared heap. ASan wraps the start
+ * routine in its own, which must find itself on the pthread stack too
+ * (asan_thread.cpp, SetThreadStackAndTls), so with a sanitizer's malloc,
+ * in the emulated runtime, every thread starts there. */
 static void *thread_entry(void *p)
 {
-	struct thread_start *ts = p;
+	struct thread_start *ts = p, start = *ts;
 	struct thread_stacks *s = malloc(sizeof *s);
-	int c = ts->compartment;
+	int c = compartment_of_pkru(ts->pkru);
 
-	inherit_pkru(c);
+	inherit_pkru(ts->pkru);
 	if (!s)
 		die("out of memory starting a thread");
 	memcpy(s->tops, ts->tops, sizeof s->tops);
 	pthread_setspecific(stacks_key, s);
 	set_up_thread_blocks(ts->tops);
-	/* c's stack continues below ts; CTB(c) is c's, and so is this PKRU. */
-	*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_FRAME] = (uintptr_t)ts;
 	tag_thread_tls();
 	set_up_thread_signals();
-	/* ASan wraps the start routine in its own, which must find itself
-	 * on the thread's pthread stack (asan_thread.cpp, SetThreadStackAndTls);
-	 * with a sanitizer's malloc, in the emulated runtime, it stays there. */
-	if (__ia2_ro.s.process.malloc)
-		return ts->start(ts->arg);
-	return __ia2_run_on_stack(ts->start, ts->arg, (uintptr_t)ts);
+	if (c == 0)
+		free(ts);
+	if (c == 0 || __ia2_ro.s.process.malloc)
+		return start.start(start.arg);
+	/* c's stack continues below ts; CTB(c) is c's, and so is this PKRU. */
+	*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_FRAME] = (uintptr_t)ts;
+	return __ia2_run_on_stack(start.start, start.arg, (uintptr_t)ts);
 }
 
 __attribute__((visibility("default")))
@@ -89,20 +95,27 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 	struct thread_start *ts;
 	int err;
 
-	if (c == 0)   /* the startup state has no compartment to leave */
+	if (in_startup_state())   /* before libia2's setup is done */
 		return __ia2_ro.s.libc_pthread_create(thread, attr, start, arg);
 	for (int k = 1; k <= IA2_MAX_COMPARTMENTS; k++)
 		if (__ia2_ro.s.present[k])
 			tops[k] = allocate_stack(k);
-	ts = (struct thread_start *)((tops[c] - sizeof *ts) & ~15UL);
-	ts->compartment = c;
+	/* On top of c's new stack, only c can change what the thread runs. */
+	ts = c ? (struct thread_start *)((tops[c] - sizeof *ts) & ~15UL) : malloc(sizeof *ts);
+	if (!ts) {
+		free_stacks(tops);
+		return EAGAIN;
+	}
+	ts->pkru = current_pkru();
 	ts->start = start;
 	ts->arg = arg;
 	memcpy(ts->tops, tops, sizeof tops);
 	err = __ia2_ro.s.libc_pthread_create(thread, attr, thread_entry, ts);
-	if (err)
+	if (err) {
 		free_stacks(tops);
-	else
+		if (c == 0)
+			free(ts);
+	} else
 		wrap_glibc_handlers();
 	return err;
 }

@@ -1,8 +1,10 @@
 /* emit: write the DSO's call gates as assembly (docs/design.md, "Gate ABI").
  *
  * A gate is entered by any caller. It reads PKRU to learn the caller's
- * compartment c; if c is the gate's own compartment k (or the startup
- * state) it jumps straight to the body. Otherwise, under the caller's
+ * compartment c: 1..15, or 0 for code outside every compartment, libc and
+ * ld.so after libia2's startup, whose PKRU(0) opens pkey 0 alone. If c is
+ * the gate's own compartment k (or the startup state) it jumps straight
+ * to the body. Otherwise, under the caller's
  * PKRU, it saves the caller's callee-saved registers and a frame link on
  * the caller's stack and records the frame in CTB(c); then one wrpkru to
  * the constant PKRU(k), a switch to k's stack, a scrub, and the call. On
@@ -98,10 +100,14 @@ static void emit_symbol_header(struct out *out, const struct func *f)
 }
 
 /* eax holds the caller's PKRU. Valid values open exactly pkey 0 and one
- * pkey c (pkru.h); anything else traps. Leaves c in r11. */
-static void emit_caller_compartment(struct out *out)
+ * pkey c, or pkey 0 alone, PKRU(0) (pkru.h); anything else traps. Leaves
+ * c in r11. */
+static void emit_caller_compartment(struct out *out, const struct func *f)
 {
-	fprintf(out->f, "\tnot %%eax\n"
+	fprintf(out->f, "\txor %%r11d, %%r11d\n"
+		     "\tcmp $%#x, %%eax\n"
+		     "\tje .Lcaller.%s\n"
+		     "\tnot %%eax\n"
 		     "\tand $-4, %%eax\n"
 		     "\tbsf %%eax, %%r11d\n"
 		     "\tjz .Ltrap\n"
@@ -109,7 +115,9 @@ static void emit_caller_compartment(struct out *out)
 		     "\tshlx %%r11d, %%r10d, %%r10d\n"
 		     "\tcmp %%eax, %%r10d\n"
 		     "\tjne .Ltrap\n"
-		     "\tshr $1, %%r11d\n");
+		     "\tshr $1, %%r11d\n"
+		     ".Lcaller.%s:\n",
+		IA2_PKRU(0), f->gate, f->gate);
 }
 
 /* Push the caller's callee-saved registers, its sret buffer and the
@@ -159,7 +167,7 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 	int args = (f->sig.stack_bytes + 15) & ~15;
 	int area = args + 16 * sret_chunks(&f->sig);
 
-	emit_caller_compartment(out);
+	emit_caller_compartment(out, f);
 	emit_save_caller(out, &f->sig);
 	emit_load_stack_args(out, f->sig.stack_bytes);
 	fprintf(out->f, "\tmov %%rcx, %%r12\n\tmov %%rdx, %%r13\n");
@@ -185,14 +193,16 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 	emit_scrub_return(out, &f->sig);
 	/* c came back from the callee's stack, so it is only a hint: the
 	 * return stub trusts nothing but CTB(c), readable under PKRU(c) alone. */
-	fprintf(out->f, "\tlea -1(%%r11), %%r10\n"
-		     "\tcmp $%d, %%r10\n"
-		     "\tjae .Ltrap\n"
+	fprintf(out->f, "\tcmp $%d, %%r11\n"
+		     "\tja .Ltrap\n"
 		     "\tmov __ia2_return_table@GOTPCREL(%%rip), %%r10\n"
 		     "\tjmp *(%%r10,%%r11,8)\n",
 		IA2_MAX_COMPARTMENTS);
 }
 
+/* Callers in k, and in the startup state, which only ld.so and libia2's
+ * own startup run in, go straight to the body; callers in other
+ * compartments, compartment 0 included, cross (emit_cross_call). */
 static void emit_gate(struct out *out, const struct func *f, int k)
 {
 	emit_symbol_header(out, f);
@@ -206,38 +216,76 @@ static void emit_gate(struct out *out, const struct func *f, int k)
 	fprintf(out->f, "\t.size %s, .-%s\n", f->gate, f->gate);
 }
 
-/* main is called once, by __libc_start_main in the startup state. Its gate
- * moves to compartment k's stack and PKRU, and on return restores the
- * startup state so that exit() can run every DSO's destructors. The
- * startup stack pointer is kept in CTB(k), out of other compartments' reach. */
-static void emit_main_gate(struct out *out, const struct func *f, int k)
+/* rbx and r15 = the start and end of the array whose offset and size
+ * the note holds at `field` (postlink.c writes them). */
+static void emit_array_bounds(struct out *out, int field)
 {
-	int slot = k * IA2_CTB_SIZE;
+	fprintf(out->f, "\tlea __ia2_note+%d(%%rip), %%rax\n"
+		     "\tmovslq (%%rax), %%rbx\n"
+		     "\tadd %%rax, %%rbx\n"
+		     "\tmov 4(%%rax), %%r15d\n"
+		     "\tadd %%rbx, %%r15\n", field);
+}
 
-	emit_symbol_header(out, f);
-	emit_read_pkru(out);
-	fprintf(out->f, "\ttest %%eax, %%eax\n"
-		     "\tjne .Ltrap\n"
-		     "\tpush %%rbx\n\tpush %%rbp\n\tpush %%r12\n\tpush %%r13\n\tpush %%r14\n\tpush %%r15\n"
-		     "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n"
-		     "\tmov %%rsp, %%fs:%d(%%r11)\n"
-		     "\tmov %%rcx, %%r12\n\tmov %%rdx, %%r13\n",
-		slot + IA2_CTB_MAIN_SP);
-	emit_write_pkru(out, IA2_PKRU(k));
-	fprintf(out->f, "\tmov %%r12, %%rcx\n\tmov %%r13, %%rdx\n"
-		     "\tmov %%fs:%d(%%r11), %%rsp\n"
-		     "\tand $-16, %%rsp\n",
-		slot + IA2_CTB_FRAME);
-	emit_scrub_entry(out, &f->sig);
-	fprintf(out->f, "\tcall %s\n\tmov %%rax, %%r12\n", f->body);
-	emit_write_pkru(out, IA2_PKRU_STARTUP);
-	fprintf(out->f, "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n"
-		     "\tmov %%fs:%d(%%r11), %%rsp\n"
-		     "\tmov %%r12, %%rax\n"
-		     "\tpop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\tpop %%rbp\n\tpop %%rbx\n",
-		slot + IA2_CTB_MAIN_SP);
-	emit_scrub_return(out, &f->sig);
-	fprintf(out->f, "\tret\n\t.size %s, .-%s\n", f->gate, f->gate);
+/* ld.so and libc run a DSO's init and fini arrays, crtbegin's entries
+ * among them, which touch the DSO's own data, in whatever state the
+ * process is in: the startup state, or at exit the compartment that
+ * called exit. After the link ia2 points DT_INIT_ARRAY and DT_FINI_ARRAY
+ * at a one-entry array each and records the linker's arrays in the note
+ * (postlink.c), whose gates run the linker's arrays inside the DSO's
+ * compartment:
+ * __ia2_init_body(argc, argv, envp) calls every init function with those
+ * arguments in order, __ia2_fini_body every fini function in reverse
+ * (gABI, "Initialization and Termination Functions"). The one-entry
+ * arrays are RELRO, so no compartment can redirect them. */
+static void emit_init_fini(struct out *out, int k)
+{
+	struct func init = {.name = "__ia2_run_init", .gate = "__ia2_run_init",
+			    .body = "__ia2_init_body", .bind = STB_GLOBAL, .vis = STV_HIDDEN,
+			    .sig = {.gpr_args = 3, .stack_align = 8, .ret = RET_VOID}};
+	struct func fini = {.name = "__ia2_run_fini", .gate = "__ia2_run_fini",
+			    .body = "__ia2_fini_body", .bind = STB_GLOBAL, .vis = STV_HIDDEN,
+			    .sig = {.stack_align = 8, .ret = RET_VOID}};
+
+	/* The init body keeps argc, argv and envp in r12-r14 for every call;
+	 * both keep their array's bounds in rbx and r15. Five pushes keep the
+	 * stack 16-byte aligned at each call. */
+	fprintf(out->f, "\n\t.p2align 4\n\t.type __ia2_init_body, @function\n"
+		     "__ia2_init_body:\n"
+		     "\tendbr64\n"
+		     "\tpush %%rbx\n\tpush %%r12\n\tpush %%r13\n\tpush %%r14\n\tpush %%r15\n"
+		     "\tmov %%edi, %%r12d\n\tmov %%rsi, %%r13\n\tmov %%rdx, %%r14\n");
+	emit_array_bounds(out, IA2_NOTE_INIT_ARRAY);
+	fprintf(out->f, "1:\tcmp %%r15, %%rbx\n"
+		     "\tjae 2f\n"
+		     "\tmov %%r12d, %%edi\n\tmov %%r13, %%rsi\n\tmov %%r14, %%rdx\n"
+		     "\tcall *(%%rbx)\n"
+		     "\tadd $8, %%rbx\n"
+		     "\tjmp 1b\n"
+		     "2:\tpop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\tpop %%rbx\n"
+		     "\tret\n"
+		     "\t.size __ia2_init_body, .-__ia2_init_body\n"
+		     "\n\t.p2align 4\n\t.type __ia2_fini_body, @function\n"
+		     "__ia2_fini_body:\n"
+		     "\tendbr64\n"
+		     "\tpush %%rbx\n\tpush %%r12\n\tpush %%r13\n\tpush %%r14\n\tpush %%r15\n");
+	emit_array_bounds(out, IA2_NOTE_FINI_ARRAY);
+	fprintf(out->f, "1:\tcmp %%rbx, %%r15\n"
+		     "\tjbe 2f\n"
+		     "\tsub $8, %%r15\n"
+		     "\tcall *(%%r15)\n"
+		     "\tjmp 1b\n"
+		     "2:\tpop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\tpop %%rbx\n"
+		     "\tret\n"
+		     "\t.size __ia2_fini_body, .-__ia2_fini_body\n");
+	emit_gate(out, &init, k);
+	emit_gate(out, &fini, k);
+	fprintf(out->f, "\n\t.section .data.rel.ro, \"aw\"\n"
+		     "\t.p2align 3\n"
+		     "__ia2_initfini:\n"
+		     "\t.quad __ia2_run_init\n"
+		     "\t.quad __ia2_run_fini\n"
+		     "\t.text\n");
 }
 
 /* The note tells libia2 the DSO's compartment and where its shared
@@ -250,10 +298,13 @@ static void emit_dso_note(struct out *out, int k)
 		     "\t.balign 4\n"
 		     "\t.long 4, %d, %#x\n"
 		     "\t.asciz \"IA2\"\n"
+		     "__ia2_note:\n"
 		     "\t.long %d\n"
 		     "\t.long __start_ia2_shared - .\n"
 		     "\t.long __stop_ia2_shared - .\n"
 		     "\t.long %d\n"
+		     "\t.long __ia2_initfini - .\n"
+		     "\t.long 0, 0, 0, 0\n"
 		     "\t.section ia2_shared, \"aw\", @progbits\n"
 		     "\t.balign 4096\n"
 		     "\t.section .note.GNU-stack, \"\", @progbits\n",
@@ -302,11 +353,10 @@ static int write_gates(struct dso *d, const char *asm_path, int home)
 		const struct func *f = &d->funcs[i];
 		if (!f->gated || gate_home(d, f) != home || emitted_before(d, i, home))
 			continue;
-		if (d->executable && !strcmp(f->name, "main"))
-			emit_main_gate(out, f, d->compartment);
-		else
-			emit_gate(out, f, d->compartment);
+		emit_gate(out, f, d->compartment);
 	}
+	if (home < 0)
+		emit_init_fini(out, d->compartment);
 	fprintf(out->f, "\n.Ltrap:\n\tud2\n");
 	if (home < 0 && d->has_tls)
 		emit_tls_padding(out);

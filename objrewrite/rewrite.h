@@ -127,6 +127,10 @@ int emit_runtime(const char *asm_path, bool emulate_pkru);
 /* rewrite.c */
 int rewrite_objects(struct dso *d);
 
+/* postlink.c: run on the linked DSO, so that ld.so and libc run its init
+ * and fini arrays through its gates. */
+int redirect_init_fini(const char *path);
+
 /* passes.c: every pass above, in order, on the inputs of one DSO; the
  * gates go to gates_s. */
 int run_passes(struct dso *d, char **paths, size_t npaths, const char *gates_s);

@@ -3,7 +3,9 @@
  *
  * Each thread has a Compartment Thread Block (CTB) per compartment c: page c
  * of the initial-exec TLS array __ia2_ctb, tagged with pkey c so only
- * compartment c (or the startup state) can read or write it. */
+ * compartment c (or the startup state) can read or write it. CTB(0), for
+ * code outside every compartment, keeps pkey 0: PKRU(0) has no rights a
+ * compartment lacks, so its frames need no protection. */
 #ifndef IA2_GATE_ABI_H
 #define IA2_GATE_ABI_H
 
@@ -12,11 +14,9 @@
 /* Where compartment c continues its stack on this thread: the innermost
  * gate frame it left through, or the top of its stack if it has none. */
 #define IA2_CTB_FRAME 0
-/* The startup stack pointer saved by main's gate (compartment of main only). */
-#define IA2_CTB_MAIN_SP 8
 /* The top of compartment c's signal stack on this thread, where its
  * handlers run (libia2/signals.c); 0 if the thread has none. */
-#define IA2_CTB_SIGSTACK 16
+#define IA2_CTB_SIGSTACK 8
 
 #define IA2_STACK_SIZE (8 << 20)
 #define IA2_SIGSTACK_SIZE (64 << 10)
@@ -49,12 +49,18 @@
 #define IA2_GATE_MAX_SRET_BYTES 128
 
 /* Each compartment DSO carries a note (name "IA2", type IA2_NOTE_TYPE)
- * whose descriptor is four 32-bit words: its compartment, the start and
- * end of its ia2_shared section as offsets from those words' own
- * addresses, and IA2_NOTE_EMULATED if its gates keep PKRU in a variable
- * (the emulated-PKRU runtime) rather than in the register. */
+ * whose descriptor is nine 32-bit words: its compartment; the start and
+ * end of its ia2_shared section; IA2_NOTE_EMULATED if its gates keep PKRU
+ * in a variable (the emulated-PKRU runtime) rather than in the register;
+ * its init and fini entry pair (two pointers, to the gates that run its
+ * init and fini arrays); and the linker's init array and its size in
+ * bytes, and the fini array and its size, which objrewrite/postlink.c
+ * writes after the link. Addresses are offsets from the word's own. */
 #define IA2_NOTE_TYPE 0x1a2
-#define IA2_NOTE_DESCSZ 16
+#define IA2_NOTE_DESCSZ 36
+#define IA2_NOTE_INITFINI 16
+#define IA2_NOTE_INIT_ARRAY 20
+#define IA2_NOTE_FINI_ARRAY 28
 #define IA2_NOTE_EMULATED 1
 
 /* Compartment code's calls to malloc, strdup, ... are bound to
@@ -63,7 +69,6 @@
 
 /* __ia2_ro: a page of settings made read-only once startup sets them. */
 #define IA2_RO_XFEATURES 0  /* byte: IA2_XF_* bits, which register state to scrub */
-#define IA2_RO_LIBC_EXIT 8  /* glibc's exit(), which libia2's exit() goes on to */
 #define IA2_XF_AVX 1
 #define IA2_XF_AVX512 2
 

@@ -12,8 +12,12 @@
 
 #define IA2_PKRU(c) (~((3u << (2 * (c))) | 3u) & 0xffffffffu)
 
-/* The startup state: every key open. It exists only before main, while ld.so
- * runs constructors, and after main, while exit() runs destructors. */
+/* IA2_PKRU(0), pkey 0 alone, is compartment 0's: libc, ld.so and every
+ * DSO outside the compartments, once libia2's startup is over.
+ *
+ * The startup state: every key open. It lasts from libia2's key
+ * allocation to the end of its constructor, before any compartment code
+ * runs (libia2/init.c); nothing enters it again. */
 #define IA2_PKRU_STARTUP 0u
 
 #endif
