@@ -2,8 +2,9 @@
  *
  * Compiling (-c, -S, -E): the real compiler runs with -g (gates need
  * DWARF signatures), -ffunction-sections (every reference to a static
- * function gets a relocation) and -fPIC (no copy relocations, which
- * would move a library's data into the executable's compartment).
+ * function gets a relocation), -fdata-sections (a variable a share rule
+ * names can move to shared memory alone) and -fPIC (no copy relocations,
+ * which would move a library's data into the executable's compartment).
  *
  * Linking: if the output has a compartment (--ia2-compartment=N, or a
  * rule in the config file named by --ia2-config=FILE or IA2_CONFIG), the
@@ -24,7 +25,9 @@
 #include "link.h"
 #include "util.h"
 
-static const char *const compile_flags[] = {"-g", "-ffunction-sections", "-fPIC"};
+static const char *const compile_flags[] = {"-g", "-ffunction-sections", "-fdata-sections",
+					   "-fPIC"};
+#define NFLAGS ((int)(sizeof compile_flags / sizeof *compile_flags))
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -78,40 +81,46 @@ static struct cmdline strip_ia2_options(int argc, char **argv, const char *const
 	return c;
 }
 
-static int compartment_for(struct ia2_options *opt, const char *output)
+/* The config file's policy for `output`; --ia2-compartment, if given,
+ * decides the compartment. */
+static int policy_for(struct ia2_options *opt, const char *output, struct policy *p)
 {
-	if (opt->compartment_arg) {
-		int c = parse_compartment(opt->compartment_arg);
-		if (c < 0)
-			return error("--ia2-compartment=%s: expected a compartment number 1..15",
-				     opt->compartment_arg);
-		return c;
-	}
+	memset(p, 0, sizeof *p);
 	if (!opt->config)
 		opt->config = getenv("IA2_CONFIG");
-	if (!opt->config || !*opt->config)
-		return 0;
-	return config_compartment(opt->config, output);
+	if (opt->config && *opt->config && read_policy(opt->config, output, p))
+		return -1;
+	if (opt->compartment_arg) {
+		p->compartment = parse_compartment(opt->compartment_arg);
+		if (p->compartment < 0) {
+			policy_free(p);
+			return error("--ia2-compartment=%s: expected a compartment number 1..15",
+				     opt->compartment_arg);
+		}
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct ia2_options opt = {0};
 	bool link = is_link(argc, argv);
-	struct cmdline c = strip_ia2_options(argc, argv, compile_flags, link ? 0 : 3, &opt);
-	int compartment;
+	struct cmdline c = strip_ia2_options(argc, argv, compile_flags, link ? 0 : NFLAGS, &opt);
+	struct policy policy;
+	int rc;
 
 	if (opt.unknown)
 		return error("unknown option %s; ia2-cc takes --ia2-compartment=N, "
 			     "--ia2-config=FILE and --ia2-emulate-pkru", opt.unknown), 2;
 	if (!link)
 		return pass_through(&c);
-	compartment = compartment_for(&opt, link_output(&c));
-	if (compartment < 0)
+	if (policy_for(&opt, link_output(&c), &policy))
 		return 1;
-	if (compartment == 0)
+	if (policy.compartment == 0)
 		return pass_through(&c);
 	if (getenv("IA2_EMULATE_PKRU") && *getenv("IA2_EMULATE_PKRU"))
 		opt.emulate_pkru = true;
-	return link_compartment(&c, compartment, opt.emulate_pkru, compile_flags, 3) ? 1 : 0;
+	rc = link_compartment(&c, &policy, opt.emulate_pkru, compile_flags, NFLAGS) ? 1 : 0;
+	policy_free(&policy);
+	return rc;
 }

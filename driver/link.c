@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "padtls.h"
 #include "rewrite.h"
 #include "util.h"
@@ -230,7 +231,7 @@ static void remove_workdir(const char *workdir)
 		fprintf(stderr, "ia2: kept temporary files in %s\n", workdir);
 }
 
-int link_compartment(const struct cmdline *c, int k, bool emulate_pkru,
+int link_compartment(const struct cmdline *c, const struct policy *p, bool emulate_pkru,
 		     const char *const *compile_flags, int ncompile_flags)
 {
 	char workdir[] = "/tmp/ia2-cc.XXXXXX";
@@ -241,7 +242,9 @@ int link_compartment(const struct cmdline *c, int k, bool emulate_pkru,
 
 	if (!mkdtemp(workdir))
 		return error("cannot create a temporary directory: %s", strerror(errno));
-	d.compartment = k;
+	d.compartment = p->compartment;
+	d.shared = p->shared;
+	d.nshared = p->nshared;
 	d.executable = !is_shared(c);
 	d.workdir = workdir;
 	d.cc = real_compiler();

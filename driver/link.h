@@ -24,9 +24,11 @@ const char *link_output(const struct cmdline *c);
 /* The real compiler (IA2_CC, default cc). */
 const char *real_compiler(void);
 
-/* Compile any sources on the command line, rewrite the objects for
- * compartment k, generate and assemble the gates and link. Returns 0 or -1. */
-int link_compartment(const struct cmdline *c, int k, bool emulate_pkru,
+/* Compile any sources on the command line, rewrite the objects for the
+ * policy's compartment and shared data, generate and assemble the gates
+ * and link. Returns 0 or -1. */
+struct policy;
+int link_compartment(const struct cmdline *c, const struct policy *p, bool emulate_pkru,
 		     const char *const *compile_flags, int ncompile_flags);
 
 #endif

@@ -5,7 +5,7 @@
 int run_passes(struct dso *d, char **paths, size_t npaths, const char *gates_s)
 {
 	if (scan_inputs(d, paths, npaths) || classify_relocs(d) || plan_gates(d) ||
-	    read_signatures(d) || plan_heap_calls(d) || emit_gates(d, gates_s) ||
+	    read_signatures(d) || plan_heap_calls(d) || plan_shared_data(d) || emit_gates(d, gates_s) ||
 	    rewrite_objects(d))
 		return -1;
 	return 0;

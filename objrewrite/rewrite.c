@@ -9,7 +9,8 @@
  *    which the gate defines.
  *  - Calls from other objects to f move to a new undefined body symbol.
  *  - A static gated function gets a hidden global alias for its gate.
- *  - Undefined allocation functions get heapcalls.c's names. */
+ *  - Undefined allocation functions get heapcalls.c's names.
+ *  - Sections holding shared variables are renamed ia2_shared (share.c). */
 #include "rewrite.h"
 #include "util.h"
 
@@ -189,6 +190,48 @@ static int rename_heap_calls(struct object *o, Elf *elf, size_t strndx)
 	return 0;
 }
 
+/* A .bss section becomes data, zeros in the file: one ia2_shared holds
+ * both kinds, where a NOBITS piece would make the linker emit a second
+ * output section of the name, outside __start/__stop_ia2_shared. */
+static int fill_nobits(struct object *o, Elf_Scn *scn, GElf_Shdr *sh)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+
+	if (sh->sh_type != SHT_NOBITS)
+		return 0;
+	if (!data)
+		return error("%s: %s", o->name, elf_errmsg(-1));
+	data->d_buf = xcalloc(1, sh->sh_size);   /* freed with the process: libelf does not own it */
+	data->d_size = sh->sh_size;
+	data->d_type = ELF_T_BYTE;
+	elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
+	sh->sh_type = SHT_PROGBITS;
+	return 0;
+}
+
+/* share.c's sections become ia2_shared, page-aligned. */
+static int share_sections(struct object *o, Elf *elf)
+{
+	size_t shstrndx;
+
+	if (o->nshared_sections && elf_getshdrstrndx(elf, &shstrndx))
+		return error("%s: %s", o->name, elf_errmsg(-1));
+	for (size_t i = 0; i < o->nshared_sections; i++) {
+		Elf_Scn *scn = elf_getscn(elf, o->shared_sections[i]);
+		size_t name = add_string(elf, shstrndx, "ia2_shared");
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || fill_nobits(o, scn, &sh))
+			return error("%s: %s", o->name, elf_errmsg(-1));
+		sh.sh_name = (GElf_Word)name;
+		if (sh.sh_addralign < 4096)
+			sh.sh_addralign = 4096;
+		if (!gelf_update_shdr(scn, &sh))
+			return error("%s: cannot update section %zu: %s", o->name,
+				     o->shared_sections[i], elf_errmsg(-1));
+	}
+	return 0;
+}
+
 static int append_symbols(struct edits *e, Elf *elf, size_t strndx)
 {
 	Elf_Scn *symscn = elf_getscn(elf, e->o->symtab);
@@ -263,6 +306,8 @@ static int write_object(struct dso *d, struct edits *e, const char *out)
 	if (!rc)
 		rc = rename_heap_calls(e->o, elf, sh.sh_link);
 	if (!rc)
+		rc = share_sections(e->o, elf);
+	if (!rc)
 		rc = append_symbols(e, elf, sh.sh_link);
 	if (!rc)
 		rc = apply_retargets(e, elf);
@@ -320,7 +365,7 @@ static int rewrite_object(struct dso *d, size_t i)
 	plan_definitions(d, &e);
 	for (size_t j = 0; j < o->nrelocs && !rc; j++)
 		rc = plan_reloc(d, &e, &o->relocs[j]);
-	if (!rc && (e.renames || e.nsyms || e.nrts || o->nheap_renames)) {
+	if (!rc && (e.renames || e.nsyms || e.nrts || o->nheap_renames || o->nshared_sections)) {
 		char *out = o->archive < 0 ? format("%s/o%zu.o", d->workdir, i)
 					   : format("%s.rw.o", o->path);
 		rc = write_object(d, &e, out);

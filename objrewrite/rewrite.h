@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "signature.h"
 
 enum ref_kind {
@@ -53,6 +54,8 @@ struct object {
 	char *archive_copy;/* archive members: the file ar(1) packs into the new archive */
 	struct sym_rename *heap_renames; /* undefined allocation functions (heapcalls.c) */
 	size_t nheap_renames;
+	size_t *shared_sections;  /* sections that become ia2_shared (share.c) */
+	size_t nshared_sections;
 };
 
 struct func {
@@ -90,6 +93,8 @@ struct dso {
 	const char *cc;      /* the compiler driver that assembles gates */
 	bool emulate_pkru;   /* gates keep PKRU in a variable: no isolation (docs/runtime.md) */
 	bool has_tls;        /* some object has a TLS section (scan.c) */
+	const struct shared_symbol *shared;  /* the config's share rules (config.h) */
+	size_t nshared;
 };
 
 /* scan.c */
@@ -111,6 +116,9 @@ int plan_gates(struct dso *d);
 
 /* signatures for gated functions, from DWARF (plan.c) */
 int read_signatures(struct dso *d);
+
+/* share.c */
+int plan_shared_data(struct dso *d);
 
 /* heapcalls.c */
 extern const char *const heap_functions[];

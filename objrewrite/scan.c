@@ -337,6 +337,7 @@ void dso_free(struct dso *d)
 		for (size_t j = 0; j < o->nheap_renames; j++)
 			free(o->heap_renames[j].to);
 		free(o->heap_renames);
+		free(o->shared_sections);
 	}
 	for (size_t i = 0; i < d->nfuncs; i++) {
 		free(d->funcs[i].name);

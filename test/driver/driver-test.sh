@@ -46,6 +46,14 @@ config-error)
 	printf '# comment\nlibt.so 2\nlibx.so two\n' >bad.conf
 	out=$(IA2_CONFIG=bad.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "bad config accepted"
 	echo "$out" | grep -q 'bad.conf:3:' || fail "message does not name bad.conf:3: $out"
+	printf 'libt.so 2\n\nshare libt.so\n' >badshare.conf
+	out=$(IA2_CONFIG=badshare.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "bad share rule accepted"
+	echo "$out" | grep -q 'badshare.conf:3: expected .share GLOB SYMBOL' ||
+		fail "message does not name badshare.conf:3 and the share syntax: $out"
+	printf 'libt.so 2\nshare libt.* no_such_variable\n' >nosym.conf
+	out=$(IA2_CONFIG=nosym.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "unknown shared variable accepted"
+	echo "$out" | grep -q 'nosym.conf:2: no object of this link defines a variable no_such_variable' ||
+		fail "message does not name nosym.conf:2 and the variable: $out"
 	out=$(IA2_CONFIG=missing.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "missing config accepted"
 	echo "$out" | grep -q 'missing.conf' || fail "message does not name missing.conf: $out"
 	;;

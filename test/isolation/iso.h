@@ -4,6 +4,7 @@
 
 extern int lib_data;          /* .data of compartment 2 */
 extern int lib_bss;           /* .bss of compartment 2 */
+extern int lib_config_shared, lib_config_shared_bss;   /* shared by ia2.conf */
 extern const char lib_rodata[];
 extern const char *const lib_relro[]; /* .data.rel.ro: RELRO, stays pkey 0 */
 

@@ -3,6 +3,9 @@
 
 int lib_data = 0x2222;
 int lib_bss;
+/* Shared by the config's share rule (ia2.conf), not by the source. */
+int lib_config_shared = 0x3333;
+int lib_config_shared_bss;
 const char lib_rodata[] = "compartment 2 rodata";
 const char *const lib_relro[] = {lib_rodata, "relro"};
 static int *stash;

@@ -46,6 +46,12 @@ static int run(const char *c)
 		lib_write(&main_shared, lib_read(&main_shared) + 1);
 		return main_shared == 11 ? 0 : 1;
 	}
+	if (!strcmp(c, "ok-config-shared")) {
+		lib_config_shared++;
+		lib_config_shared_bss = 5;
+		return lib_read(&lib_config_shared) == 0x3334 && lib_read(&lib_config_shared_bss) == 5 ?
+			0 : 1;
+	}
 	if (!strcmp(c, "ok-own-data")) {
 		main_data++;
 		main_bss++;

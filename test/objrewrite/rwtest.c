@@ -1,6 +1,6 @@
 /* Test driver for the objrewrite engine.
  *
- * usage: rwtest --compartment N [--exe] --workdir DIR OBJ...
+ * usage: rwtest --compartment N [--exe] [--share VAR]... --workdir DIR OBJ...
  *
  * Runs the passes the way ia2-cc's link does (driver/link.c), writing
  * DIR/gates.s and the rewritten objects into DIR (archive members' gates
@@ -11,6 +11,7 @@
  *   reloc OBJ SECTION+OFF -> FUNC KIND => SYMBOL TYPE
  *   output INPUT PATH
  *   heapcall OBJ NAME => NEWNAME
+ *   shared OBJ SECTION
  *
  * A gate line is printed for every gated function: `renamed` when the
  * definition was renamed to BODY (exported functions), `alias` when a
@@ -22,7 +23,9 @@
  * that classify added where the assembler left none. An output line
  * gives the file the linker should read in place of each input. A
  * heapcall line is printed for each undefined allocation function an
- * object refers to, with the name heapcalls.c gave it.
+ * object refers to, with the name heapcalls.c gave it; a shared line for
+ * each section that share.c renames ia2_shared for a --share VAR (the
+ * section's input name).
  *
  * `rwtest --heap-functions` prints heapcalls.c's list, a name a line.
  *
@@ -65,7 +68,8 @@ static const char *type_name(unsigned type)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rwtest --compartment N [--exe] --workdir DIR OBJ...\n");
+	fprintf(stderr, "usage: rwtest --compartment N [--exe] [--share VAR]... --workdir DIR "
+			"OBJ...\n");
 	exit(2);
 }
 
@@ -186,6 +190,12 @@ static int print_relocs(struct dso *d, struct object *o)
 	return 0;
 }
 
+static void print_shared(struct object *o)
+{
+	for (size_t i = 0; i < o->nshared_sections; i++)
+		printf("shared %s %s\n", base_name(o->name), section_name(o, o->shared_sections[i]));
+}
+
 static void print_heap_calls(const struct object *o)
 {
 	for (size_t i = 0; i < o->nheap_renames; i++) {
@@ -200,6 +210,9 @@ int main(int argc, char **argv)
 	char *gates_s;
 	int i, rc;
 
+	struct shared_symbol share[16];
+	size_t nshare = 0;
+
 	if (argc == 2 && !strcmp(argv[1], "--heap-functions")) {
 		for (i = 0; heap_functions[i]; i++)
 			puts(heap_functions[i]);
@@ -212,19 +225,25 @@ int main(int argc, char **argv)
 			d.workdir = argv[++i];
 		else if (!strcmp(argv[i], "--exe"))
 			d.executable = true;
+		else if (!strcmp(argv[i], "--share") && i + 1 < argc && nshare < 16)
+			share[nshare++] = (struct shared_symbol){argv[++i], "rwtest --share"};
 		else
 			usage();
 	}
 	if (d.compartment < 1 || d.compartment > 15 || !d.workdir || i == argc)
 		usage();
+	d.shared = share;
+	d.nshared = nshare;
 	gates_s = format("%s/gates.s", d.workdir);
 	rc = run_passes(&d, argv + i, (size_t)(argc - i), gates_s);
 	if (!rc) {
 		print_gates(&d);
 		for (size_t j = 0; j < d.nobjs && !rc; j++)
 			rc = print_relocs(&d, &d.objs[j]);
-		for (size_t j = 0; j < d.nobjs; j++)
+		for (size_t j = 0; j < d.nobjs; j++) {
 			print_heap_calls(&d.objs[j]);
+			print_shared(&d.objs[j]);
+		}
 		for (int j = i; j < argc; j++)
 			printf("output %s %s\n", argv[j], rewritten_path(&d, argv[j]));
 	}

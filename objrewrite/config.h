@@ -1,0 +1,38 @@
+/* The ia2 config file: what each link output is, one rule a line.
+ *
+ *     # comment
+ *     GLOB  COMPARTMENT
+ *     share GLOB SYMBOL...
+ *
+ * GLOB is matched with fnmatch(3) against the basename of the link output
+ * (`-o`). A compartment rule puts matching outputs in COMPARTMENT, 1..15;
+ * the first matching one wins. A share rule keeps the named global
+ * variables of matching outputs in shared memory (pkey 0), readable and
+ * writable by every compartment (docs/usage.md, "Config file"). */
+#ifndef IA2_CONFIG_H
+#define IA2_CONFIG_H
+
+#include <stddef.h>
+
+/* A variable a share rule names, and the rule's FILE:LINE for messages. */
+struct shared_symbol {
+	char *name;
+	char *origin;
+};
+
+/* What the config says of one output. */
+struct policy {
+	int compartment;   /* 0 if no rule matches */
+	struct shared_symbol *shared;
+	size_t nshared;
+};
+
+/* Fills *p for `output` from the config file at `path`; returns 0, or -1
+ * after printing "FILE:LINE: what is wrong" for a malformed file. */
+int read_policy(const char *path, const char *output, struct policy *p);
+void policy_free(struct policy *p);
+
+/* Parses "N" as a compartment number 1..15; -1 if it is not one. */
+int parse_compartment(const char *s);
+
+#endif

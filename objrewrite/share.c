@@ -1,0 +1,107 @@
+/* share: move the variables that the config's share rules name into the
+ * DSO's ia2_shared section, which libia2 leaves at pkey 0 (init.c), so
+ * that every compartment can read and write them.
+ *
+ * A variable moves with the section that holds it: its input section is
+ * renamed ia2_shared and page-aligned, so nothing private shares its
+ * first page; gates.o, linked last, page-aligns the section's end
+ * (emit.c). With -fdata-sections (ia2-cc's default) each variable has a
+ * section of its own; one that shares its section with other definitions
+ * cannot move alone, and is refused. */
+#include "rewrite.h"
+#include "util.h"
+
+#include <string.h>
+
+/* Whether section `shndx` of o defines anything but symbol `except`. */
+static int defines_others(struct object *o, size_t shndx, size_t except, const char **other)
+{
+	for (size_t i = 1; i < o->nsyms; i++) {
+		GElf_Sym s;
+		if (read_sym(o, i, &s))
+			return -1;
+		if (i == except || s.st_shndx != shndx || GELF_ST_TYPE(s.st_info) == STT_SECTION ||
+		    GELF_ST_TYPE(s.st_info) == STT_FILE)
+			continue;
+		*other = sym_name(o, &s);
+		return 1;
+	}
+	return 0;
+}
+
+static void add_section(struct object *o, size_t shndx)
+{
+	for (size_t i = 0; i < o->nshared_sections; i++)
+		if (o->shared_sections[i] == shndx)
+			return;
+	o->shared_sections = xrealloc(o->shared_sections,
+				      (o->nshared_sections + 1) * sizeof *o->shared_sections);
+	o->shared_sections[o->nshared_sections++] = shndx;
+}
+
+/* Whether symbol i of o is a definition of req that can move. */
+static int share_symbol(struct object *o, size_t i, const GElf_Sym *s,
+			const struct shared_symbol *req)
+{
+	const char *other;
+	GElf_Shdr sh;
+	int rc;
+
+	if (s->st_shndx == SHN_COMMON)
+		return error("%s: %s (%s) is a common symbol; compile with -fno-common",
+			     req->origin, req->name, o->name);
+	if (s->st_shndx == SHN_UNDEF || s->st_shndx >= o->shnum ||
+	    !gelf_getshdr(section(o, s->st_shndx), &sh))
+		return error("%s: %s in %s is in no section that could move", req->origin, req->name,
+			     o->name);
+	if (sh.sh_flags & SHF_TLS)
+		return error("%s: %s (%s) is thread-local; each thread's copy stays private",
+			     req->origin, req->name, o->name);
+	if (!(sh.sh_flags & SHF_WRITE) || (sh.sh_flags & SHF_EXECINSTR))
+		return error("%s: %s (%s) is read-only; every compartment can read it already",
+			     req->origin, req->name, o->name);
+	rc = defines_others(o, s->st_shndx, i, &other);
+	if (rc > 0)
+		return error("%s: %s shares section %s of %s with %s, so it cannot move alone; "
+			     "compile with -fdata-sections (ia2-cc does)", req->origin, req->name,
+			     section_name(o, s->st_shndx), o->name, other);
+	if (rc < 0)
+		return -1;
+	add_section(o, s->st_shndx);
+	return 0;
+}
+
+/* Every defined data object of that name moves: a static variable in each
+ * of several objects too. */
+static int share_one(struct dso *d, const struct shared_symbol *req)
+{
+	bool found = false;
+
+	for (size_t j = 0; j < d->nobjs; j++) {
+		struct object *o = &d->objs[j];
+		for (size_t i = 1; i < o->nsyms; i++) {
+			GElf_Sym s;
+			if (read_sym(o, i, &s))
+				return -1;
+			int type = GELF_ST_TYPE(s.st_info);
+			if ((type != STT_OBJECT && type != STT_TLS) || s.st_shndx == SHN_UNDEF ||
+			    strcmp(sym_name(o, &s), req->name))
+				continue;
+			if (share_symbol(o, i, &s, req))
+				return -1;
+			found = true;
+		}
+	}
+	if (!found)
+		return error("%s: no object of this link defines a variable %s", req->origin,
+			     req->name);
+	return 0;
+}
+
+int plan_shared_data(struct dso *d)
+{
+	for (size_t i = 0; i < d->nshared; i++)
+		if (share_one(d, &d->shared[i]))
+			return -1;
+	return 0;
+}
