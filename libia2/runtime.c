@@ -29,8 +29,7 @@ void die(const char *fmt, ...)
 
 /* A compartment's stacks on one thread, in one mapping from the bottom:
  * a guard page, the signal stack, a guard page, the stack, a guard page.
- * The page above the top makes a return stub that finds no pending frame
- * fault instead of reading past the stack. */
+ * Frames start IA2_STACK_SLACK bytes below each top (gate_abi.h). */
 #define STACKS_SIZE (IA2_SIGSTACK_SIZE + IA2_STACK_SIZE + 3 * PAGE)
 
 uintptr_t allocate_stack(int c)
@@ -69,8 +68,9 @@ void set_up_thread_blocks(const uintptr_t *tops)
 	if (ctb & (PAGE - 1))
 		die("the TLS block __ia2_ctb at %#lx is not page-aligned", (unsigned long)ctb);
 	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++) {
-		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_FRAME] = tops[c];
-		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_SIGSTACK] = tops[c] ? sigstack_top(tops[c]) : 0;
+		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_FRAME] = tops[c] ? tops[c] - IA2_STACK_SLACK : 0;
+		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_SIGSTACK] =
+			tops[c] ? sigstack_top(tops[c]) - IA2_STACK_SLACK : 0;
 		tag(ctb + c * IA2_CTB_SIZE, ctb + (c + 1) * IA2_CTB_SIZE, c,
 		    "a compartment's thread block");
 	}

@@ -101,7 +101,8 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 		if (__ia2_ro.s.present[k])
 			tops[k] = allocate_stack(k);
 	/* On top of c's new stack, only c can change what the thread runs. */
-	ts = c ? (struct thread_start *)((tops[c] - sizeof *ts) & ~15UL) : malloc(sizeof *ts);
+	ts = c ? (struct thread_start *)((tops[c] - IA2_STACK_SLACK - sizeof *ts) & ~15UL)
+	       : malloc(sizeof *ts);
 	if (!ts) {
 		free_stacks(tops);
 		return EAGAIN;

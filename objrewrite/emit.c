@@ -12,7 +12,9 @@
  * one wrpkru to the constant PKRU(c) is the second of the round trip. */
 #include "asm.h"
 #include "rewrite.h"
+#include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ia2/gate_abi.h"
@@ -44,11 +46,16 @@ static void emit_scrub_vectors(struct out *out, int keep_args, int keep_carried)
 	fprintf(out->f, "1:\n");
 }
 
+/* A variadic callee gets al, which its gate kept in r15 (emit_gate). */
 static void emit_scrub_entry(struct out *out, const struct signature *s)
 {
-	static const char *const always[] = {"rax", "rbx", "rbp", "r10", "r11",
+	static const char *const always[] = {"rbx", "rbp", "r10", "r11",
 					     "r12", "r13", "r14", "r15"};
 
+	if (s->variadic)
+		fprintf(out->f, "\tmovzbl %%r15b, %%eax\n");
+	else
+		fprintf(out->f, "\txor %%eax, %%eax\n");
 	emit_scrub_vectors(out, s->sse_args, 0);
 	for (int i = s->gpr_args; i < 6; i++)
 		fprintf(out->f, "\txor %%%s, %%%s\n", gpr_arg[i], gpr_arg[i]);
@@ -169,6 +176,8 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 
 	emit_caller_compartment(out, f);
 	emit_save_caller(out, &f->sig);
+	if (f->sig.variadic)
+		fprintf(out->f, "\tmovq %%xmm15, %%r15\n");
 	emit_load_stack_args(out, f->sig.stack_bytes);
 	fprintf(out->f, "\tmov %%rcx, %%r12\n\tmov %%rdx, %%r13\n");
 	emit_write_pkru(out, IA2_PKRU(k));
@@ -202,17 +211,29 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 
 /* Callers in k, and in the startup state, which only ld.so and libia2's
  * own startup run in, go straight to the body; callers in other
- * compartments, compartment 0 included, cross (emit_cross_call). */
+ * compartments, compartment 0 included, cross (emit_cross_call).
+ * A variadic function's al is an argument that reading PKRU overwrites:
+ * it waits in xmm15, which no argument uses, until the body gets it. */
 static void emit_gate(struct out *out, const struct func *f, int k)
 {
+	char *same = f->sig.variadic ? format(".Lsame.%s", f->gate) : xstrdup(f->body);
+
 	emit_symbol_header(out, f);
+	if (f->sig.variadic)
+		fprintf(out->f, "\tmovq %%rax, %%xmm15\n");
 	emit_read_pkru(out);
 	fprintf(out->f, "\tcmp $%#x, %%eax\n"
 		     "\tje %s\n"
 		     "\ttest %%eax, %%eax\n"
 		     "\tje %s\n",
-		IA2_PKRU(k), f->body, f->body);
+		IA2_PKRU(k), same, same);
+	free(same);
 	emit_cross_call(out, f, k);
+	if (f->sig.variadic)
+		fprintf(out->f, ".Lsame.%s:\n"
+			     "\tmovq %%xmm15, %%rax\n"
+			     "\tjmp %s\n",
+			f->gate, f->body);
 	fprintf(out->f, "\t.size %s, .-%s\n", f->gate, f->gate);
 }
 

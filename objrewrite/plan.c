@@ -75,12 +75,25 @@ static void conservative_signature(struct signature *s)
 	s->ret_sse = 2;
 }
 
+/* Nothing tells a variadic function's gate how many unnamed arguments
+ * its caller passed, nor where: they may use every argument register,
+ * al (an upper bound on the vector registers used, psABI 3.5.7) and the
+ * stack after the named arguments. So the gate passes all of them, and
+ * copies the most stack a gate carries; every compartment stack keeps
+ * that much slack at its top (IA2_STACK_SLACK), so the copy stays on the
+ * caller's stack. The price, in docs/design.md ("Variadic functions"):
+ * the callee may read that many bytes of its caller's frame. */
+static void widen_variadic(struct signature *s)
+{
+	s->gpr_args = 6;
+	s->sse_args = 8;
+	s->stack_bytes = IA2_GATE_MAX_STACK_BYTES;
+}
+
 static int check_signature(struct dso *d, struct func *f)
 {
 	const char *obj = d->objs[f->obj].name;
 
-	if (f->sig.variadic)
-		return error("%s: %s is variadic; variadic functions cannot be gated yet", obj, f->name);
 	if (f->sig.ret == RET_X87)
 		return error("%s: %s returns long double (x87 st0); not supported by gates yet", obj,
 			     f->name);
@@ -119,6 +132,8 @@ int read_signatures(struct dso *d)
 			conservative_signature(&f->sig);
 		}
 		rc = check_signature(d, f);
+		if (f->sig.variadic)
+			widen_variadic(&f->sig);
 	}
 	for (size_t i = 0; i < d->nobjs; i++)
 		if (tabs[i])

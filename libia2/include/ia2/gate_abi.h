@@ -48,6 +48,13 @@
 #define IA2_GATE_MAX_STACK_BYTES 128
 #define IA2_GATE_MAX_SRET_BYTES 128
 
+/* A variadic function's gate cannot know how many bytes of arguments its
+ * caller pushed, so it carries the most a gate can (objrewrite/plan.c).
+ * The top IA2_STACK_SLACK bytes of every compartment stack and signal
+ * stack hold no frame, so that this copy never runs off the stack into
+ * its guard page, however shallow the caller. */
+#define IA2_STACK_SLACK IA2_GATE_MAX_STACK_BYTES
+
 /* Each compartment DSO carries a note (name "IA2", type IA2_NOTE_TYPE)
  * whose descriptor is nine 32-bit words: its compartment; the start and
  * end of its ia2_shared section; IA2_NOTE_EMULATED if its gates keep PKRU
