@@ -243,6 +243,7 @@ int link_compartment(const struct cmdline *c, const struct policy *p, bool emula
 	if (!mkdtemp(workdir))
 		return error("cannot create a temporary directory: %s", strerror(errno));
 	d.compartment = p->compartment;
+	d.loadable = p->named | 1u << p->compartment;
 	d.shared = p->shared;
 	d.nshared = p->nshared;
 	d.executable = !is_shared(c);

@@ -5,19 +5,18 @@
  *  1. check that the CPU and kernel offer protection keys;
  *  2. allocate pkeys 1..15, so compartment N gets pkey N;
  *  3. find each compartment DSO by its .note.ia2 and tag its writable
- *     memory, leaving RELRO and its ia2_shared section at pkey 0;
+ *     memory, leaving RELRO and its ia2_shared section at pkey 0 (dso.c);
  *  4. set up the heaps, and the main thread's stacks, CTBs, TLS and
- *     signal stack.
+ *     signal stack, for those compartments and for those the program
+ *     may dlopen later.
  *
  * It leaves PKRU at IA2_PKRU_STARTUP (all keys open). The first gate that
  * ld.so or libc call, a compartment DSO's init array or main, moves to its
  * compartment for good: nothing ever writes PKRU 0 again (emit.c). */
 #include <cpuid.h>
 #include <dlfcn.h>
-#include <elf.h>
 #include <errno.h>
 #include <gnu/lib-names.h>
-#include <link.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +27,6 @@
 
 #include "runtime.h"
 
-static int main_program_compartment;
 
 /* XCR0 tells which register state the OS saves: AVX needs bits 1-2,
  * AVX-512 bits 5-7 (Intel SDM vol. 1, 13.3). */
@@ -62,154 +60,26 @@ void *find_in_libc(const char *name)
 	return f;
 }
 
-static uintptr_t page_down(uintptr_t x) { return x & ~(PAGE - 1); }
-static uintptr_t page_up(uintptr_t x) { return (x + PAGE - 1) & ~(PAGE - 1); }
-
-/* Tag [lo, hi) minus two holes that stay pkey 0. */
-static void tag_except(uintptr_t lo, uintptr_t hi, uintptr_t h1lo, uintptr_t h1hi,
-		       uintptr_t h2lo, uintptr_t h2hi, int pkey, const char *what)
-{
-	if (h1lo > h2lo) {
-		uintptr_t t = h1lo; h1lo = h2lo; h2lo = t;
-		t = h1hi; h1hi = h2hi; h2hi = t;
-	}
-	uintptr_t cur = lo;
-	uintptr_t holes[2][2] = {{h1lo, h1hi}, {h2lo, h2hi}};
-	for (int i = 0; i < 2; i++) {
-		uintptr_t a = holes[i][0] > cur ? holes[i][0] : cur;
-		uintptr_t b = holes[i][1] < hi ? holes[i][1] : hi;
-		if (a >= b)
-			continue;
-		tag(cur, a, pkey, what);
-		cur = b;
-	}
-	tag(cur, hi, pkey, what);
-}
-
-struct ia2_note {   /* gate_abi.h */
-	int32_t compartment;
-	int32_t shared_start; /* relative to the field's own address */
-	int32_t shared_stop;
-	int32_t flags;
-	int32_t initfini;     /* relative to the field's own address */
-	int32_t init_array, init_size, fini_array, fini_size;  /* postlink.c */
-};
-_Static_assert(sizeof(struct ia2_note) == IA2_NOTE_DESCSZ, "gate_abi.h");
-
-/* A DSO whose IA2 note has another size was linked by an ia2 whose gates
- * may not match this runtime: refusing it beats guessing. */
-static const struct ia2_note *find_note(const struct dl_phdr_info *info, const char *dso)
-{
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_NOTE)
-			continue;
-		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr);
-		const char *end = p + ph->p_memsz;
-		while (p + sizeof(ElfW(Nhdr)) <= end) {
-			const ElfW(Nhdr) *n = (const void *)p;
-			const char *name = p + sizeof *n;
-			const char *desc = name + ((n->n_namesz + 3) & ~3u);
-			if (n->n_type == IA2_NOTE_TYPE && n->n_namesz == 4 && !memcmp(name, "IA2", 4)) {
-				if (n->n_descsz != sizeof(struct ia2_note))
-					die("%s: its .note.ia2 has %u bytes, not %zu: it was linked by "
-					    "another version of ia2; relink it with this one", dso,
-					    n->n_descsz, sizeof(struct ia2_note));
-				return (const void *)desc;
-			}
-			p = desc + ((n->n_descsz + 3) & ~3u);
-		}
-	}
-	return NULL;
-}
-
-int dso_compartment(const struct dl_phdr_info *info)
-{
-	const struct ia2_note *note = find_note(info, info->dlpi_name);
-
-	return note ? note->compartment : 0;
-}
-
-static void relro_range(const struct dl_phdr_info *info, uintptr_t *lo, uintptr_t *hi)
-{
-	*lo = *hi = 0;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type == PT_GNU_RELRO) {
-			/* glibc's _dl_protect_relro rounds both ends down. */
-			*lo = page_down(info->dlpi_addr + ph->p_vaddr);
-			*hi = page_down(info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
-		}
-	}
-}
-
-static void record_code(const struct dl_phdr_info *info, int c, const char *name)
-{
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		struct code_range *r = &__ia2_ro.s.code[__ia2_ro.s.ncode];
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-			continue;
-		if (__ia2_ro.s.ncode == MAX_CODE_RANGES)
-			die("%s: more than %d executable segments in compartment DSOs", name,
-			    MAX_CODE_RANGES);
-		r->lo = info->dlpi_addr + ph->p_vaddr;
-		r->hi = r->lo + ph->p_memsz;
-		r->compartment = c;
-		__ia2_ro.s.ncode++;
-	}
-}
-
-static int tag_dso(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	const char *name = info->dlpi_name[0] ? info->dlpi_name : "the main program";
-	const struct ia2_note *note = find_note(info, name);
-	uintptr_t rlo, rhi, slo, shi;
-	int c;
-
-	(void)size;
-	(void)arg;
-	if (!note)
-		return 0;
-	c = note->compartment;
-	if (c < 1 || c > IA2_MAX_COMPARTMENTS)
-		die("%s: compartment %d in .note.ia2 is out of range 1..%d", name, c,
-		    IA2_MAX_COMPARTMENTS);
-	if (!(note->flags & IA2_NOTE_EMULATED) != !pkru_emulated)
-		die("%s was linked %s --ia2-emulate-pkru, but this process runs %s; link every "
-		    "compartment the same way", name, pkru_emulated ? "without" : "with",
-		    pkru_emulated ? "libia2-emulated.so" : "libia2.so");
-	__ia2_ro.s.present[c] = 1;
-	if (!info->dlpi_name[0])
-		main_program_compartment = c;
-	relro_range(info, &rlo, &rhi);
-	slo = (uintptr_t)&note->shared_start + note->shared_start;
-	shi = (uintptr_t)&note->shared_stop + note->shared_stop;
-	if (slo & (PAGE - 1) || shi & (PAGE - 1))
-		die("%s: the ia2_shared section [%#lx, %#lx) is not page-aligned; was gates.o "
-		    "linked last?", name, (unsigned long)slo, (unsigned long)shi);
-	record_code(info, c, name);
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
-			continue;
-		uintptr_t lo = page_down(info->dlpi_addr + ph->p_vaddr);
-		uintptr_t hi = page_up(info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
-		tag_except(lo, hi, rlo, rhi, slo, shi, c, name);
-	}
-	return 0;
-}
-
 /* Without a compartment, main would run in the startup state with every
  * key open, and the compartments it calls would protect nothing. */
-static void require_main_compartment(void)
+static void require_main_compartment(const struct startup_dsos *found)
 {
-	if (main_program_compartment)
+	if (found->main_compartment || !found->compartments)
 		return;
+	die("the main program has no compartment, but compartment %d exists: link the "
+	    "executable with ia2-cc and --ia2-compartment=N (or a config rule)",
+	    __builtin_ctz(found->compartments));
+}
+
+/* Compartments get stacks and heaps at startup, dlopen's too: a thread
+ * that exists when a compartment first appears could not get a stack
+ * for it. */
+static void choose_compartments(const struct startup_dsos *found)
+{
+	unsigned all = found->compartments | found->loadable;
+
 	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
-		if (__ia2_ro.s.present[c])
-			die("the main program has no compartment, but compartment %d exists: link "
-			    "the executable with ia2-cc and --ia2-compartment=N (or a config rule)", c);
+		__ia2_ro.s.present[c] = (all >> c) & 1;
 }
 
 /* Heaps are separate only if libia2's malloc is the process's; a malloc
@@ -244,6 +114,8 @@ static void set_up_main_thread(void)
 
 __attribute__((constructor(101))) static void ia2_init(void)
 {
+	struct startup_dsos found;
+
 	set_up_pkeys();
 	__ia2_ro.s.xfeatures = detect_xfeatures();
 	__ia2_ro.s.libc_pthread_create = find_in_libc("pthread_create");
@@ -252,8 +124,11 @@ __attribute__((constructor(101))) static void ia2_init(void)
 	__ia2_ro.s.libc_longjmp.longjmp = find_in_libc("longjmp");
 	__ia2_ro.s.libc_longjmp._longjmp = find_in_libc("_longjmp");
 	__ia2_ro.s.libc_longjmp.longjmp_chk = find_in_libc("__longjmp_chk");
-	dl_iterate_phdr(tag_dso, NULL);
-	require_main_compartment();
+	__ia2_ro.s.libc_dlclose = find_in_libc("dlclose");
+	tag_startup_dsos(&found);
+	require_main_compartment(&found);
+	choose_compartments(&found);
+	list_code(&__ia2_ro.s);
 	if (own_malloc())
 		set_up_heaps();
 	else

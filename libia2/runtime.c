@@ -1,5 +1,6 @@
-/* Helpers shared by startup (init.c) and threads (threads.c). */
+/* Helpers shared by startup (init.c), threads (threads.c) and dlopen (dso.c). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,27 @@ __attribute__((visibility("default"))) __thread char __ia2_ctb[IA2_MAX_COMPARTME
 __attribute__((visibility("default"))) union ia2_ro __ia2_ro __attribute__((aligned(PAGE)));
 
 _Static_assert(offsetof(struct ia2_settings, xfeatures) == IA2_RO_XFEATURES, "gate_abi.h");
+
+/* After startup __ia2_ro changes only as a whole page: a copy is changed
+ * aside, made read-only and moved over the old page with mremap, which
+ * replaces the mapping in one step (mremap(2), MREMAP_FIXED), so no
+ * thread ever finds the settings writable or half-changed. */
+void update_settings(void (*change)(struct ia2_settings *))
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	union ia2_ro *copy;
+
+	pthread_mutex_lock(&lock);
+	copy = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (copy == MAP_FAILED)
+		die("cannot map a copy of ia2's settings: %s", strerror(errno));
+	memcpy(copy, &__ia2_ro, PAGE);
+	change(&copy->s);
+	if (mprotect(copy, PAGE, PROT_READ) ||
+	    mremap(copy, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, &__ia2_ro) == MAP_FAILED)
+		die("cannot replace ia2's settings: %s", strerror(errno));
+	pthread_mutex_unlock(&lock);
+}
 
 void die(const char *fmt, ...)
 {

@@ -54,8 +54,11 @@ struct ia2_settings {
 	unsigned char xfeatures;                          /* IA2_RO_XFEATURES */
 	int (*libc_pthread_create)(void *, const void *, void *(*)(void *), void *);
 	int (*libc_sigaction)(int, const void *, void *);
+	int (*libc_dlclose)(void *);
 	struct libc_longjmp libc_longjmp;
-	unsigned char present[IA2_MAX_COMPARTMENTS + 1];  /* compartments with a DSO */
+	/* Compartments with stacks and a heap: those with a DSO at startup,
+	 * and those the program may load (IA2_NOTE_LOADABLE). */
+	unsigned char present[IA2_MAX_COMPARTMENTS + 1];
 	uintptr_t heap_base, heap_span, heap_size;        /* heap.c */
 	struct process_malloc process;
 	unsigned heap_arena[IA2_MAX_COMPARTMENTS + 1];
@@ -69,6 +72,9 @@ union ia2_ro {
 };
 
 extern union ia2_ro __ia2_ro;
+
+/* Change __ia2_ro after startup, when it is read-only (runtime.c). */
+void update_settings(void (*change)(struct ia2_settings *));
 
 /* This thread's compartment thread blocks (gate_abi.h). */
 extern __thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE];
@@ -128,9 +134,23 @@ size_t heap_usable_size(const void *p);
 /* malloc.c: libia2's malloc, whether or not the name malloc resolves to it. */
 void *ia2_own_malloc(size_t size);
 
-/* init.c: the compartment in a DSO's .note.ia2, or 0. */
+/* dso.c: the compartment in a DSO's .note.ia2, or 0. */
 struct dl_phdr_info;
 int dso_compartment(const struct dl_phdr_info *info);
+
+/* The compartment DSOs loaded at startup, bit c for compartment c; the
+ * compartments their notes say the program may load; and the main
+ * program's compartment, 0 if it has none. */
+#define IA2_COMPARTMENT_BITS 0xfffeu
+struct startup_dsos {
+	unsigned compartments, loadable;
+	int main_compartment;
+};
+/* Checks each compartment DSO loaded now and tags its memory. */
+void tag_startup_dsos(struct startup_dsos *found);
+/* Fills s->code with the executable segments of every loaded
+ * compartment DSO. */
+void list_code(struct ia2_settings *s);
 
 /* tls.c: give this thread's TLS blocks of compartment DSOs their pkeys,
  * and pkey 0 back before the thread's memory is reused. */

@@ -65,6 +65,7 @@ static int apply_line(const char *path, int lineno, char **field, int n, const c
 	if (!share && n == 2 && (c = parse_compartment(field[1])) > 0) {
 		if (!p->compartment && fnmatch(field[0], base, 0) == 0)
 			p->compartment = c;
+		p->named |= 1u << c;
 		return 0;
 	}
 	if (share)

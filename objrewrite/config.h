@@ -23,6 +23,7 @@ struct shared_symbol {
 /* What the config says of one output. */
 struct policy {
 	int compartment;   /* 0 if no rule matches */
+	unsigned named;    /* bit c: some rule names compartment c (dlopen, docs/runtime.md) */
 	struct shared_symbol *shared;
 	size_t nshared;
 };

@@ -258,7 +258,13 @@ static void emit_array_bounds(struct out *out, int field)
  * __ia2_init_body(argc, argv, envp) calls every init function with those
  * arguments in order, __ia2_fini_body every fini function in reverse
  * (gABI, "Initialization and Termination Functions"). The one-entry
- * arrays are RELRO, so no compartment can redirect them. */
+ * arrays are RELRO, so no compartment can redirect them.
+ *
+ * The init array's entry first hands the DSO's note to libia2
+ * (__ia2_dso_loaded, libia2/dso.c), which tags the DSO's memory before
+ * any of its constructors runs: at startup libia2 has done so already,
+ * but a DSO that dlopen loads is seen here first. Three pushes keep the
+ * stack 16-byte aligned at that call. */
 static void emit_init_fini(struct out *out, int k)
 {
 	struct func init = {.name = "__ia2_run_init", .gate = "__ia2_run_init",
@@ -301,10 +307,19 @@ static void emit_init_fini(struct out *out, int k)
 		     "\t.size __ia2_fini_body, .-__ia2_fini_body\n");
 	emit_gate(out, &init, k);
 	emit_gate(out, &fini, k);
-	fprintf(out->f, "\n\t.section .data.rel.ro, \"aw\"\n"
+	fprintf(out->f, "\n\t.p2align 4\n\t.type __ia2_init_entry, @function\n"
+		     "__ia2_init_entry:\n"
+		     "\tendbr64\n"
+		     "\tpush %%rdi\n\tpush %%rsi\n\tpush %%rdx\n"
+		     "\tlea __ia2_note(%%rip), %%rdi\n"
+		     "\tcall __ia2_dso_loaded@PLT\n"
+		     "\tpop %%rdx\n\tpop %%rsi\n\tpop %%rdi\n"
+		     "\tjmp __ia2_run_init\n"
+		     "\t.size __ia2_init_entry, .-__ia2_init_entry\n"
+		     "\n\t.section .data.rel.ro, \"aw\"\n"
 		     "\t.p2align 3\n"
 		     "__ia2_initfini:\n"
-		     "\t.quad __ia2_run_init\n"
+		     "\t.quad __ia2_init_entry\n"
 		     "\t.quad __ia2_run_fini\n"
 		     "\t.text\n");
 }
@@ -313,8 +328,10 @@ static void emit_init_fini(struct out *out, int k)
  * section is (as offsets from the note fields, so no dynamic relocation
  * is needed). The empty, page-aligned ia2_shared contribution makes the
  * section exist and, as ia2-cc links gates.o last, page-aligns its end. */
-static void emit_dso_note(struct out *out, int k)
+static void emit_dso_note(struct out *out, const struct dso *d)
 {
+	int k = d->compartment;
+
 	fprintf(out->f, "\t.section .note.ia2, \"a\", @note\n"
 		     "\t.balign 4\n"
 		     "\t.long 4, %d, %#x\n"
@@ -326,10 +343,12 @@ static void emit_dso_note(struct out *out, int k)
 		     "\t.long %d\n"
 		     "\t.long __ia2_initfini - .\n"
 		     "\t.long 0, 0, 0, 0\n"
+		     "\t.long %#x\n"
 		     "\t.section ia2_shared, \"aw\", @progbits\n"
 		     "\t.balign 4096\n"
 		     "\t.section .note.GNU-stack, \"\", @progbits\n",
-		IA2_NOTE_DESCSZ, IA2_NOTE_TYPE, k, out->emulate ? IA2_NOTE_EMULATED : 0);
+		IA2_NOTE_DESCSZ, IA2_NOTE_TYPE, k, out->emulate ? IA2_NOTE_EMULATED : 0,
+		d->loadable | 1u << k);
 }
 
 /* The DSO's TLS block must fill whole pages of its own for libia2 to tag
@@ -382,7 +401,7 @@ static int write_gates(struct dso *d, const char *asm_path, int home)
 	if (home < 0 && d->has_tls)
 		emit_tls_padding(out);
 	if (home < 0)
-		emit_dso_note(out, d->compartment);
+		emit_dso_note(out, d);
 	else
 		fprintf(out->f, "\t.section .note.GNU-stack, \"\", @progbits\n");
 	return close_out(out, asm_path);

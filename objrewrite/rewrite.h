@@ -93,6 +93,7 @@ struct dso {
 	const char *cc;      /* the compiler driver that assembles gates */
 	bool emulate_pkru;   /* gates keep PKRU in a variable: no isolation (docs/runtime.md) */
 	bool has_tls;        /* some object has a TLS section (scan.c) */
+	unsigned loadable;   /* bit c: the program may load a DSO of compartment c (gate_abi.h) */
 	const struct shared_symbol *shared;  /* the config's share rules (config.h) */
 	size_t nshared;
 };

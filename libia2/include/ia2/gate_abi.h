@@ -56,18 +56,23 @@
 #define IA2_STACK_SLACK IA2_GATE_MAX_STACK_BYTES
 
 /* Each compartment DSO carries a note (name "IA2", type IA2_NOTE_TYPE)
- * whose descriptor is nine 32-bit words: its compartment; the start and
+ * whose descriptor is ten 32-bit words: its compartment; the start and
  * end of its ia2_shared section; IA2_NOTE_EMULATED if its gates keep PKRU
  * in a variable (the emulated-PKRU runtime) rather than in the register;
- * its init and fini entry pair (two pointers, to the gates that run its
- * init and fini arrays); and the linker's init array and its size in
- * bytes, and the fini array and its size, which objrewrite/postlink.c
- * writes after the link. Addresses are offsets from the word's own. */
+ * its init and fini entry pair (two pointers: the entry that registers
+ * the DSO with libia2 and then runs its init array, and the gate that
+ * runs its fini array); the linker's init array and its size in bytes,
+ * and the fini array and its size, which objrewrite/postlink.c writes
+ * after the link; and the compartments the program may load with dlopen,
+ * bit c for compartment c (every compartment the config names), for which
+ * libia2 sets up stacks and heaps at startup. Addresses are offsets from
+ * the word's own. */
 #define IA2_NOTE_TYPE 0x1a2
-#define IA2_NOTE_DESCSZ 36
+#define IA2_NOTE_DESCSZ 40
 #define IA2_NOTE_INITFINI 16
 #define IA2_NOTE_INIT_ARRAY 20
 #define IA2_NOTE_FINI_ARRAY 28
+#define IA2_NOTE_LOADABLE 36
 #define IA2_NOTE_EMULATED 1
 
 /* Compartment code's calls to malloc, strdup, ... are bound to

@@ -1,0 +1,249 @@
+/* Compartment DSOs: found by their .note.ia2 (gate_abi.h), their writable
+ * memory tagged with their compartment's pkey, their code listed for
+ * signals.c.
+ *
+ * At startup libia2's constructor does this for every loaded DSO before
+ * any other constructor runs (init.c). A DSO that dlopen loads later is
+ * seen first by its init entry (objrewrite/emit.c), which ld.so calls
+ * before the DSO's constructors and which calls __ia2_dso_loaded here;
+ * at startup that call finds the work done and repeats it harmlessly.
+ * dlclose drops unloaded DSOs' code from the table. */
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "runtime.h"
+
+#define API __attribute__((visibility("default")))
+
+struct ia2_note {   /* gate_abi.h */
+	int32_t compartment;
+	int32_t shared_start; /* relative to the field's own address */
+	int32_t shared_stop;
+	int32_t flags;
+	int32_t initfini;     /* relative to the field's own address */
+	int32_t init_array, init_size, fini_array, fini_size;  /* postlink.c */
+	uint32_t loadable;
+};
+_Static_assert(sizeof(struct ia2_note) == IA2_NOTE_DESCSZ, "gate_abi.h");
+_Static_assert(offsetof(struct ia2_note, loadable) == IA2_NOTE_LOADABLE, "gate_abi.h");
+
+static uintptr_t page_down(uintptr_t x) { return x & ~(PAGE - 1); }
+static uintptr_t page_up(uintptr_t x) { return (x + PAGE - 1) & ~(PAGE - 1); }
+
+static const char *dso_name(const struct dl_phdr_info *info)
+{
+	return info->dlpi_name[0] ? info->dlpi_name : "the main program";
+}
+
+/* A DSO whose IA2 note has another size was linked by an ia2 whose gates
+ * may not match this runtime: refusing it beats guessing. */
+static const struct ia2_note *find_note(const struct dl_phdr_info *info)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr);
+		const char *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const void *)p;
+			const char *name = p + sizeof *n;
+			const char *desc = name + ((n->n_namesz + 3) & ~3u);
+			if (n->n_type == IA2_NOTE_TYPE && n->n_namesz == 4 && !memcmp(name, "IA2", 4)) {
+				if (n->n_descsz != sizeof(struct ia2_note))
+					die("%s: its .note.ia2 has %u bytes, not %zu: it was linked by "
+					    "another version of ia2; relink it with this one",
+					    dso_name(info), n->n_descsz, sizeof(struct ia2_note));
+				return (const void *)desc;
+			}
+			p = desc + ((n->n_descsz + 3) & ~3u);
+		}
+	}
+	return NULL;
+}
+
+int dso_compartment(const struct dl_phdr_info *info)
+{
+	const struct ia2_note *note = find_note(info);
+
+	return note ? note->compartment : 0;
+}
+
+/* The note's compartment, once the note is known to suit this runtime. */
+static int check_note(const struct dl_phdr_info *info, const struct ia2_note *note)
+{
+	int c = note->compartment;
+
+	if (c < 1 || c > IA2_MAX_COMPARTMENTS)
+		die("%s: compartment %d in .note.ia2 is out of range 1..%d", dso_name(info), c,
+		    IA2_MAX_COMPARTMENTS);
+	if (!(note->flags & IA2_NOTE_EMULATED) != !pkru_emulated)
+		die("%s was linked %s --ia2-emulate-pkru, but this process runs %s; link every "
+		    "compartment the same way", dso_name(info), pkru_emulated ? "without" : "with",
+		    pkru_emulated ? "libia2-emulated.so" : "libia2.so");
+	return c;
+}
+
+/* Tag [lo, hi) minus two holes that stay pkey 0. */
+static void tag_except(uintptr_t lo, uintptr_t hi, uintptr_t h1lo, uintptr_t h1hi,
+		       uintptr_t h2lo, uintptr_t h2hi, int pkey, const char *what)
+{
+	if (h1lo > h2lo) {
+		uintptr_t t = h1lo; h1lo = h2lo; h2lo = t;
+		t = h1hi; h1hi = h2hi; h2hi = t;
+	}
+	uintptr_t cur = lo;
+	uintptr_t holes[2][2] = {{h1lo, h1hi}, {h2lo, h2hi}};
+	for (int i = 0; i < 2; i++) {
+		uintptr_t a = holes[i][0] > cur ? holes[i][0] : cur;
+		uintptr_t b = holes[i][1] < hi ? holes[i][1] : hi;
+		if (a >= b)
+			continue;
+		tag(cur, a, pkey, what);
+		cur = b;
+	}
+	tag(cur, hi, pkey, what);
+}
+
+static void relro_range(const struct dl_phdr_info *info, uintptr_t *lo, uintptr_t *hi)
+{
+	*lo = *hi = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_GNU_RELRO) {
+			/* glibc's _dl_protect_relro rounds both ends down. */
+			*lo = page_down(info->dlpi_addr + ph->p_vaddr);
+			*hi = page_down(info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
+		}
+	}
+}
+
+/* Every writable PT_LOAD gets pkey c, except RELRO, read-only already,
+ * and the ia2_shared section, which stays pkey 0. */
+static void tag_memory(const struct dl_phdr_info *info, const struct ia2_note *note, int c)
+{
+	uintptr_t rlo, rhi;
+	uintptr_t slo = (uintptr_t)&note->shared_start + note->shared_start;
+	uintptr_t shi = (uintptr_t)&note->shared_stop + note->shared_stop;
+
+	if (slo & (PAGE - 1) || shi & (PAGE - 1))
+		die("%s: the ia2_shared section [%#lx, %#lx) is not page-aligned; was gates.o "
+		    "linked last?", dso_name(info), (unsigned long)slo, (unsigned long)shi);
+	relro_range(info, &rlo, &rhi);
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
+			continue;
+		uintptr_t lo = page_down(info->dlpi_addr + ph->p_vaddr);
+		uintptr_t hi = page_up(info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
+		tag_except(lo, hi, rlo, rhi, slo, shi, c, dso_name(info));
+	}
+}
+
+static int scan_startup_dso(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct startup_dsos *found = arg;
+	const struct ia2_note *note = find_note(info);
+	int c;
+
+	(void)size;
+	if (!note)
+		return 0;
+	c = check_note(info, note);
+	found->compartments |= 1u << c;
+	found->loadable |= note->loadable & IA2_COMPARTMENT_BITS;
+	if (!info->dlpi_name[0])
+		found->main_compartment = c;
+	tag_memory(info, note, c);
+	return 0;
+}
+
+void tag_startup_dsos(struct startup_dsos *found)
+{
+	memset(found, 0, sizeof *found);
+	dl_iterate_phdr(scan_startup_dso, found);
+}
+
+static int add_code(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct ia2_settings *s = arg;
+	int c = dso_compartment(info);
+
+	(void)size;
+	if (!c)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		struct code_range *r = &s->code[s->ncode];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		if (s->ncode == MAX_CODE_RANGES)
+			die("%s: more than %d executable segments in compartment DSOs",
+			    dso_name(info), MAX_CODE_RANGES);
+		r->lo = info->dlpi_addr + ph->p_vaddr;
+		r->hi = r->lo + ph->p_memsz;
+		r->compartment = c;
+		s->ncode++;
+	}
+	return 0;
+}
+
+void list_code(struct ia2_settings *s)
+{
+	s->ncode = 0;
+	dl_iterate_phdr(add_code, s);
+}
+
+struct owner {
+	const struct ia2_note *note;
+	struct dl_phdr_info info;
+	bool found;
+};
+
+static int find_owner(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct owner *o = arg;
+
+	(void)size;
+	if (find_note(info) != o->note)
+		return 0;
+	o->info = *info;
+	o->found = true;
+	return 1;
+}
+
+/* Called by every compartment DSO's init entry, in whatever compartment
+ * runs it: ld.so or libc at startup, the caller of dlopen later. Only a
+ * note inside a loaded DSO's PT_NOTE counts, so a compartment that calls
+ * this with a forged note achieves nothing; with a real one, it repeats
+ * what was done. */
+API void __ia2_dso_loaded(const void *p)
+{
+	struct owner o = {.note = p};
+	int c;
+
+	dl_iterate_phdr(find_owner, &o);
+	if (!o.found)
+		die("__ia2_dso_loaded(%p): that is no loaded DSO's .note.ia2", p);
+	c = check_note(&o.info, o.note);
+	if (!__ia2_ro.s.present[c])
+		die("%s is in compartment %d, which this program has no stacks or heap for: libia2 "
+		    "sets them up at startup for the compartments of the DSOs loaded then and for "
+		    "every compartment named in the config file they were linked with; add a rule "
+		    "for %s to that config", dso_name(&o.info), c, dso_name(&o.info));
+	tag_memory(&o.info, o.note, c);
+	update_settings(list_code);
+}
+
+/* After glibc's dlclose the DSO may be unmapped, and its code range
+ * reused by another mapping: the code table is built again. */
+API int dlclose(void *handle)
+{
+	int rc = __ia2_ro.s.libc_dlclose(handle);
+
+	update_settings(list_code);
+	return rc;
+}

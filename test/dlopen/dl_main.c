@@ -1,0 +1,162 @@
+/* usage: dl_main CASE
+ *
+ *   ok               dlopen a compartment-2 plugin: constructor, calls,
+ *                    callbacks, TLS, a signal handler, a thread that
+ *                    existed before the dlopen, dlclose and dlopen again;
+ *                    and a compartment-1 plugin
+ *   main-reads-plug  compartment 1 reads the plugin's global: SEGV_PKUERR
+ *   plug-writes-main the plugin writes compartment 1's global: SEGV_PKUERR
+ *   three            dlopen a compartment-3 plugin the config does not
+ *                    name: libia2 stops the program */
+#include "plug.h"
+#include "../common/pkeyof.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct plug {
+	void *handle;
+	int *secret;
+	int (*initialized)(void);
+	int (*add)(int, int);
+	int (*call)(int (*)(int), int);
+	void (*write)(int *);
+	int (*tls_swap)(int);
+	void (*install_handler)(int);
+	void (*on_signal)(int);
+	int (*raise_deep)(int);
+	int (*handled)(void);
+};
+
+static int failures;
+int main_global = 5;
+
+static void check(int ok, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "FAIL: %s\n", what);
+		failures++;
+	}
+}
+
+static void *must_sym(void *h, const char *name)
+{
+	void *p = dlsym(h, name);
+
+	if (!p) {
+		fprintf(stderr, "dlsym %s: %s\n", name, dlerror());
+		exit(2);
+	}
+	return p;
+}
+
+static struct plug load(const char *file)
+{
+	struct plug p;
+
+	p.handle = dlopen(file, RTLD_NOW);
+	if (!p.handle) {
+		fprintf(stderr, "dlopen %s: %s\n", file, dlerror());
+		exit(2);
+	}
+	p.secret = must_sym(p.handle, "plug_secret");
+	p.initialized = must_sym(p.handle, "plug_initialized");
+	p.add = must_sym(p.handle, "plug_add");
+	p.call = must_sym(p.handle, "plug_call");
+	p.write = must_sym(p.handle, "plug_write");
+	p.tls_swap = must_sym(p.handle, "plug_tls_swap");
+	p.install_handler = must_sym(p.handle, "plug_install_handler");
+	p.on_signal = must_sym(p.handle, "plug_on_signal");
+	p.raise_deep = must_sym(p.handle, "plug_raise_deep");
+	p.handled = must_sym(p.handle, "plug_handled");
+	return p;
+}
+
+static int twice(int x) { return main_global * 0 + 2 * x; }
+
+/* A thread that exists before the dlopen calls into the plugin after it. */
+static sem_t loaded;
+static struct plug shared_plug;
+
+static void *early_thread(void *arg)
+{
+	(void)arg;
+	sem_wait(&loaded);
+	return (void *)(long)(shared_plug.add(40, 2) == 42 && shared_plug.tls_swap(9) == 7 &&
+			      shared_plug.tls_swap(0) == 9);
+}
+
+static void run_ok(void)
+{
+	pthread_t t;
+	void *r;
+	struct plug p;
+
+	sem_init(&loaded, 0, 0);
+	check(pthread_create(&t, NULL, early_thread, NULL) == 0, "pthread_create");
+	p = shared_plug = load("libplug.so");
+	check(p.initialized() == 42, "the constructor ran in compartment 2");
+	check(pkey_of(p.secret) == 2, "the plugin's .data has pkey 2");
+	check(p.add(1, 2) == 3, "call into the plugin");
+	check(p.call(twice, 5) == 11, "callback from the plugin into compartment 1");
+	check(p.tls_swap(3) == 7 && p.tls_swap(4) == 3, "the plugin's TLS in the main thread");
+	sem_post(&loaded);
+	check(pthread_join(t, &r) == 0 && r == (void *)1,
+	      "a thread started before the dlopen calls the plugin, with its own TLS");
+	p.install_handler(SIGUSR1);
+	raise(SIGUSR1);
+	check(p.handled() == 1, "the plugin's signal handler ran in compartment 2");
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGUSR2, p.on_signal);
+	check(p.raise_deep(SIGUSR2) == 1 && p.handled() == 2,
+	      "the plugin's handler, installed by compartment 1, ran on 2's signal stack");
+	signal(SIGUSR2, SIG_DFL);
+	check(dlclose(p.handle) == 0, "dlclose");
+
+	p = load("libplug.so");
+	check(p.initialized() == 42 && p.add(2, 2) == 4 && pkey_of(p.secret) == 2,
+	      "the plugin loaded again after dlclose");
+	check(dlclose(p.handle) == 0, "dlclose again");
+
+	p = load("libplug_one.so");
+	check(pkey_of(p.secret) == 1 && *p.secret == 0x5ec && p.initialized() == 42,
+	      "a compartment-1 plugin shares compartment 1's memory");
+	p.write(&main_global);
+	check(main_global == 1, "the compartment-1 plugin writes compartment 1's data");
+	check(dlclose(p.handle) == 0, "dlclose of the compartment-1 plugin");
+}
+
+int main(int argc, char **argv)
+{
+	const char *c = argc == 2 ? argv[1] : "";
+
+	if (!strcmp(c, "ok")) {
+		run_ok();
+		if (!failures)
+			puts("dlopen: ok");
+		return failures != 0;
+	}
+	if (!strcmp(c, "main-reads-plug")) {
+		struct plug p = load("libplug.so");
+		printf("compartment 1 read the plugin's secret: %#x\n", *p.secret);
+		return 0;
+	}
+	if (!strcmp(c, "plug-writes-main")) {
+		struct plug p = load("libplug.so");
+		p.write(&main_global);
+		printf("the plugin wrote compartment 1's global: %d\n", main_global);
+		return 0;
+	}
+	if (!strcmp(c, "three")) {
+		load("libplug_three.so");
+		puts("a compartment-3 plugin loaded although nothing set compartment 3 up");
+		return 0;
+	}
+	fprintf(stderr, "usage: dl_main ok|main-reads-plug|plug-writes-main|three\n");
+	return 2;
+}

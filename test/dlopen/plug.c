@@ -1,0 +1,69 @@
+#include "plug.h"
+
+#include <signal.h>
+#include <string.h>
+
+int plug_secret = 0x5ec;
+static int initialized;
+static __thread int tls_value = 7;
+static volatile int handled;
+
+/* Writes the plugin's own .bss: this faults unless the constructor runs in
+ * the plugin's compartment, after libia2 tagged its memory. */
+__attribute__((constructor)) static void plug_init(void)
+{
+	initialized = 42;
+}
+
+int plug_initialized(void) { return initialized; }
+int plug_add(int a, int b) { return a + b + plug_secret - 0x5ec; }
+int plug_call(int (*cb)(int), int x) { return cb(x) + 1; }
+void plug_write(int *p) { *p = 1; }
+
+int plug_tls_swap(int v)
+{
+	int old = tls_value;
+
+	tls_value = v;
+	return old;
+}
+
+/* Increments the plugin's own data, so it must run in the plugin's
+ * compartment. Installed by compartment 1, it does only if libia2 knows
+ * that the dlopen'd code is the plugin's (dso.c, list_code). */
+void plug_on_signal(int sig)
+{
+	volatile char scratch[512];
+
+	(void)sig;
+	for (size_t i = 0; i < sizeof scratch; i++)
+		scratch[i] = 0;
+	handled += 1 + scratch[0];
+}
+
+/* Raises sig with live frames on compartment 2's stack. Had libia2 taken
+ * the handler for compartment 1's, its gate would have run the handler
+ * from the top of compartment 2's stack, over these frames. */
+int plug_raise_deep(int sig)
+{
+	volatile unsigned char canary[1024];
+	int ok = 1;
+
+	for (size_t i = 0; i < sizeof canary; i++)
+		canary[i] = 0xab;
+	raise(sig);
+	for (size_t i = 0; i < sizeof canary; i++)
+		ok &= canary[i] == 0xab;
+	return ok;
+}
+
+void plug_install_handler(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = plug_on_signal;
+	sigaction(sig, &sa, NULL);
+}
+
+int plug_handled(void) { return handled; }

@@ -1,0 +1,20 @@
+/* The plugins dl_main.c loads with dlopen: libplug.so (compartment 2,
+ * which no DSO has at startup), libplug_one.so (compartment 1, the
+ * executable's) and libplug_three.so (compartment 3, which the config
+ * does not name). All are built from plug.c. */
+#ifndef PLUG_H
+#define PLUG_H
+
+extern int plug_secret;
+
+int plug_initialized(void);        /* what the constructor stored */
+int plug_add(int a, int b);
+int plug_call(int (*cb)(int), int x);
+void plug_write(int *p);           /* *p = 1, from the plugin's compartment */
+int plug_tls_swap(int v);          /* this thread's TLS value, replaced by v */
+void plug_on_signal(int sig);
+void plug_install_handler(int sig);  /* plug_on_signal, installed by the plugin */
+int plug_raise_deep(int sig);       /* 1 if its frame survived the handler */
+int plug_handled(void);            /* how many signals the handler took */
+
+#endif
