@@ -132,17 +132,53 @@ static void emit_caller_compartment(struct out *out, const struct func *f)
  * caller's PKRU, in the caller's own memory (gate_abi.h). */
 static void emit_save_caller(struct out *out, const struct signature *s)
 {
-	fprintf(out->f, "\tpush %%rbx\n\tpush %%rbp\n\tpush %%r12\n\tpush %%r13\n\tpush %%r14\n\tpush %%r15\n");
+	static const char *const saved[] = {"rbx", "rbp", "r12", "r13", "r14", "r15"};
+
+	for (size_t i = 0; i < sizeof saved / sizeof *saved; i++)
+		fprintf(out->f, "\tpush %%%s\n"
+			     "\t.cfi_adjust_cfa_offset 8\n"
+			     "\t.cfi_rel_offset %%%s, 0\n",
+			saved[i], saved[i]);
 	if (s->ret == RET_MEMORY)
 		fprintf(out->f, "\tpush %%rdi\n\tpush $%d\n", s->ret_size);
 	else
 		fprintf(out->f, "\tpush $0\n\tpush $0\n");
-	fprintf(out->f, "\tmov %%r11, %%r14\n"
+	fprintf(out->f, "\t.cfi_adjust_cfa_offset 16\n"
+		     "\tmov %%r11, %%r14\n"
 		     "\tshl $12, %%r11\n"
 		     "\tadd __ia2_ctb@gottpoff(%%rip), %%r11\n"
 		     "\tpush %%fs:%d(%%r11)\n"
+		     "\t.cfi_adjust_cfa_offset 8\n"
 		     "\tmov %%rsp, %%fs:%d(%%r11)\n",
 		IA2_CTB_FRAME, IA2_CTB_FRAME);
+}
+
+/* Call frame information for the callee's side of the gate (DWARF 5,
+ * 6.4.2): the caller's frame is on another stack, so the CFA, the
+ * caller's stack pointer before its call, is the gate frame's address,
+ * kept in the callee's stack at rsp + off, plus IA2_FRAME_ARGS.
+ * DW_CFA_def_cfa_expression: DW_OP_breg7 (rsp) off, DW_OP_deref,
+ * DW_OP_plus_uconst IA2_FRAME_ARGS. The caller's registers are where
+ * emit_save_caller said, relative to the CFA. */
+static void emit_cfa_in_slot(struct out *out, int off)
+{
+	unsigned char expr[16];
+	int n = 0, more;
+
+	expr[n++] = 0x77;
+	do {   /* SLEB128 */
+		unsigned char b = off & 0x7f;
+		off >>= 7;
+		more = !((off == 0 && !(b & 0x40)) || (off == -1 && (b & 0x40)));
+		expr[n++] = more ? b | 0x80 : b;
+	} while (more);
+	expr[n++] = 0x06;
+	expr[n++] = 0x23;
+	expr[n++] = IA2_FRAME_ARGS;   /* < 128: one ULEB128 byte */
+	fprintf(out->f, "\t.cfi_escape 0x0f, %d", n);
+	for (int i = 0; i < n; i++)
+		fprintf(out->f, ", %#x", expr[i]);
+	fprintf(out->f, "\n");
 }
 
 /* Stack arguments cross the PKRU switch in xmm8-xmm15: the caller's stack
@@ -180,15 +216,27 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 		fprintf(out->f, "\tmovq %%xmm15, %%r15\n");
 	emit_load_stack_args(out, f->sig.stack_bytes);
 	fprintf(out->f, "\tmov %%rcx, %%r12\n\tmov %%rdx, %%r13\n");
+	if (out->emulate)
+		fprintf(out->f, "\tmov %%rsp, %%rbp\n\t.cfi_def_cfa %%rbp, %d\n", IA2_FRAME_ARGS);
 	emit_write_pkru(out, IA2_PKRU(k));
 	fprintf(out->f, "\tmov %%r12, %%rcx\n"
 		     "\tmov %%r13, %%rdx\n"
 		     "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n"
-		     "\tmov %%fs:%d(%%r11), %%rsp\n"
-		     "\tand $-16, %%rsp\n"
-		     "\tmov %%r14, -8(%%rsp)\n"
-		     "\tsub $%d, %%rsp\n",
-		k * IA2_CTB_SIZE + IA2_CTB_FRAME, 16 + area);
+		     "\tmov %%fs:%d(%%r11), %%rsp\n",
+		k * IA2_CTB_SIZE + IA2_CTB_FRAME);
+	/* Only the emulated build, made for debugging, tells the callee where
+	 * its caller's gate frame is, for debuggers to unwind across: in the
+	 * enforcing build the callee learns nothing of its caller's stack,
+	 * and the frame information ends at the gate. */
+	if (!out->emulate)
+		fprintf(out->f, "\t.cfi_undefined %%rip\n");
+	fprintf(out->f, "\tand $-16, %%rsp\n"
+		     "\tmov %%r14, -8(%%rsp)\n");
+	if (out->emulate)
+		fprintf(out->f, "\tmov %%rbp, -16(%%rsp)\n");
+	fprintf(out->f, "\tsub $%d, %%rsp\n", 16 + area);
+	if (out->emulate)
+		emit_cfa_in_slot(out, area);
 	emit_store_stack_args(out, f->sig.stack_bytes);
 	if (f->sig.ret == RET_MEMORY)
 		fprintf(out->f, "\tlea %d(%%rsp), %%rdi\n", args);
@@ -196,9 +244,12 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 	fprintf(out->f, "\tcall %s\n", f->body);
 	for (int i = 0; i < sret_chunks(&f->sig); i++)
 		fprintf(out->f, "\tmovdqu %d(%%rsp), %%xmm%d\n", args + 16 * i, 8 + i);
-	fprintf(out->f, "\tadd $%d, %%rsp\n"
-		     "\tpop %%r11\n",
-		8 + area);
+	fprintf(out->f, "\tadd $%d, %%rsp\n", 8 + area);
+	if (out->emulate)
+		emit_cfa_in_slot(out, -8);
+	fprintf(out->f, "\tpop %%r11\n");
+	if (out->emulate)
+		emit_cfa_in_slot(out, -16);
 	emit_scrub_return(out, &f->sig);
 	/* c came back from the callee's stack, so it is only a hint: the
 	 * return stub trusts nothing but CTB(c), readable under PKRU(c) alone. */
@@ -219,6 +270,7 @@ static void emit_gate(struct out *out, const struct func *f, int k)
 	char *same = f->sig.variadic ? format(".Lsame.%s", f->gate) : xstrdup(f->body);
 
 	emit_symbol_header(out, f);
+	fprintf(out->f, "\t.cfi_startproc\n\t.cfi_remember_state\n");
 	if (f->sig.variadic)
 		fprintf(out->f, "\tmovq %%rax, %%xmm15\n");
 	emit_read_pkru(out);
@@ -229,12 +281,13 @@ static void emit_gate(struct out *out, const struct func *f, int k)
 		IA2_PKRU(k), same, same);
 	free(same);
 	emit_cross_call(out, f, k);
+	fprintf(out->f, "\t.cfi_restore_state\n");
 	if (f->sig.variadic)
 		fprintf(out->f, ".Lsame.%s:\n"
 			     "\tmovq %%xmm15, %%rax\n"
 			     "\tjmp %s\n",
 			f->gate, f->body);
-	fprintf(out->f, "\t.size %s, .-%s\n", f->gate, f->gate);
+	fprintf(out->f, "\t.cfi_endproc\n\t.size %s, .-%s\n", f->gate, f->gate);
 }
 
 /* rbx and r15 = the start and end of the array whose offset and size
