@@ -125,6 +125,7 @@ __attribute__((constructor(101))) static void ia2_init(void)
 	__ia2_ro.s.libc_longjmp._longjmp = find_in_libc("_longjmp");
 	__ia2_ro.s.libc_longjmp.longjmp_chk = find_in_libc("__longjmp_chk");
 	__ia2_ro.s.libc_dlclose = find_in_libc("dlclose");
+	__ia2_ro.s.libc_pthread_cancel = find_in_libc("pthread_cancel");
 	tag_startup_dsos(&found);
 	require_main_compartment(&found);
 	choose_compartments(&found);

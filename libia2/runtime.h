@@ -55,6 +55,7 @@ struct ia2_settings {
 	int (*libc_pthread_create)(void *, const void *, void *(*)(void *), void *);
 	int (*libc_sigaction)(int, const void *, void *);
 	int (*libc_dlclose)(void *);
+	int (*libc_pthread_cancel)(unsigned long);
 	struct libc_longjmp libc_longjmp;
 	/* Compartments with stacks and a heap: those with a DSO at startup,
 	 * and those the program may load (IA2_NOTE_LOADABLE). */

@@ -56,8 +56,11 @@ __attribute__((visibility("hidden"), aligned(PAGE))) union handlers __ia2_signal
 _Static_assert(offsetof(union handlers, mask) == 8 * IA2_NSIG, "stubs.c");
 static union actions asked __attribute__((aligned(PAGE)));
 
-/* stubs.c: entry k for handlers of compartment k, entry 0 for glibc's. */
+/* stubs.c: entry k for handlers of compartment k, entry 0 for those
+ * outside every compartment, and the startup-state entry for glibc's
+ * SIGSETXID handler. */
 extern void *const __ia2_signal_entries[IA2_MAX_COMPARTMENTS + 1];
+void __ia2_signal_entry_setxid(int sig, siginfo_t *si, void *uc);
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -82,7 +85,7 @@ static bool is_entry(const void *handler)
 	for (int k = 0; k <= IA2_MAX_COMPARTMENTS; k++)
 		if (handler == __ia2_signal_entries[k])
 			return true;
-	return false;
+	return handler == (void *)__ia2_signal_entry_setxid;
 }
 
 /* glibc's sigaction; a constructor that runs before libia2's finds it
@@ -295,33 +298,41 @@ struct kernel_sigaction {
 /* glibc installs handlers of its own with internal calls: SIGSETXID's in
  * the first pthread_create, which set*id() signals every thread with, and
  * SIGCANCEL's in the first pthread_cancel (nptl/pthread_create.c,
- * pthread_cancel.c). They would run on a compartment's stack with the
- * kernel's PKRU, which cannot touch it; and SIGSETXID's reads its command
- * from the stack of the thread that called setuid, whatever compartment
- * that is. So each runs through entry 0: in the startup state, on the
- * alternate stack. glibc refuses these signals to sigaction, so their
- * table slots are free. */
+ * pthread_cancel.c; threads.c makes it happen early). They would run on a
+ * compartment's stack with the kernel's PKRU, which cannot touch it. So
+ * each runs on the alternate stack: SIGCANCEL's through entry 0, with
+ * PKRU(0), and SIGSETXID's, which reads its command from the stack of
+ * the thread that called setuid, whatever compartment that is, through
+ * the startup-state entry (stubs.c says why). glibc refuses these
+ * signals to sigaction, so their table slots are free. */
 void wrap_glibc_handlers(void)
 {
-	/* SIGCANCEL and SIGSETXID (glibc's sysdeps/unix/sysv/linux/internal-signals.h) */
-	static const int sigs[] = {__SIGRTMIN, __SIGRTMIN + 1};
+	/* glibc's sysdeps/unix/sysv/linux/internal-signals.h */
+	static const struct {
+		int sig;
+		void *entry;
+	} glibc[] = {
+		{__SIGRTMIN, NULL},                                    /* SIGCANCEL */
+		{__SIGRTMIN + 1, (void *)__ia2_signal_entry_setxid},  /* SIGSETXID */
+	};
 	sigset_t all, mask;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &mask);
 	pthread_mutex_lock(&lock);
-	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+	for (size_t i = 0; i < sizeof glibc / sizeof *glibc; i++) {
 		struct kernel_sigaction k;
-		if (syscall(SYS_rt_sigaction, sigs[i], NULL, &k, sizeof k.mask))
+		int sig = glibc[i].sig;
+		if (syscall(SYS_rt_sigaction, sig, NULL, &k, sizeof k.mask))
 			continue;
 		if (k.handler == SIG_DFL || k.handler == SIG_IGN || is_entry(k.handler))
 			continue;
 		protect_tables(PROT_READ | PROT_WRITE);
-		__ia2_signal_handlers.v[sigs[i]] = k.handler;
+		__ia2_signal_handlers.v[sig] = k.handler;
 		protect_tables(PROT_READ);
-		k.handler = __ia2_signal_entries[0];
+		k.handler = glibc[i].entry ? glibc[i].entry : __ia2_signal_entries[0];
 		k.flags |= SA_ONSTACK | SA_SIGINFO;
-		syscall(SYS_rt_sigaction, sigs[i], &k, NULL, sizeof k.mask);
+		syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof k.mask);
 	}
 	pthread_mutex_unlock(&lock);
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);

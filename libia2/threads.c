@@ -10,7 +10,10 @@
  * if it lives in another compartment. A creator in compartment 0 (libc,
  * or any DSO outside the compartments) starts its thread there. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +30,7 @@ struct thread_start {
  * runs after a return, pthread_exit or cancellation alike. */
 struct thread_stacks {
 	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
+	int rounds;
 };
 
 /* Calls fn(arg) with rsp = stack_top (stack.S). */
@@ -40,10 +44,19 @@ static void free_stacks(const uintptr_t *tops)
 		free_stack(tops[c]);
 }
 
+/* glibc calls the key destructors in key order, libia2's key first, in up
+ * to PTHREAD_DESTRUCTOR_ITERATIONS rounds while any destructor sets a key
+ * again (nptl/nptl_deallocate_tsd.c). The program's destructors are gates
+ * into their compartments and need this thread's stacks, so libia2's sets
+ * its key again until the last round, and frees the stacks then. */
 static void release_thread(void *p)
 {
 	struct thread_stacks *s = p;
 
+	if (++s->rounds < PTHREAD_DESTRUCTOR_ITERATIONS) {
+		pthread_setspecific(stacks_key, s);
+		return;
+	}
 	release_thread_signals();
 	release_thread_blocks();
 	release_thread_tls();
@@ -67,7 +80,7 @@ void init_threads(void)
 static void *thread_entry(void *p)
 {
 	struct thread_start *ts = p, start = *ts;
-	struct thread_stacks *s = malloc(sizeof *s);
+	struct thread_stacks *s = calloc(1, sizeof *s);
 	int c = compartment_of_pkru(ts->pkru);
 
 	inherit_pkru(ts->pkru);
@@ -119,4 +132,56 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 	} else
 		wrap_glibc_handlers();
 	return err;
+}
+
+/* glibc installs its SIGCANCEL handler in the first pthread_cancel, just
+ * before it signals the target (nptl/pthread_cancel.c), too late for
+ * libia2 to wrap it first (signals.c). So before the program's first
+ * pthread_cancel, libia2 cancels a thread of its own, which makes glibc
+ * install the handler, and wraps it. That thread disables cancellation,
+ * blocks every signal and runs on its pthread stack only, so neither the
+ * cancellation nor a signal can touch it before it returns. */
+struct cancel_target {
+	sem_t ready, go;
+};
+
+static void *wait_for_go(void *p)
+{
+	struct cancel_target *t = p;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	sem_post(&t->ready);
+	while (sem_wait(&t->go))
+		;
+	return NULL;
+}
+
+static void install_cancel_handler(void)
+{
+	struct cancel_target t;
+	sigset_t all, mask;
+	pthread_t th;
+
+	sem_init(&t.ready, 0, 0);
+	sem_init(&t.go, 0, 0);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &mask);
+	if (__ia2_ro.s.libc_pthread_create(&th, NULL, wait_for_go, &t))
+		die("cannot start the thread that sets up cancellation: %s", strerror(errno));
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	while (sem_wait(&t.ready))
+		;
+	__ia2_ro.s.libc_pthread_cancel(th);
+	wrap_glibc_handlers();
+	sem_post(&t.go);
+	pthread_join(th, NULL);
+}
+
+__attribute__((visibility("default")))
+int pthread_cancel(pthread_t thread)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, install_cancel_handler);
+	return __ia2_ro.s.libc_pthread_cancel(thread);
 }

@@ -153,26 +153,33 @@ static void emit_unblock(struct out *out)
  *  4. returns through rt_sigreturn, as if it had popped the frame's return
  *     address (the kernel finds the frame 8 bytes below the stack pointer,
  *     arch/x86/kernel/signal_64.c).
- * glibc's handlers (k = 0) run in the startup state on the alternate
- * stack itself: SIGSETXID's reads a command from the stack of the thread
- * that called setuid, whatever its compartment; a nested signal lands
- * below, in pkey-0 memory still. The frame stays in pkey-0 memory, where
+ * Handlers outside every compartment (k = 0: glibc's SIGCANCEL handler,
+ * or code of a DSO that has no compartment) run with PKRU(0) on the
+ * alternate stack itself; a nested signal lands below, in pkey-0 memory
+ * still. PKRU(0) matters for SIGCANCEL: when it cancels the thread, glibc
+ * unwinds and runs the thread's key destructors and TLS destructors with
+ * the PKRU the handler had, and gates take a compartment's destructor
+ * into that compartment only from a real compartment PKRU.
+ * __ia2_signal_entry_setxid is entry 0 in the startup state, for
+ * glibc's SIGSETXID handler alone, which reads a command from the stack
+ * of the thread that called setuid, whatever its compartment, and calls
+ * no compartment code. The frame stays in pkey-0 memory, where
  * the kernel's XRSTOR can read it whatever PKRU it restores first.
  * Emulated, the kernel knows nothing of __ia2_pkru, so the entry keeps
  * the interrupted value in r15 and puts it back. */
-static void emit_signal_entry(struct out *out, int k)
+static void emit_signal_entry(struct out *out, const char *name, int k, unsigned pkru)
 {
-	fprintf(out->f, "\n\t.p2align 4\n\t.type __ia2_signal_entry_%d, @function\n"
-		     "__ia2_signal_entry_%d:\n"
+	fprintf(out->f, "\n\t.p2align 4\n\t.type %s, @function\n"
+		     "%s:\n"
 		     "\tendbr64\n"
 		     "\tmov %%rdi, %%r12\n"
 		     "\tmov %%rsi, %%r13\n"
 		     "\tmov %%rdx, %%r14\n"
-		     "\tmov %%rsp, %%rbx\n", k, k);
+		     "\tmov %%rsp, %%rbx\n", name, name);
 	if (out->emulate)
 		fprintf(out->f, "\tmov __ia2_pkru@gottpoff(%%rip), %%rax\n"
 				"\tmov %%fs:(%%rax), %%r15d\n");
-	emit_write_pkru(out, k ? IA2_PKRU(k) : IA2_PKRU_STARTUP);
+	emit_write_pkru(out, pkru);
 	fprintf(out->f, "\tcmp $%d, %%r12\n"
 		     "\tjae .Ltrap\n", IA2_NSIG);
 	if (k) {
@@ -196,7 +203,7 @@ static void emit_signal_entry(struct out *out, int k)
 	fprintf(out->f, "\tmov $15, %%eax\n"     /* rt_sigreturn */
 		     "\tsyscall\n"
 		     "\tud2\n"
-		     "\t.size __ia2_signal_entry_%d, .-__ia2_signal_entry_%d\n", k, k);
+		     "\t.size %s, .-%s\n", name, name);
 }
 
 /* A read-only table of stubs `entry`0..15: the return stubs for gates in
@@ -225,8 +232,14 @@ int emit_runtime(const char *asm_path, bool emulate)
 	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
 		emit_return_stub(out, c);
 	emit_leave_startup(out);
-	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
-		emit_signal_entry(out, c);
+	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++) {
+		char name[32];
+		snprintf(name, sizeof name, "__ia2_signal_entry_%d", c);
+		emit_signal_entry(out, name, c, IA2_PKRU(c));
+	}
+	fprintf(out->f, "\n\t.globl __ia2_signal_entry_setxid\n"
+		     "\t.hidden __ia2_signal_entry_setxid\n");
+	emit_signal_entry(out, "__ia2_signal_entry_setxid", 0, IA2_PKRU_STARTUP);
 	fprintf(out->f, "\n.Ltrap:\n\tud2\n");
 	emit_table(out, "__ia2_return_table", "__ia2_return_to_", true);
 	emit_table(out, "__ia2_signal_entries", "__ia2_signal_entry_", false);

@@ -1,6 +1,7 @@
 /* Compartment 2. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "threads.h"
 
 int lib_counter;
@@ -42,4 +43,43 @@ void *lib_spawn(void *(*start)(void *), void *arg)
 int lib_read(const int *p)
 {
 	return *(const volatile int *)p;
+}
+
+void lib_block(int *started, int async)
+{
+	int old;
+
+	if (async)
+		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old);
+	__atomic_store_n(started, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		if (!async)
+			pause();
+}
+
+static pthread_key_t key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static int destructors_run;
+
+/* Runs as glibc ends the thread: it must run in compartment 2, whose data
+ * it counts in, and so cannot read compartment 1's *p. */
+static void read_at_exit(void *p)
+{
+	destructors_run += 1 + 0 * *(const volatile int *)p;
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&key, read_at_exit);
+}
+
+void lib_key_reading(const int *p)
+{
+	pthread_once(&key_once, make_key);
+	pthread_setspecific(key, p);
+}
+
+int lib_destructors_run(void)
+{
+	return destructors_run;
 }

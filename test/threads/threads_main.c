@@ -4,7 +4,15 @@
  *   many N     N threads created and joined in turn leave no mappings behind
  *   exit       exit(0) from a thread running in compartment 2
  *   isolation  a thread running in compartment 2 reads compartment 1's
- *              data (must die with SEGV_PKUERR) */
+ *              data (must die with SEGV_PKUERR)
+ *   cancel     threads cancelled while inside compartment 2, at a
+ *              cancellation point and asynchronously, end and are joined;
+ *              their pthread key destructors run in compartment 2
+ *   cancel-escape  a thread cancelled inside compartment 2 has a key
+ *              destructor of compartment 2 that reads compartment 1's
+ *              data: it must die with SEGV_PKUERR, as the destructor runs
+ *              with compartment 2's rights, not more */
+#include <ia2.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +79,51 @@ static void run_exits(void)
 	expect(join(t) == base + 2, "pthread_exit in compartment 2");
 }
 
+struct block_arg {
+	int *started;
+	int async;
+	const int *read_at_exit;
+};
+
+static void *blocking_worker(void *p)
+{
+	struct block_arg *a = p;
+
+	lib_key_reading(a->read_at_exit);
+	lib_block(a->started, a->async);
+	return NULL;
+}
+
+/* Cancels a thread once it waits inside compartment 2. */
+static void *cancel_in_lib(int async, const int *read_at_exit)
+{
+	struct block_arg a = {ia2_shared_calloc(1, sizeof(int)), async, read_at_exit};
+	pthread_t t;
+	void *ret = NULL;
+
+	if (pthread_create(&t, NULL, blocking_worker, &a))
+		return NULL;
+	while (!__atomic_load_n(a.started, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	pthread_cancel(t);
+	pthread_join(t, &ret);
+	free(a.started);
+	return ret;
+}
+
+static void run_cancel(void)
+{
+	char base[16];
+	/* The destructors read compartment 2's own data here. */
+	const int *own = &lib_counter;
+
+	expect(cancel_in_lib(0, own) == PTHREAD_CANCELED, "cancelled at pause() in compartment 2");
+	expect(lib_destructors_run() == 1, "its key destructor ran");
+	expect(cancel_in_lib(1, own) == PTHREAD_CANCELED, "cancelled asynchronously in compartment 2");
+	expect(lib_destructors_run() == 2, "its key destructor ran");
+	expect(lib_spawn(lib_worker, base) == base + 1, "threads still work after cancellations");
+}
+
 static int count_mappings(void)
 {
 	FILE *f = fopen("/proc/self/maps", "r");
@@ -120,7 +173,13 @@ int main(int argc, char **argv)
 		run_many(atoi(argv[2]));
 	else if (!strcmp(argv[1], "exit"))
 		run_exit();
-	else if (!strcmp(argv[1], "isolation")) {
+	else if (!strcmp(argv[1], "cancel"))
+		run_cancel();
+	else if (!strcmp(argv[1], "cancel-escape")) {
+		cancel_in_lib(0, &main_data);
+		printf("a destructor of compartment 2 read compartment 1's data\n");
+		return 1;
+	} else if (!strcmp(argv[1], "isolation")) {
 		pthread_t t;
 		pthread_create(&t, NULL, isolation_worker, NULL);
 		join(t);
