@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "padtls.h"
 #include "rewrite.h"
 #include "util.h"
 
@@ -78,14 +77,6 @@ static bool link_only(const char *a)
 	       !strcmp(a, "-shared") || !strcmp(a, "-static") || !strcmp(a, "-pie") ||
 	       !strcmp(a, "-no-pie") || !strcmp(a, "-rdynamic") || !strcmp(a, "-Xlinker") ||
 	       !strcmp(a, "-T") || !strcmp(a, "-u") || !strcmp(a, "-z") || !strcmp(a, "-o");
-}
-
-static bool is_shared(const struct cmdline *c)
-{
-	for (int i = 1; i < c->n; i++)
-		if (!strcmp(c->argv[i], "-shared"))
-			return true;
-	return false;
 }
 
 struct inputs {
@@ -186,42 +177,6 @@ static int final_link(const struct cmdline *c, struct dso *d, struct inputs *in,
 	return rc == 0 ? 0 : -1;
 }
 
-/* A copy relocation moves a library's variable into the executable's
- * .bss, the executable's compartment, where the library would fault on
- * its own data (shared/DESIGN.md section 3). */
-static int check_copy_relocs(const char *path)
-{
-	int fd, rc = 0;
-	Elf *e = open_elf(path, ELF_C_READ, &fd);
-	Elf_Scn *scn = NULL;
-
-	if (!e)
-		return -1;
-	while (e && (scn = elf_nextscn(e, scn)) && !rc) {
-		GElf_Shdr sh;
-		Elf_Data *data;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !(data = elf_getdata(scn, NULL)))
-			continue;
-		for (size_t i = 0; sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Rela r;
-			GElf_Sym s;
-			Elf_Data *syms = elf_getdata(elf_getscn(e, sh.sh_link), NULL);
-			GElf_Shdr symsh;
-			if (!gelf_getrela(data, (int)i, &r) || GELF_R_TYPE(r.r_info) != R_X86_64_COPY)
-				continue;
-			gelf_getshdr(elf_getscn(e, sh.sh_link), &symsh);
-			gelf_getsym(syms, (int)GELF_R_SYM(r.r_info), &s);
-			rc = error("%s: copy relocation for %s would place another DSO's variable in "
-				   "this compartment; compile with -fPIC (ia2-cc does) and do not link "
-				   "with -no-pie objects", path, elf_strptr(e, symsh.sh_link, s.st_name));
-			break;
-		}
-	}
-	elf_end(e);
-	close(fd);
-	return rc;
-}
-
 static void remove_workdir(const char *workdir)
 {
 	char *argv[] = {"rm", "-rf", "--", (char *)workdir, NULL};
@@ -246,7 +201,6 @@ int link_compartment(const struct cmdline *c, const struct policy *p, bool emula
 	d.loadable = p->named | 1u << p->compartment;
 	d.shared = p->shared;
 	d.nshared = p->nshared;
-	d.executable = !is_shared(c);
 	d.workdir = workdir;
 	d.cc = real_compiler();
 	d.emulate_pkru = emulate_pkru;
@@ -260,11 +214,7 @@ int link_compartment(const struct cmdline *c, const struct policy *p, bool emula
 	if (!rc)
 		rc = final_link(c, &d, &in, gates_o);
 	if (!rc)
-		rc = check_copy_relocs(link_output(c));
-	if (!rc)
-		rc = redirect_init_fini(link_output(c));
-	if (!rc && d.has_tls)   /* gates.s aligned the TLS; fill its last page (padtls.c) */
-		rc = pad_tls(link_output(c), false);
+		rc = finish_dso(link_output(c));
 	dso_free(&d);
 	remove_workdir(workdir);
 	free(gates_s);

@@ -29,6 +29,7 @@ struct ia2_note {   /* gate_abi.h */
 };
 _Static_assert(sizeof(struct ia2_note) == IA2_NOTE_DESCSZ, "gate_abi.h");
 _Static_assert(offsetof(struct ia2_note, loadable) == IA2_NOTE_LOADABLE, "gate_abi.h");
+_Static_assert(offsetof(struct ia2_note, flags) == IA2_NOTE_FLAGS, "gate_abi.h");
 
 static uintptr_t page_down(uintptr_t x) { return x & ~(PAGE - 1); }
 static uintptr_t page_up(uintptr_t x) { return (x + PAGE - 1) & ~(PAGE - 1); }
@@ -80,6 +81,10 @@ static int check_note(const struct dl_phdr_info *info, const struct ia2_note *no
 	if (c < 1 || c > IA2_MAX_COMPARTMENTS)
 		die("%s: compartment %d in .note.ia2 is out of range 1..%d", dso_name(info), c,
 		    IA2_MAX_COMPARTMENTS);
+	if (!(note->flags & IA2_NOTE_FINISHED))
+		die("%s was linked without ia2's post-link step, so its constructors would run "
+		    "outside its compartment: run 'ia2-objrewrite --finish %s' after linking it "
+		    "(ia2-cc does this itself)", dso_name(info), dso_name(info));
 	if (!(note->flags & IA2_NOTE_EMULATED) != !pkru_emulated)
 		die("%s was linked %s --ia2-emulate-pkru, but this process runs %s; link every "
 		    "compartment the same way", dso_name(info), pkru_emulated ? "without" : "with",

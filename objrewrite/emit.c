@@ -317,7 +317,9 @@ static void emit_array_bounds(struct out *out, int field)
  * (__ia2_dso_loaded, libia2/dso.c), which tags the DSO's memory before
  * any of its constructors runs: at startup libia2 has done so already,
  * but a DSO that dlopen loads is seen here first. Three pushes keep the
- * stack 16-byte aligned at that call. */
+ * stack 16-byte aligned at that call. A no-op entry in each array makes
+ * sure the DSO has both, for postlink.c to redirect, even if nothing
+ * else in it has a constructor or destructor. */
 static void emit_init_fini(struct out *out, int k)
 {
 	struct func init = {.name = "__ia2_run_init", .gate = "__ia2_run_init",
@@ -369,6 +371,17 @@ static void emit_init_fini(struct out *out, int k)
 		     "\tpop %%rdx\n\tpop %%rsi\n\tpop %%rdi\n"
 		     "\tjmp __ia2_run_init\n"
 		     "\t.size __ia2_init_entry, .-__ia2_init_entry\n"
+		     "\n\t.p2align 4\n\t.type __ia2_no_op, @function\n"
+		     "__ia2_no_op:\n"
+		     "\tendbr64\n"
+		     "\tret\n"
+		     "\t.size __ia2_no_op, .-__ia2_no_op\n"
+		     "\n\t.section .init_array, \"aw\", @init_array\n"
+		     "\t.p2align 3\n"
+		     "\t.quad __ia2_no_op\n"
+		     "\t.section .fini_array, \"aw\", @fini_array\n"
+		     "\t.p2align 3\n"
+		     "\t.quad __ia2_no_op\n"
 		     "\n\t.section .data.rel.ro, \"aw\"\n"
 		     "\t.p2align 3\n"
 		     "__ia2_initfini:\n"

@@ -1,4 +1,8 @@
-/* postlink: after the link, point the DSO's DT_INIT_ARRAY and
+/* postlink: what every route (ia2-cc, ia2-objrewrite --finish) does to
+ * the linked DSO: refuse copy relocations, redirect its init and fini
+ * arrays, pad its TLS.
+ *
+ * After the link, point the DSO's DT_INIT_ARRAY and
  * DT_FINI_ARRAY at the one-entry arrays of its gates (emit.c,
  * emit_init_fini), and record the linker's arrays in its .note.ia2 for
  * those gates to run inside the DSO's compartment. ld.so runs a DSO's
@@ -20,6 +24,7 @@
 #include <unistd.h>
 
 #include "ia2/gate_abi.h"
+#include "padtls.h"
 
 /* Where the note's descriptor is, in the file and in memory. */
 struct note_place {
@@ -140,6 +145,7 @@ static int set_entry(const char *path, int fd, const struct arrays *a, int slot,
 static int redirect(const char *path, int fd, const struct note_place *note, const GElf_Phdr *dyn)
 {
 	int32_t rel;
+	uint32_t flags;
 	GElf_Addr pair;
 	struct arrays a;
 
@@ -149,7 +155,11 @@ static int redirect(const char *path, int fd, const struct note_place *note, con
 	pair = note->vaddr + IA2_NOTE_INITFINI + (GElf_Sxword)rel;
 	if (a.val[0] == pair || a.val[2] == pair + 8)
 		return 0;   /* done already */
-	if (record_array(path, fd, note, IA2_NOTE_INIT_ARRAY, a.val[0], a.val[1]) ||
+	if (read_at(path, fd, &flags, sizeof flags, note->offset + IA2_NOTE_FLAGS))
+		return -1;
+	flags |= IA2_NOTE_FINISHED;
+	if (write_at(path, fd, &flags, sizeof flags, note->offset + IA2_NOTE_FLAGS) ||
+	    record_array(path, fd, note, IA2_NOTE_INIT_ARRAY, a.val[0], a.val[1]) ||
 	    record_array(path, fd, note, IA2_NOTE_FINI_ARRAY, a.val[2], a.val[3]) ||
 	    set_entry(path, fd, &a, 0, DT_INIT_ARRAY, pair) ||
 	    set_entry(path, fd, &a, 1, DT_INIT_ARRAYSZ, 8) ||
@@ -159,7 +169,7 @@ static int redirect(const char *path, int fd, const struct note_place *note, con
 	return 0;
 }
 
-int redirect_init_fini(const char *path)
+static int redirect_init_fini(const char *path)
 {
 	int fd = open(path, O_RDWR);
 	struct note_place note = {0};
@@ -182,4 +192,48 @@ int redirect_init_fini(const char *path)
 	if (close(fd) && !rc)
 		rc = error("%s: %s", path, strerror(errno));
 	return rc;
+}
+
+/* A copy relocation moves a library's variable into the executable's
+ * .bss, the executable's compartment, where the library would fault on
+ * its own data (shared/DESIGN.md section 3). */
+static int check_copy_relocs(const char *path)
+{
+	int fd, rc = 0;
+	Elf *e = open_elf(path, ELF_C_READ, &fd);
+	Elf_Scn *scn = NULL;
+
+	if (!e)
+		return -1;
+	while (e && (scn = elf_nextscn(e, scn)) && !rc) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !(data = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Rela r;
+			GElf_Sym s;
+			Elf_Data *syms = elf_getdata(elf_getscn(e, sh.sh_link), NULL);
+			GElf_Shdr symsh;
+			if (!gelf_getrela(data, (int)i, &r) || GELF_R_TYPE(r.r_info) != R_X86_64_COPY)
+				continue;
+			gelf_getshdr(elf_getscn(e, sh.sh_link), &symsh);
+			gelf_getsym(syms, (int)GELF_R_SYM(r.r_info), &s);
+			rc = error("%s: copy relocation for %s would place another DSO's variable in "
+				   "this compartment; compile with -fPIC (ia2-cc does) and do not link "
+				   "with -no-pie objects", path, elf_strptr(e, symsh.sh_link, s.st_name));
+			break;
+		}
+	}
+	elf_end(e);
+	close(fd);
+	return rc;
+}
+
+int finish_dso(const char *path)
+{
+	/* gates.s aligned the TLS; pad_tls fills its last page (padtls.c). */
+	if (check_copy_relocs(path) || redirect_init_fini(path) || pad_tls(path, false) < 0)
+		return -1;
+	return 0;
 }

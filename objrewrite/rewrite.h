@@ -82,7 +82,6 @@ struct archive_in {
 
 struct dso {
 	int compartment;
-	bool executable;   /* the DSO defines main() and gets main's gate */
 	struct object *objs;
 	size_t nobjs;
 	struct func *funcs;
@@ -136,9 +135,10 @@ int emit_runtime(const char *asm_path, bool emulate_pkru);
 /* rewrite.c */
 int rewrite_objects(struct dso *d);
 
-/* postlink.c: run on the linked DSO, so that ld.so and libc run its init
- * and fini arrays through its gates. */
-int redirect_init_fini(const char *path);
+/* postlink.c: run on the linked DSO: refuses copy relocations, makes
+ * ld.so and libc run its init and fini arrays through its gates and
+ * marks it finished (IA2_NOTE_FINISHED), and pads its TLS. */
+int finish_dso(const char *path);
 
 /* passes.c: every pass above, in order, on the inputs of one DSO; the
  * gates go to gates_s. */

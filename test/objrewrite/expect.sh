@@ -1,5 +1,5 @@
 #!/bin/sh
-# usage: expect.sh RWTEST VARIANT EXPECTED WORKDIR [--exe] INPUT...
+# usage: expect.sh RWTEST VARIANT EXPECTED WORKDIR INPUT...
 #
 # Runs rwtest on the inputs (compartment 2, work files in WORKDIR) and
 # checks its output against EXPECTED, whose format that file describes.

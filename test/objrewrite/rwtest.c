@@ -1,6 +1,6 @@
 /* Test driver for the objrewrite engine.
  *
- * usage: rwtest --compartment N [--exe] [--share VAR]... --workdir DIR OBJ...
+ * usage: rwtest --compartment N [--share VAR]... --workdir DIR OBJ...
  *
  * Runs the passes the way ia2-cc's link does (driver/link.c), writing
  * DIR/gates.s and the rewritten objects into DIR (archive members' gates
@@ -68,7 +68,7 @@ static const char *type_name(unsigned type)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rwtest --compartment N [--exe] [--share VAR]... --workdir DIR "
+	fprintf(stderr, "usage: rwtest --compartment N [--share VAR]... --workdir DIR "
 			"OBJ...\n");
 	exit(2);
 }
@@ -223,8 +223,6 @@ int main(int argc, char **argv)
 			d.compartment = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--workdir") && i + 1 < argc)
 			d.workdir = argv[++i];
-		else if (!strcmp(argv[i], "--exe"))
-			d.executable = true;
 		else if (!strcmp(argv[i], "--share") && i + 1 < argc && nshare < 16)
 			share[nshare++] = (struct shared_symbol){argv[++i], "rwtest --share"};
 		else

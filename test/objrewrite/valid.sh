@@ -26,9 +26,7 @@ for tool in readelf eu-elflint nm objdump ar; do
 	command -v $tool >/dev/null || { echo "FAIL: $tool not found"; exit 1; }
 done
 rm -rf "$work" && mkdir -p "$work/rw" || exit 1
-exe=
-[ "$kind" = exe ] && exe=--exe
-if ! "$rwtest" --compartment 2 $exe --workdir "$work/rw" "$@" >"$work/rwtest.out"; then
+if ! "$rwtest" --compartment 2 --workdir "$work/rw" "$@" >"$work/rwtest.out"; then
 	echo "FAIL: rwtest failed on $*"
 	exit 1
 fi

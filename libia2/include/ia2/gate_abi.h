@@ -57,8 +57,7 @@
 
 /* Each compartment DSO carries a note (name "IA2", type IA2_NOTE_TYPE)
  * whose descriptor is ten 32-bit words: its compartment; the start and
- * end of its ia2_shared section; IA2_NOTE_EMULATED if its gates keep PKRU
- * in a variable (the emulated-PKRU runtime) rather than in the register;
+ * end of its ia2_shared section; its flags (below);
  * its init and fini entry pair (two pointers: the entry that registers
  * the DSO with libia2 and then runs its init array, and the gate that
  * runs its fini array); the linker's init array and its size in bytes,
@@ -69,11 +68,15 @@
  * the word's own. */
 #define IA2_NOTE_TYPE 0x1a2
 #define IA2_NOTE_DESCSZ 40
+#define IA2_NOTE_FLAGS 12
 #define IA2_NOTE_INITFINI 16
 #define IA2_NOTE_INIT_ARRAY 20
 #define IA2_NOTE_FINI_ARRAY 28
 #define IA2_NOTE_LOADABLE 36
+/* Flags: the gates keep PKRU in a variable; objrewrite/postlink.c has
+ * redirected the DSO's init and fini arrays. */
 #define IA2_NOTE_EMULATED 1
+#define IA2_NOTE_FINISHED 2
 
 /* Compartment code's calls to malloc, strdup, ... are bound to
  * IA2_HEAP_PREFIX + the name (objrewrite/heapcalls.c, libia2/malloc.c). */
