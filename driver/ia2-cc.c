@@ -22,12 +22,10 @@
 #include <string.h>
 
 #include "config.h"
+#include "flags.h"
 #include "link.h"
 #include "util.h"
 
-static const char *const compile_flags[] = {"-g", "-ffunction-sections", "-fdata-sections",
-					   "-fPIC"};
-#define NFLAGS ((int)(sizeof compile_flags / sizeof *compile_flags))
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -48,12 +46,6 @@ static int pass_through(struct cmdline *c)
 {
 	execvp(c->argv[0], c->argv);
 	return error("cannot run %s: %s", c->argv[0], strerror(errno)), 127;
-}
-
-const char *real_compiler(void)
-{
-	const char *cc = getenv("IA2_CC");
-	return cc && *cc ? cc : "cc";
 }
 
 /* Builds the real compiler's argv: argv without ia2's options, with
@@ -105,7 +97,7 @@ int main(int argc, char **argv)
 {
 	struct ia2_options opt = {0};
 	bool link = is_link(argc, argv);
-	struct cmdline c = strip_ia2_options(argc, argv, compile_flags, link ? 0 : NFLAGS, &opt);
+	struct cmdline c = strip_ia2_options(argc, argv, ia2_compile_flags, link ? 0 : IA2_NCOMPILE_FLAGS, &opt);
 	struct policy policy;
 	int rc;
 
@@ -120,7 +112,7 @@ int main(int argc, char **argv)
 		return pass_through(&c);
 	if (getenv("IA2_EMULATE_PKRU") && *getenv("IA2_EMULATE_PKRU"))
 		opt.emulate_pkru = true;
-	rc = link_compartment(&c, &policy, opt.emulate_pkru, compile_flags, NFLAGS) ? 1 : 0;
+	rc = link_compartment(&c, &policy, opt.emulate_pkru) ? 1 : 0;
 	policy_free(&policy);
 	return rc;
 }

@@ -13,12 +13,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "flags.h"
 #include "rewrite.h"
 #include "util.h"
-
-#ifndef IA2_LIBDIR
-#error "IA2_LIBDIR must name the directory holding libia2.so"
-#endif
 
 void cmdline_push(struct cmdline *c, const char *arg)
 {
@@ -85,15 +82,14 @@ struct inputs {
 	char **source_obj; /* argv index -> object compiled from that source, or NULL */
 };
 
-static int compile_source(const struct cmdline *c, int src, const char *out,
-			  const char *const *flags, int nflags)
+static int compile_source(const struct cmdline *c, int src, const char *out)
 {
 	struct cmdline cc = {0};
 	int rc;
 
 	cmdline_push(&cc, real_compiler());
-	for (int i = 0; i < nflags; i++)
-		cmdline_push(&cc, flags[i]);
+	for (int i = 0; i < IA2_NCOMPILE_FLAGS; i++)
+		cmdline_push(&cc, ia2_compile_flags[i]);
 	for (int i = 1; i < c->n; i++) {
 		const char *a = c->argv[i];
 		if (a[0] != '-') {
@@ -116,8 +112,7 @@ static int compile_source(const struct cmdline *c, int src, const char *out,
 	return rc == 0 ? 0 : error("compiling %s failed", c->argv[src]);
 }
 
-static int collect_inputs(const struct cmdline *c, const char *workdir, struct inputs *in,
-			  const char *const *flags, int nflags)
+static int collect_inputs(const struct cmdline *c, const char *workdir, struct inputs *in)
 {
 	in->paths = xcalloc((size_t)c->n, sizeof *in->paths);
 	in->source_obj = xcalloc((size_t)c->n, sizeof *in->source_obj);
@@ -130,7 +125,7 @@ static int collect_inputs(const struct cmdline *c, const char *workdir, struct i
 		}
 		if (is_source(a)) {
 			in->source_obj[i] = format("%s/src%d.o", workdir, i);
-			if (compile_source(c, i, in->source_obj[i], flags, nflags))
+			if (compile_source(c, i, in->source_obj[i]))
 				return -1;
 			in->paths[in->n++] = in->source_obj[i];
 		} else if (is_object_or_archive(a)) {
@@ -140,16 +135,8 @@ static int collect_inputs(const struct cmdline *c, const char *workdir, struct i
 	return 0;
 }
 
-static int assemble(const char *src, const char *out)
-{
-	char *argv[] = {(char *)real_compiler(), "-c", (char *)src, "-o", (char *)out, NULL};
-	return run_command(argv) == 0 ? 0 : error("assembling the gates %s failed", src);
-}
-
-/* -z now: no lazy binding, so ld.so's resolver never runs inside a
- * compartment; with -z relro the GOT the gates read is read-only before
- * main (shared/DESIGN.md section 3). libia2 comes before libc in the
- * lookup scope so its exit() is the one programs call. */
+/* The link with each input replaced by its rewritten copy, and gates.o
+ * last (its ia2_shared piece must end the section, emit.c). */
 static int final_link(const struct cmdline *c, struct dso *d, struct inputs *in, const char *gates_o)
 {
 	struct cmdline l = {0};
@@ -166,12 +153,8 @@ static int final_link(const struct cmdline *c, struct dso *d, struct inputs *in,
 			cmdline_push(&l, a);
 	}
 	cmdline_push(&l, gates_o);
-	cmdline_push(&l, "-L" IA2_LIBDIR);
-	cmdline_push(&l, "-Wl,-rpath," IA2_LIBDIR);
-	cmdline_push(&l, d->emulate_pkru ? "-Wl,--push-state,--no-as-needed,-lia2-emulated,--pop-state"
-					 : "-Wl,--push-state,--no-as-needed,-lia2,--pop-state");
-	cmdline_push(&l, "-Wl,-z,now");
-	cmdline_push(&l, "-Wl,-z,relro");
+	for (const char *const *f = ia2_link_flags(d->emulate_pkru); *f; f++)
+		cmdline_push(&l, *f);
 	rc = run_command(l.argv);
 	free(l.argv);
 	return rc == 0 ? 0 : -1;
@@ -186,8 +169,7 @@ static void remove_workdir(const char *workdir)
 		fprintf(stderr, "ia2: kept temporary files in %s\n", workdir);
 }
 
-int link_compartment(const struct cmdline *c, const struct policy *p, bool emulate_pkru,
-		     const char *const *compile_flags, int ncompile_flags)
+int link_compartment(const struct cmdline *c, const struct policy *p, bool emulate_pkru)
 {
 	char workdir[] = "/tmp/ia2-cc.XXXXXX";
 	struct dso d = {0};
@@ -206,11 +188,11 @@ int link_compartment(const struct cmdline *c, const struct policy *p, bool emula
 	d.emulate_pkru = emulate_pkru;
 	gates_s = format("%s/gates.s", workdir);
 	gates_o = format("%s/gates.o", workdir);
-	rc = collect_inputs(c, workdir, &in, compile_flags, ncompile_flags);
+	rc = collect_inputs(c, workdir, &in);
 	if (!rc)
 		rc = run_passes(&d, in.paths, (size_t)in.n, gates_s);
 	if (!rc)
-		rc = assemble(gates_s, gates_o);
+		rc = assemble_gates(&d, gates_s, gates_o);
 	if (!rc)
 		rc = final_link(c, &d, &in, gates_o);
 	if (!rc)

@@ -21,14 +21,10 @@ void cmdline_push(struct cmdline *c, const char *arg);
 /* The -o argument of a link command, or "a.out". */
 const char *link_output(const struct cmdline *c);
 
-/* The real compiler (IA2_CC, default cc). */
-const char *real_compiler(void);
-
 /* Compile any sources on the command line, rewrite the objects for the
  * policy's compartment and shared data, generate and assemble the gates
  * and link. Returns 0 or -1. */
 struct policy;
-int link_compartment(const struct cmdline *c, const struct policy *p, bool emulate_pkru,
-		     const char *const *compile_flags, int ncompile_flags);
+int link_compartment(const struct cmdline *c, const struct policy *p, bool emulate_pkru);
 
 #endif

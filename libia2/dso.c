@@ -83,8 +83,8 @@ static int check_note(const struct dl_phdr_info *info, const struct ia2_note *no
 		    IA2_MAX_COMPARTMENTS);
 	if (!(note->flags & IA2_NOTE_FINISHED))
 		die("%s was linked without ia2's post-link step, so its constructors would run "
-		    "outside its compartment: run 'ia2-objrewrite --finish %s' after linking it "
-		    "(ia2-cc does this itself)", dso_name(info), dso_name(info));
+		    "outside its compartment: run ia2-objrewrite --finish on it after linking it "
+		    "(ia2-cc does this itself)", dso_name(info));
 	if (!(note->flags & IA2_NOTE_EMULATED) != !pkru_emulated)
 		die("%s was linked %s --ia2-emulate-pkru, but this process runs %s; link every "
 		    "compartment the same way", dso_name(info), pkru_emulated ? "without" : "with",

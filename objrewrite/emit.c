@@ -490,3 +490,10 @@ int emit_member_gates(struct dso *d, int obj, const char *asm_path)
 {
 	return write_gates(d, asm_path, obj);
 }
+
+int assemble_gates(const struct dso *d, const char *asm_path, const char *obj_path)
+{
+	char *argv[] = {(char *)d->cc, "-c", (char *)asm_path, "-o", (char *)obj_path, NULL};
+
+	return run_command(argv) == 0 ? 0 : error("assembling the gates %s failed", asm_path);
+}

@@ -232,6 +232,7 @@ static int check_copy_relocs(const char *path)
 
 int finish_dso(const char *path)
 {
+	elf_version(EV_CURRENT);
 	/* gates.s aligned the TLS; pad_tls fills its last page (padtls.c). */
 	if (check_copy_relocs(path) || redirect_init_fini(path) || pad_tls(path, false) < 0)
 		return -1;

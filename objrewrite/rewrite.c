@@ -69,6 +69,15 @@ static void add_retarget(struct edits *e, const struct reloc *r, size_t sym, lon
 	e->rts[e->nrts++] = (struct retarget){r, sym, addend};
 }
 
+static void decide(struct dso *d, struct edits *e, const struct reloc *r, const char *target,
+		   const char *reason)
+{
+	if (!d->explain)
+		return;
+	d->decisions = xrealloc(d->decisions, (d->ndecisions + 1) * sizeof *d->decisions);
+	d->decisions[d->ndecisions++] = (struct decision){(int)(e->o - d->objs), r, target, reason};
+}
+
 /* Where relocation r of object o should point, per the header comment. */
 static int plan_reloc(struct dso *d, struct edits *e, const struct reloc *r)
 {
@@ -76,6 +85,7 @@ static int plan_reloc(struct dso *d, struct edits *e, const struct reloc *r)
 	struct func *f;
 	GElf_Sym s;
 	size_t symi = GELF_R_SYM(r->rela.r_info);
+	const char *reason;
 	bool is_def, is_section;
 
 	if (r->func < 0 || r->kind == REF_NONE || r->kind == REF_CALL_PTR)
@@ -83,6 +93,7 @@ static int plan_reloc(struct dso *d, struct edits *e, const struct reloc *r)
 	f = &d->funcs[r->func];
 	if (r->synthetic) {
 		add_retarget(e, r, undefined_symbol(e, f->gate_local, true), r->rela.r_addend);
+		decide(d, e, r, f->gate_local, "address taken with no relocation: a new one binds it to the gate");
 		return 0;
 	}
 	if (!f->gated || read_sym(o, symi, &s))
@@ -94,15 +105,21 @@ static int plan_reloc(struct dso *d, struct edits *e, const struct reloc *r)
 		 * to a renamed function needs the body's new name. */
 		if (f->renamed && !is_def && !is_section)
 			add_retarget(e, r, undefined_symbol(e, f->body, true), r->rela.r_addend);
+		decide(d, e, r, f->body, "direct call inside the DSO: straight to the body");
 		return 0;
 	}
-	if (f->renamed && !is_def && !is_section)
-		return 0;   /* by name, and the name is now the gate's */
+	reason = r->kind == REF_ADDR_DATA ? "address stored in data: the gate"
+					  : "address taken in code: the gate";
+	if (f->renamed && !is_def && !is_section) {
+		decide(d, e, r, f->gate, reason);   /* by name, and the name is now the gate's */
+		return 0;
+	}
 	if (is_section)
 		add_retarget(e, r, undefined_symbol(e, f->gate_local, true),
 			     r->rela.r_addend - (long long)f->value);
 	else
 		add_retarget(e, r, undefined_symbol(e, f->gate, !f->renamed), r->rela.r_addend);
+	decide(d, e, r, is_section ? f->gate_local : f->gate, reason);
 	return 0;
 }
 
@@ -287,12 +304,6 @@ static int apply_retargets(struct edits *e, Elf *elf)
 	return 0;
 }
 
-static int copy_file(const char *from, const char *to)
-{
-	char *argv[] = {"cp", "--", (char *)from, (char *)to, NULL};
-	return run_command(argv) == 0 ? 0 : error("cannot copy %s to %s", from, to);
-}
-
 static int write_object(struct dso *d, struct edits *e, const char *out)
 {
 	GElf_Shdr sh;
@@ -335,12 +346,11 @@ static int merge_member_gates(struct dso *d, size_t i)
 	struct object *o = &d->objs[i];
 	char *gates_s = format("%s.gates.s", o->path), *gates_o = format("%s.gates.o", o->path);
 	char *merged = format("%s.ia2.o", o->path);
-	char *as[] = {(char *)d->cc, "-c", gates_s, "-o", gates_o, NULL};
 	char *ld[] = {"ld", "-r", "-o", merged, o->archive_copy, gates_o, NULL};
 	int rc = emit_member_gates(d, (int)i, gates_s);
 
-	if (!rc && run_command(as) != 0)
-		rc = error("assembling %s failed", gates_s);
+	if (!rc)
+		rc = assemble_gates(d, gates_s, gates_o);
 	if (!rc && run_command(ld) != 0)
 		rc = error("ld -r could not add the gates to %s", o->name);
 	free(gates_s);

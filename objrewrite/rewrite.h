@@ -75,6 +75,15 @@ struct func {
 	bool has_sig;
 };
 
+/* How rewrite.c binds one reference to a gated function, kept when
+ * dso.explain is set (explain.c prints them). */
+struct decision {
+	int obj;
+	const struct reloc *r;
+	const char *target;   /* the symbol the reference binds to once rewritten */
+	const char *reason;
+};
+
 struct archive_in {
 	char *path;
 	char *out_path;
@@ -95,6 +104,9 @@ struct dso {
 	unsigned loadable;   /* bit c: the program may load a DSO of compartment c (gate_abi.h) */
 	const struct shared_symbol *shared;  /* the config's share rules (config.h) */
 	size_t nshared;
+	bool explain;        /* keep the decisions below */
+	struct decision *decisions;
+	size_t ndecisions;
 };
 
 /* scan.c */
@@ -129,6 +141,8 @@ int emit_gates(struct dso *d, const char *asm_path);
 /* Gates for the functions of archive member `obj`, which carries them. */
 bool member_has_gates(const struct dso *d, int obj);
 int emit_member_gates(struct dso *d, int obj, const char *asm_path);
+/* Assemble a gates file with the DSO's compiler (dso.cc). */
+int assemble_gates(const struct dso *d, const char *asm_path, const char *obj_path);
 /* libia2's return stubs, table and exit(); run at ia2's build time. */
 int emit_runtime(const char *asm_path, bool emulate_pkru);
 
@@ -139,6 +153,11 @@ int rewrite_objects(struct dso *d);
  * ld.so and libc run its init and fini arrays through its gates and
  * marks it finished (IA2_NOTE_FINISHED), and pads its TLS. */
 int finish_dso(const char *path);
+
+/* explain.c: every gated function with its signature and every reference
+ * to one with its binding and reason, as text or JSON. */
+void explain_text(FILE *out, const struct dso *d);
+void explain_json(FILE *out, const struct dso *d);
 
 /* passes.c: every pass above, in order, on the inputs of one DSO; the
  * gates go to gates_s. */

@@ -352,4 +352,5 @@ void dso_free(struct dso *d)
 	free(d->objs);
 	free(d->funcs);
 	free(d->archives);
+	free(d->decisions);
 }

@@ -77,6 +77,18 @@ int run_command(char *const argv[])
 	return WEXITSTATUS(status);
 }
 
+int copy_file(const char *from, const char *to)
+{
+	char *argv[] = {"cp", "--", (char *)from, (char *)to, NULL};
+	return run_command(argv) == 0 ? 0 : error("cannot copy %s to %s", from, to);
+}
+
+const char *real_compiler(void)
+{
+	const char *cc = getenv("IA2_CC");
+	return cc && *cc ? cc : "cc";
+}
+
 Elf *open_elf(const char *path, Elf_Cmd cmd, int *fd)
 {
 	Elf *e;

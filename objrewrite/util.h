@@ -22,5 +22,11 @@ Elf *open_elf(const char *path, Elf_Cmd cmd, int *fd);
 
 /* Run argv[0] with PATH lookup and wait; returns its exit status, or -1. */
 int run_command(char *const argv[]);
+/* cp FROM TO; 0, or -1 after a message. */
+int copy_file(const char *from, const char *to);
+
+/* The compiler ia2 runs for compiling, assembling and linking: $IA2_CC,
+ * default cc. */
+const char *real_compiler(void);
 
 #endif

@@ -6,7 +6,7 @@ set -eu
 
 packages="build-essential cmake pkg-config clang lld
   libelf-dev libdw-dev libcapstone-dev libjemalloc-dev elfutils binutils-dev
-  qemu-system-x86 cpio kmod valgrind gdb mold"
+  qemu-system-x86 cpio kmod valgrind gdb mold python3"
 
 missing=""
 for p in $packages; do

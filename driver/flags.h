@@ -1,0 +1,28 @@
+/* What ia2 adds to compiles and to compartment links, and where its
+ * runtime and headers are: one definition for ia2-cc, ia2-objrewrite and
+ * ia2-config, and through ia2-config the pkg-config file. */
+#ifndef IA2_FLAGS_H
+#define IA2_FLAGS_H
+
+#include <stdbool.h>
+
+/* -g (gates need DWARF signatures), -ffunction-sections (every reference
+ * to a static function gets a relocation), -fdata-sections (a variable a
+ * share rule names can move alone), -fPIC (no copy relocations). */
+extern const char *const ia2_compile_flags[];
+#define IA2_NCOMPILE_FLAGS 4
+
+/* The directory holding libia2.so, and the one holding ia2.h: next to the
+ * running tool when installed (PREFIX/bin -> PREFIX/lib, PREFIX/include),
+ * else in the build tree. */
+const char *ia2_libdir(void);
+const char *ia2_includedir(void);
+
+/* Where the headers are installed, relative to libia2.so's directory. */
+extern const char *const ia2_lib_to_include;
+
+/* The arguments a compartment link needs after its objects and gates.o,
+ * NULL-terminated; `emulate` picks libia2-emulated.so. */
+const char *const *ia2_link_flags(bool emulate);
+
+#endif
