@@ -93,13 +93,30 @@ static int policy_for(struct ia2_options *opt, const char *output, struct policy
 	return 0;
 }
 
+/* `ia2-cc --ia2-launcher COMPILER ARGS...` is `IA2_CC=COMPILER ia2-cc
+ * ARGS...`: the form a build system's compiler launcher gives (CMake's
+ * <LANG>_COMPILER_LAUNCHER and RULE_LAUNCH_LINK, IA2Config.cmake). */
+static void take_launcher_compiler(int *argc, char ***argv)
+{
+	if (*argc < 3 || strcmp((*argv)[1], "--ia2-launcher"))
+		return;
+	setenv("IA2_CC", (*argv)[2], 1);
+	(*argv)[2] = (*argv)[0];
+	*argv += 2;
+	*argc -= 2;
+}
+
 int main(int argc, char **argv)
 {
 	struct ia2_options opt = {0};
-	bool link = is_link(argc, argv);
-	struct cmdline c = strip_ia2_options(argc, argv, ia2_compile_flags, link ? 0 : IA2_NCOMPILE_FLAGS, &opt);
+	bool link;
+	struct cmdline c;
 	struct policy policy;
 	int rc;
+
+	take_launcher_compiler(&argc, &argv);
+	link = is_link(argc, argv);
+	c = strip_ia2_options(argc, argv, ia2_compile_flags, link ? 0 : IA2_NCOMPILE_FLAGS, &opt);
 
 	if (opt.unknown)
 		return error("unknown option %s; ia2-cc takes --ia2-compartment=N, "
