@@ -12,6 +12,9 @@
 extern const char *const ia2_compile_flags[];
 #define IA2_NCOMPILE_FLAGS 4
 
+/* clang's SafeStack, for --ia2-shared-stack (docs/runtime.md). */
+#define IA2_SHARED_STACK_FLAG "-fsanitize=safe-stack"
+
 /* The directory holding libia2.so, and the one holding ia2.h: next to the
  * running tool when installed (PREFIX/bin -> PREFIX/lib, PREFIX/include),
  * else in the build tree. */

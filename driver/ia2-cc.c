@@ -13,7 +13,12 @@
  * unrelated programs build as they would with cc.
  *
  * --ia2-emulate-pkru (or IA2_EMULATE_PKRU=1) links against the
- * emulated-PKRU runtime: same gates, PKRU in a variable, no isolation. */
+ * emulated-PKRU runtime: same gates, PKRU in a variable, no isolation.
+ *
+ * --ia2-shared-stack (or IA2_SHARED_STACK=1) compiles with clang's
+ * SafeStack, whose second stack libia2 provides in shared memory, so
+ * that pointers to locals can be passed to other compartments
+ * (docs/runtime.md, "Shared stack"). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -48,16 +53,11 @@ static int pass_through(struct cmdline *c)
 	return error("cannot run %s: %s", c->argv[0], strerror(errno)), 127;
 }
 
-/* Builds the real compiler's argv: argv without ia2's options, with
- * `extra` flags in front of the user's so the user's still win. */
-static struct cmdline strip_ia2_options(int argc, char **argv, const char *const *extra, int nextra,
-					struct ia2_options *opt)
+/* argv without ia2's options, which go to *opt. */
+static struct cmdline strip_ia2_options(int argc, char **argv, struct ia2_options *opt)
 {
 	struct cmdline c = {0};
 
-	cmdline_push(&c, real_compiler());
-	for (int i = 0; i < nextra; i++)
-		cmdline_push(&c, extra[i]);
 	for (int i = 1; i < argc; i++) {
 		if (starts_with(argv[i], "--ia2-compartment="))
 			opt->compartment_arg = argv[i] + strlen("--ia2-compartment=");
@@ -65,11 +65,35 @@ static struct cmdline strip_ia2_options(int argc, char **argv, const char *const
 			opt->config = argv[i] + strlen("--ia2-config=");
 		else if (!strcmp(argv[i], "--ia2-emulate-pkru"))
 			opt->emulate_pkru = true;
+		else if (!strcmp(argv[i], "--ia2-shared-stack"))
+			opt->shared_stack = true;
 		else if (starts_with(argv[i], "--ia2-"))
 			opt->unknown = argv[i];
 		else
 			cmdline_push(&c, argv[i]);
 	}
+	if (getenv("IA2_EMULATE_PKRU") && *getenv("IA2_EMULATE_PKRU"))
+		opt->emulate_pkru = true;
+	if (getenv("IA2_SHARED_STACK") && *getenv("IA2_SHARED_STACK"))
+		opt->shared_stack = true;
+	return c;
+}
+
+/* The real compiler's argv: ia2's flags in front of the user's, so the
+ * user's still win. A compile gets ia2's compile flags; a link that
+ * passes through, with --ia2-shared-stack, gets SafeStack's runtime. */
+static struct cmdline real_command(const struct cmdline *user, const struct ia2_options *opt,
+				   bool compile)
+{
+	struct cmdline c = {0};
+
+	cmdline_push(&c, real_compiler());
+	for (int i = 0; compile && i < IA2_NCOMPILE_FLAGS; i++)
+		cmdline_push(&c, ia2_compile_flags[i]);
+	if (opt->shared_stack)
+		cmdline_push(&c, IA2_SHARED_STACK_FLAG);
+	for (int i = 0; i < user->n; i++)
+		cmdline_push(&c, user->argv[i]);
 	return c;
 }
 
@@ -110,26 +134,29 @@ int main(int argc, char **argv)
 {
 	struct ia2_options opt = {0};
 	bool link;
-	struct cmdline c;
+	struct cmdline user, c;
 	struct policy policy;
 	int rc;
 
 	take_launcher_compiler(&argc, &argv);
 	link = is_link(argc, argv);
-	c = strip_ia2_options(argc, argv, ia2_compile_flags, link ? 0 : IA2_NCOMPILE_FLAGS, &opt);
-
+	user = strip_ia2_options(argc, argv, &opt);
 	if (opt.unknown)
 		return error("unknown option %s; ia2-cc takes --ia2-compartment=N, "
-			     "--ia2-config=FILE and --ia2-emulate-pkru", opt.unknown), 2;
-	if (!link)
+			     "--ia2-config=FILE, --ia2-emulate-pkru and --ia2-shared-stack",
+			     opt.unknown), 2;
+	if (!link) {
+		c = real_command(&user, &opt, true);
 		return pass_through(&c);
+	}
+	c = real_command(&user, &opt, false);
 	if (policy_for(&opt, link_output(&c), &policy))
 		return 1;
 	if (policy.compartment == 0)
 		return pass_through(&c);
-	if (getenv("IA2_EMULATE_PKRU") && *getenv("IA2_EMULATE_PKRU"))
-		opt.emulate_pkru = true;
-	rc = link_compartment(&c, &policy, opt.emulate_pkru) ? 1 : 0;
+	/* libia2 defines the shared stack pointer: no SafeStack runtime. */
+	c = real_command(&user, &(struct ia2_options){.shared_stack = false}, false);
+	rc = link_compartment(&c, &policy, &opt) ? 1 : 0;
 	policy_free(&policy);
 	return rc;
 }

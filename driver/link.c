@@ -82,7 +82,7 @@ struct inputs {
 	char **source_obj; /* argv index -> object compiled from that source, or NULL */
 };
 
-static int compile_source(const struct cmdline *c, int src, const char *out)
+static int compile_source(const struct cmdline *c, int src, const char *out, bool shared_stack)
 {
 	struct cmdline cc = {0};
 	int rc;
@@ -90,6 +90,8 @@ static int compile_source(const struct cmdline *c, int src, const char *out)
 	cmdline_push(&cc, real_compiler());
 	for (int i = 0; i < IA2_NCOMPILE_FLAGS; i++)
 		cmdline_push(&cc, ia2_compile_flags[i]);
+	if (shared_stack)
+		cmdline_push(&cc, IA2_SHARED_STACK_FLAG);
 	for (int i = 1; i < c->n; i++) {
 		const char *a = c->argv[i];
 		if (a[0] != '-') {
@@ -112,7 +114,8 @@ static int compile_source(const struct cmdline *c, int src, const char *out)
 	return rc == 0 ? 0 : error("compiling %s failed", c->argv[src]);
 }
 
-static int collect_inputs(const struct cmdline *c, const char *workdir, struct inputs *in)
+static int collect_inputs(const struct cmdline *c, const char *workdir, struct inputs *in,
+			  bool shared_stack)
 {
 	in->paths = xcalloc((size_t)c->n, sizeof *in->paths);
 	in->source_obj = xcalloc((size_t)c->n, sizeof *in->source_obj);
@@ -125,7 +128,7 @@ static int collect_inputs(const struct cmdline *c, const char *workdir, struct i
 		}
 		if (is_source(a)) {
 			in->source_obj[i] = format("%s/src%d.o", workdir, i);
-			if (compile_source(c, i, in->source_obj[i]))
+			if (compile_source(c, i, in->source_obj[i], shared_stack))
 				return -1;
 			in->paths[in->n++] = in->source_obj[i];
 		} else if (is_object_or_archive(a)) {
@@ -169,7 +172,7 @@ static void remove_workdir(const char *workdir)
 		fprintf(stderr, "ia2: kept temporary files in %s\n", workdir);
 }
 
-int link_compartment(const struct cmdline *c, const struct policy *p, bool emulate_pkru)
+int link_compartment(const struct cmdline *c, const struct policy *p, const struct ia2_options *opt)
 {
 	char workdir[] = "/tmp/ia2-cc.XXXXXX";
 	struct dso d = {0};
@@ -185,10 +188,10 @@ int link_compartment(const struct cmdline *c, const struct policy *p, bool emula
 	d.nshared = p->nshared;
 	d.workdir = workdir;
 	d.cc = real_compiler();
-	d.emulate_pkru = emulate_pkru;
+	d.emulate_pkru = opt->emulate_pkru;
 	gates_s = format("%s/gates.s", workdir);
 	gates_o = format("%s/gates.o", workdir);
-	rc = collect_inputs(c, workdir, &in);
+	rc = collect_inputs(c, workdir, &in, opt->shared_stack);
 	if (!rc)
 		rc = run_passes(&d, in.paths, (size_t)in.n, gates_s);
 	if (!rc)

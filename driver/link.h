@@ -14,6 +14,7 @@ struct ia2_options {
 	const char *config;
 	const char *unknown;
 	bool emulate_pkru;
+	bool shared_stack;
 };
 
 void cmdline_push(struct cmdline *c, const char *arg);
@@ -25,6 +26,6 @@ const char *link_output(const struct cmdline *c);
  * policy's compartment and shared data, generate and assemble the gates
  * and link. Returns 0 or -1. */
 struct policy;
-int link_compartment(const struct cmdline *c, const struct policy *p, bool emulate_pkru);
+int link_compartment(const struct cmdline *c, const struct policy *p, const struct ia2_options *opt);
 
 #endif

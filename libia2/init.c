@@ -104,11 +104,9 @@ static bool own_malloc(void)
 /* The main thread's stacks and CTBs. */
 static void set_up_main_thread(void)
 {
-	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1] = {0};
+	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
 
-	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
-		if (__ia2_ro.s.present[c])
-			tops[c] = allocate_stack(c);
+	allocate_stacks(tops);
 	set_up_thread_blocks(tops);
 }
 

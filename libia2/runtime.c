@@ -15,6 +15,11 @@ __attribute__((visibility("default"))) __thread char __ia2_ctb[IA2_MAX_COMPARTME
 
 __attribute__((visibility("default"))) union ia2_ro __ia2_ro __attribute__((aligned(PAGE)));
 
+/* The shared stack pointer (gate_abi.h): SafeStack's name for it, so that
+ * code compiled with -fsanitize=safe-stack uses libia2's shared stacks. */
+__attribute__((visibility("default"))) __thread uintptr_t __safestack_unsafe_stack_ptr
+	__attribute__((tls_model("initial-exec")));
+
 _Static_assert(offsetof(struct ia2_settings, xfeatures) == IA2_RO_XFEATURES, "gate_abi.h");
 
 /* After startup __ia2_ro changes only as a whole page: a copy is changed
@@ -51,7 +56,8 @@ void die(const char *fmt, ...)
 
 /* A compartment's stacks on one thread, in one mapping from the bottom:
  * a guard page, the signal stack, a guard page, the stack, a guard page.
- * Frames start IA2_STACK_SLACK bytes below each top (gate_abi.h). */
+ * Frames start IA2_STACK_SLACK bytes below each top (gate_abi.h).
+ * "Compartment 0's" stack is the thread's shared stack, pkey 0. */
 #define STACKS_SIZE (IA2_SIGSTACK_SIZE + IA2_STACK_SIZE + 3 * PAGE)
 
 uintptr_t allocate_stack(int c)
@@ -64,9 +70,25 @@ uintptr_t allocate_stack(int c)
 		die("cannot map a stack for compartment %d: %s", c, strerror(errno));
 	tag(top - IA2_STACK_SIZE, top, c, "a compartment stack");
 	tag(sigstack_top(top) - IA2_SIGSTACK_SIZE, sigstack_top(top), c, "a signal stack");
-	(void)VALGRIND_STACK_REGISTER(top - IA2_STACK_SIZE, top);
+	/* The shared stack is memory that code addresses, not where the stack
+	 * pointer runs: registered as a stack, valgrind takes every stack
+	 * switch near it for a frame change. */
+	if (c > 0)
+		(void)VALGRIND_STACK_REGISTER(top - IA2_STACK_SIZE, top);
 	(void)VALGRIND_STACK_REGISTER(sigstack_top(top) - IA2_SIGSTACK_SIZE, sigstack_top(top));
 	return top;
+}
+
+void allocate_stacks(uintptr_t *tops)
+{
+	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+		tops[c] = c == 0 || __ia2_ro.s.present[c] ? allocate_stack(c) : 0;
+}
+
+void free_stacks(const uintptr_t *tops)
+{
+	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+		free_stack(tops[c]);
 }
 
 uintptr_t sigstack_top(uintptr_t top)
@@ -89,7 +111,10 @@ void set_up_thread_blocks(const uintptr_t *tops)
 
 	if (ctb & (PAGE - 1))
 		die("the TLS block __ia2_ctb at %#lx is not page-aligned", (unsigned long)ctb);
+	__safestack_unsafe_stack_ptr = tops[0];
 	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++) {
+		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_SHARED_LO] = tops[0] - IA2_STACK_SIZE;
+		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_SHARED_HI] = tops[0];
 		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_FRAME] = tops[c] ? tops[c] - IA2_STACK_SLACK : 0;
 		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_SIGSTACK] =
 			tops[c] ? sigstack_top(tops[c]) - IA2_STACK_SLACK : 0;

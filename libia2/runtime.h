@@ -92,6 +92,10 @@ void *find_in_libc(const char *name);
  * stack (IA2_SIGSTACK_SIZE), with guard pages: allocate_stack returns the
  * stack's top, sigstack_top the signal stack's. */
 uintptr_t allocate_stack(int compartment);
+/* A thread's stacks: tops[0] its shared stack, tops[c] compartment c's
+ * for each compartment the program has (0 for the others). */
+void allocate_stacks(uintptr_t *tops);
+void free_stacks(const uintptr_t *tops);
 uintptr_t sigstack_top(uintptr_t top);
 void free_stack(uintptr_t top);
 
@@ -115,7 +119,8 @@ void inherit_pkru(unsigned pkru);
 /* stubs.c: the end of the startup state, PKRU(0). */
 void __ia2_leave_startup(void);
 
-/* Give this thread's CTBs their stacks (tops[c], 0 if none) and pkeys. */
+/* Give this thread's CTBs their stacks (tops[c], 0 if none; tops[0] is
+ * the shared stack) and pkeys, and set the shared stack pointer. */
 void set_up_thread_blocks(const uintptr_t *tops);
 /* Return this thread's CTB pages to pkey 0, for glibc to reuse. */
 void release_thread_blocks(void);

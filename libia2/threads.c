@@ -38,12 +38,6 @@ void *__ia2_run_on_stack(void *(*fn)(void *), void *arg, uintptr_t stack_top);
 
 static pthread_key_t stacks_key;
 
-static void free_stacks(const uintptr_t *tops)
-{
-	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
-		free_stack(tops[c]);
-}
-
 /* glibc calls the key destructors in key order, libia2's key first, in up
  * to PTHREAD_DESTRUCTOR_ITERATIONS rounds while any destructor sets a key
  * again (nptl/nptl_deallocate_tsd.c). The program's destructors are gates
@@ -104,15 +98,13 @@ __attribute__((visibility("default")))
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *), void *arg)
 {
 	int c = current_compartment();
-	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1] = {0};
+	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
 	struct thread_start *ts;
 	int err;
 
 	if (in_startup_state())   /* before libia2's setup is done */
 		return __ia2_ro.s.libc_pthread_create(thread, attr, start, arg);
-	for (int k = 1; k <= IA2_MAX_COMPARTMENTS; k++)
-		if (__ia2_ro.s.present[k])
-			tops[k] = allocate_stack(k);
+	allocate_stacks(tops);
 	/* On top of c's new stack, only c can change what the thread runs. */
 	ts = c ? (struct thread_start *)((tops[c] - IA2_STACK_SLACK - sizeof *ts) & ~15UL)
 	       : malloc(sizeof *ts);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ia2/gate_abi.h"
+
 int open_out(struct out *out, const char *path, bool emulate)
 {
 	out->f = fopen(path, "w");
@@ -49,4 +51,19 @@ void emit_write_pkru(struct out *out, unsigned pkru)
 		     "\tcmp $%#x, %%eax\n"
 		     "\tjne .Ltrap\n",
 		pkru, write, pkru);
+}
+
+/* The shared stack pointer is in pkey-0 memory, where any compartment
+ * may have pointed it anywhere: k uses it only within this thread's
+ * shared stack, whose bounds CTB(k) holds. ctb: a register holding
+ * __ia2_ctb's TLS offset; clobbers r10. */
+void emit_check_shared_stack(struct out *out, int k, const char *ctb)
+{
+	fprintf(out->f, "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%r10\n"
+		     "\tmov %%fs:(%%r10), %%r10\n"
+		     "\tcmp %%fs:%d(%%%s), %%r10\n"
+		     "\tjb .Ltrap\n"
+		     "\tcmp %%fs:%d(%%%s), %%r10\n"
+		     "\tja .Ltrap\n",
+		k * IA2_CTB_SIZE + IA2_CTB_SHARED_LO, ctb, k * IA2_CTB_SIZE + IA2_CTB_SHARED_HI, ctb);
 }

@@ -22,5 +22,8 @@ void emit_read_pkru(struct out *out);
 /* PKRU = the constant pkru, checked; clobbers eax, ecx, edx. Jumps to
  * .Ltrap, which every file defines, on a mismatch. */
 void emit_write_pkru(struct out *out, unsigned pkru);
+/* Trap unless the shared stack pointer is within this thread's shared
+ * stack, as CTB(k) records it (emit.c). */
+void emit_check_shared_stack(struct out *out, int k, const char *ctb);
 
 #endif

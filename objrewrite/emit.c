@@ -127,9 +127,10 @@ static void emit_caller_compartment(struct out *out, const struct func *f)
 		IA2_PKRU(0), f->gate, f->gate);
 }
 
-/* Push the caller's callee-saved registers, its sret buffer and the
- * result's size, and link the gate frame into CTB(c), all under the
- * caller's PKRU, in the caller's own memory (gate_abi.h). */
+/* Push the caller's callee-saved registers, its shared stack pointer,
+ * its sret buffer and the result's size, and link the gate frame into
+ * CTB(c), all under the caller's PKRU, in the caller's own memory
+ * (gate_abi.h). */
 static void emit_save_caller(struct out *out, const struct signature *s)
 {
 	static const char *const saved[] = {"rbx", "rbp", "r12", "r13", "r14", "r15"};
@@ -139,6 +140,10 @@ static void emit_save_caller(struct out *out, const struct signature *s)
 			     "\t.cfi_adjust_cfa_offset 8\n"
 			     "\t.cfi_rel_offset %%%s, 0\n",
 			saved[i], saved[i]);
+	fprintf(out->f, "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%rax\n"
+		     "\tpush %%fs:(%%rax)\n"
+		     "\tpush $0\n"   /* padding, gate_abi.h */
+		     "\t.cfi_adjust_cfa_offset 16\n");
 	if (s->ret == RET_MEMORY)
 		fprintf(out->f, "\tpush %%rdi\n\tpush $%d\n", s->ret_size);
 	else
@@ -221,9 +226,11 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 	emit_write_pkru(out, IA2_PKRU(k));
 	fprintf(out->f, "\tmov %%r12, %%rcx\n"
 		     "\tmov %%r13, %%rdx\n"
-		     "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n"
-		     "\tmov %%fs:%d(%%r11), %%rsp\n",
-		k * IA2_CTB_SIZE + IA2_CTB_FRAME);
+		     "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n");
+	/* Checked before the stack switch: valgrind loses track of the stack
+	 * pointer if a branch separates the switch from the sub below. */
+	emit_check_shared_stack(out, k, "r11");
+	fprintf(out->f, "\tmov %%fs:%d(%%r11), %%rsp\n", k * IA2_CTB_SIZE + IA2_CTB_FRAME);
 	/* Only the emulated build, made for debugging, tells the callee where
 	 * its caller's gate frame is, for debuggers to unwind across: in the
 	 * enforcing build the callee learns nothing of its caller's stack,

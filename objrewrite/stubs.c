@@ -41,6 +41,10 @@ static void emit_return_stub(struct out *out, int c)
 		     "\tpop %%fs:%d(%%rcx)\n"
 		     "\tpop %%rcx\n"
 		     "\tpop %%rdi\n"
+		     "\tpop %%rsi\n"   /* the padding slot */
+		     "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%rsi\n"
+		     "\tpop %%fs:(%%rsi)\n"
+		     "\txor %%esi, %%esi\n"
 		     "\tjrcxz 1f\n",
 		slot, slot);
 	emit_copy_sret(out);
@@ -184,6 +188,7 @@ static void emit_signal_entry(struct out *out, const char *name, int k, unsigned
 		     "\tjae .Ltrap\n", IA2_NSIG);
 	if (k) {
 		emit_to_signal_stack(out, k);
+		emit_check_shared_stack(out, k, "r11");
 		emit_rearm_altstack(out);
 		emit_unblock(out);
 	} else {

@@ -17,6 +17,21 @@
 /* The top of compartment c's signal stack on this thread, where its
  * handlers run (libia2/signals.c); 0 if the thread has none. */
 #define IA2_CTB_SIGSTACK 8
+/* The bounds of this thread's shared stack (below), which compartment c's
+ * gates and signal entries require the shared stack pointer to be in. */
+#define IA2_CTB_SHARED_LO 16
+#define IA2_CTB_SHARED_HI 24
+
+/* The shared stack: code compiled with clang's SafeStack
+ * (-fsanitize=safe-stack, which ia2-cc adds with --ia2-shared-stack)
+ * keeps the locals whose address it takes on a second stack, whose
+ * pointer is the TLS variable IA2_SHARED_STACK_PTR. libia2 defines it and
+ * gives each thread one such stack, pkey 0, so that a pointer to a local
+ * passed to another compartment can be used there, while return
+ * addresses, saved registers and every other local stay on the
+ * compartment's own stack (docs/runtime.md, "Shared stack"). Gates save
+ * the pointer in the caller's frame and restore it on return. */
+#define IA2_SHARED_STACK_PTR "__safestack_unsafe_stack_ptr"
 
 #define IA2_STACK_SIZE (8 << 20)
 #define IA2_SIGSTACK_SIZE (64 << 10)
@@ -38,9 +53,14 @@
 
 /* A gate frame on the caller's stack, from its lowest address: the link to
  * the previous frame, the size of an sret result (0 if none), the caller's
- * sret buffer, then r15 r14 r13 r12 rbp rbx as pushed, then the caller's
- * return address. Stack arguments follow it. */
-#define IA2_FRAME_SAVED 9
+ * sret buffer, a padding slot, its shared stack pointer, then r15 r14 r13
+ * r12 rbp rbx as pushed, then the caller's return address. Stack arguments
+ * follow it. The padding keeps the frame a multiple of 16 bytes, so the
+ * link is 16-byte aligned like the caller's stack at its call (psABI
+ * 3.2.2) and a callback's gate starts its frame there exactly: valgrind
+ * 3.19 loses track of the stack pointer when the callee's alignment moves
+ * it right after the switch. */
+#define IA2_FRAME_SAVED 11
 #define IA2_FRAME_ARGS (8 * IA2_FRAME_SAVED + 8)
 
 /* Bytes of stack arguments, and of an sret result, that a gate carries
