@@ -6,7 +6,21 @@ set -eu
 
 packages="build-essential cmake pkg-config clang lld
   libelf-dev libdw-dev libcapstone-dev libjemalloc-dev elfutils binutils-dev
-  qemu-system-x86 cpio kmod valgrind gdb mold python3"
+  qemu-system-x86 cpio kmod valgrind gdb mold python3 dpkg-dev"
+
+# The real-project tests build Debian source packages (test/zlib): apt
+# needs a deb-src entry for `apt-get source`.
+src_list=/etc/apt/sources.list.d/ia2-deb-src.sources
+if ! grep -rqs '^Types:.*deb-src\|^deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  cat >"$src_list" <<'EOF'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+  apt-get update -qq
+fi
 
 missing=""
 for p in $packages; do
