@@ -20,6 +20,17 @@ const char *const ia2_compile_flags[] = {"-g", "-ffunction-sections", "-fdata-se
 _Static_assert(sizeof ia2_compile_flags / sizeof *ia2_compile_flags == IA2_NCOMPILE_FLAGS + 1,
 	       "IA2_NCOMPILE_FLAGS");
 
+bool ia2_overrides_pic(const char *a)
+{
+	static const char *const flags[] = {"-fPIE", "-fpie", "-fno-pic", "-fno-PIC", "-fno-pie",
+					    "-fno-PIE", NULL};
+
+	for (int i = 0; flags[i]; i++)
+		if (!strcmp(a, flags[i]))
+			return true;
+	return false;
+}
+
 /* DIR/rel, where DIR holds the running executable, if DIR/rel/probe
  * exists: the installed layout. */
 static char *installed_dir(const char *rel, const char *probe)

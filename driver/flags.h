@@ -12,6 +12,12 @@
 extern const char *const ia2_compile_flags[];
 #define IA2_NCOMPILE_FLAGS 4
 
+/* Code models that reach another DSO's variables directly, which the
+ * linker satisfies with copy relocations into the executable, its
+ * compartment (postlink.c refuses them). -fPIC code reaches them through
+ * the GOT and works in every kind of executable, so compiles drop these. */
+bool ia2_overrides_pic(const char *flag);
+
 /* clang's SafeStack, for --ia2-shared-stack (docs/runtime.md). */
 #define IA2_SHARED_STACK_FLAG "-fsanitize=safe-stack"
 

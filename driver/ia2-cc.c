@@ -80,8 +80,9 @@ static struct cmdline strip_ia2_options(int argc, char **argv, struct ia2_option
 }
 
 /* The real compiler's argv: ia2's flags in front of the user's, so the
- * user's still win. A compile gets ia2's compile flags; a link that
- * passes through, with --ia2-shared-stack, gets SafeStack's runtime. */
+ * user's still win, except over -fPIC. A compile gets ia2's compile
+ * flags; a link that passes through, with --ia2-shared-stack, gets
+ * SafeStack's runtime. */
 static struct cmdline real_command(const struct cmdline *user, const struct ia2_options *opt,
 				   bool compile)
 {
@@ -93,7 +94,8 @@ static struct cmdline real_command(const struct cmdline *user, const struct ia2_
 	if (opt->shared_stack)
 		cmdline_push(&c, IA2_SHARED_STACK_FLAG);
 	for (int i = 0; i < user->n; i++)
-		cmdline_push(&c, user->argv[i]);
+		if (!compile || !ia2_overrides_pic(user->argv[i]))
+			cmdline_push(&c, user->argv[i]);
 	return c;
 }
 

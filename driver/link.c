@@ -99,7 +99,7 @@ static int compile_source(const struct cmdline *c, int src, const char *out, boo
 		} else if (link_only(a)) {
 			if (takes_value(a))
 				i++;
-		} else {
+		} else if (!ia2_overrides_pic(a)) {
 			cmdline_push(&cc, a);
 			if (takes_value(a) && i + 1 < c->n)
 				cmdline_push(&cc, c->argv[++i]);

@@ -103,8 +103,8 @@ static int find_symtab(struct object *o)
 
 /* Sections whose relocations never take a function's address for the
  * program to call: unwind tables and debug info name code by address for
- * tools; .init_array/.fini_array entries are called by ld.so and libc
- * before main and during exit, in the startup state (docs/design.md). */
+ * tools; .init_array/.fini_array entries are called by the DSO's init and
+ * fini gates, inside its compartment (emit.c, emit_init_fini). */
 static bool ignored_target(struct object *o, size_t target)
 {
 	GElf_Shdr sh;
@@ -214,12 +214,31 @@ static bool has_tls(struct object *o)
 	return false;
 }
 
+/* C++ needs what gates do not give yet: exceptions would unwind through
+ * them, and virtual calls, RTTI and templates have not been tested. Its
+ * objects name mangled symbols (Itanium C++ ABI, 5.1) or the personality
+ * routine; refusing them beats a program that breaks at its first throw. */
+static int refuse_cxx(struct object *o)
+{
+	for (size_t i = 1; i < o->nsyms; i++) {
+		GElf_Sym s;
+		const char *n;
+		if (read_sym(o, i, &s))
+			return -1;
+		n = sym_name(o, &s);
+		if (!strncmp(n, "_Z", 2) || !strcmp(n, "__gxx_personality_v0"))
+			return error("%s: a C++ object (it names %s); ia2 gates C code only for now, so "
+				     "keep C++ code out of compartments", o->name, n);
+	}
+	return 0;
+}
+
 static int open_object(struct dso *d, struct object *o)
 {
 	o->elf = open_elf(o->path, ELF_C_READ, &o->fd);
 	if (!o->elf)
 		return -1;
-	if (check_object(o) || find_symtab(o) || collect_relocs(o))
+	if (check_object(o) || find_symtab(o) || refuse_cxx(o) || collect_relocs(o))
 		return -1;
 	d->has_tls |= has_tls(o);
 	return collect_funcs(d, (int)(o - d->objs));

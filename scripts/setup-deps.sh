@@ -6,7 +6,7 @@ set -eu
 
 packages="build-essential cmake pkg-config clang lld
   libelf-dev libdw-dev libcapstone-dev libjemalloc-dev elfutils binutils-dev
-  qemu-system-x86 cpio kmod valgrind gdb mold python3 dpkg-dev"
+  qemu-system-x86 cpio kmod valgrind gdb mold python3 dpkg-dev clang-16 ccache"
 
 # The real-project tests build Debian source packages (test/zlib): apt
 # needs a deb-src entry for `apt-get source`.

@@ -66,6 +66,27 @@ config-make)
 	readelf -n libcount.so | grep -A1 IA2 | grep -q 'description data: 02 00 00 00' ||
 		fail "libcount.so is not in compartment 2"
 	;;
+cxx-refused)
+	# C++ objects are refused with the reason, not rewritten half-way.
+	printf 'struct S { virtual int f(int x) { if (x < 0) throw x; return x; } };\nint g(S *s) { return s->f(1); }\nint main() { S s; return g(&s) - 1; }\n' >x.cc
+	g++ -O2 -g -fPIC -c x.cc -o x.o || fail "g++"
+	out=$("$ia2cc" x.o -o x -lstdc++ --ia2-compartment=1 2>&1) && fail "a C++ object was linked"
+	echo "$out" | grep -q 'x.o: a C++ object (it names .*); ia2 gates C code only' ||
+		fail "the message does not say why: $out"
+	;;
+ccache)
+	# CC="ccache ia2-cc": ccache caches the compiles (ia2-cc adds its flags
+	# to the preprocessing run too), the links run every time.
+	rm -rf proj && cp -r "$src/proj" proj && cd proj || exit 1
+	export CCACHE_DIR="$work/ccache-dir"
+	rm -rf "$CCACHE_DIR"
+	make -s CC="ccache $ia2cc" IA2_CONFIG="$PWD/ia2.conf" || fail "make with ccache"
+	make -s clean && make -s CC="ccache $ia2cc" IA2_CONFIG="$PWD/ia2.conf" || fail "make again"
+	hits=$(ccache --print-stats | awk -F'\t' '$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" {n += $2} END {print n + 0}')
+	[ "$hits" -ge 2 ] || fail "the second build hit ccache $hits times, expected 2: $(ccache -s)"
+	readelf -n counter | grep -A1 IA2 | grep -q 'description data: 01 00 00 00' ||
+		fail "counter is not in compartment 1"
+	;;
 plain-main)
 	# An executable built without ia2 that uses a compartment library;
 	# driver.plain-main.run checks that libia2 refuses to start it.
