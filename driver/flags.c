@@ -8,7 +8,7 @@
 
 #include "util.h"
 
-#if !defined(IA2_BUILD_LIBDIR) || !defined(IA2_BUILD_INCLUDEDIR) || !defined(IA2_BIN_TO_LIB) || \
+#if !defined(IA2_BUILD_LIBDIR) || !defined(IA2_BUILD_PLUGIN) || !defined(IA2_BUILD_INCLUDEDIR) || !defined(IA2_BIN_TO_LIB) || \
 	!defined(IA2_BIN_TO_INCLUDE) || !defined(IA2_LIB_TO_INCLUDE)
 #error "CMake defines where libia2 and its headers are (driver/CMakeLists.txt)"
 #endif
@@ -63,6 +63,18 @@ const char *ia2_libdir(void)
 	if (!dir)
 		dir = IA2_BUILD_LIBDIR;
 	return dir;
+}
+
+const char *ia2_plugin(void)
+{
+	static const char *path;
+	char *dir;
+
+	if (!path && (dir = installed_dir(IA2_BIN_TO_LIB, "ia2-plugin.so")))
+		path = format("%s/ia2-plugin.so", dir);
+	if (!path)
+		path = IA2_BUILD_PLUGIN;
+	return path;
 }
 
 const char *ia2_includedir(void)

@@ -26,6 +26,8 @@ bool ia2_overrides_pic(const char *flag);
  * else in the build tree. */
 const char *ia2_libdir(void);
 const char *ia2_includedir(void);
+/* The linker plugin, ia2-plugin.so, found the same way. */
+const char *ia2_plugin(void);
 
 /* Where the headers are installed, relative to libia2.so's directory. */
 extern const char *const ia2_lib_to_include;

@@ -4,7 +4,7 @@
  *   ia2-config --ldflags [--emulate-pkru]
  *                                     what a compartment link needs after
  *                                     its objects and gates.o
- *   ia2-config --libdir | --includedir
+ *   ia2-config --libdir | --includedir | --plugin
  *   ia2-config --pkg-config           the ia2.pc file (installed with ia2)
  *
  * The flags are ia2-cc's own (flags.c). */
@@ -60,11 +60,13 @@ int main(int argc, char **argv)
 		printf("%s\n", ia2_libdir());
 	else if (argc == 2 && !strcmp(argv[1], "--includedir"))
 		printf("%s\n", ia2_includedir());
+	else if (argc == 2 && !strcmp(argv[1], "--plugin"))
+		printf("%s\n", ia2_plugin());
 	else if (argc == 2 && !strcmp(argv[1], "--pkg-config"))
 		print_pc();
 	else {
 		fprintf(stderr, "usage: ia2-config --cflags | --ldflags [--emulate-pkru] | --libdir | "
-				"--includedir | --pkg-config\n");
+				"--includedir | --plugin | --pkg-config\n");
 		return 2;
 	}
 	return 0;

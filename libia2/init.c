@@ -64,7 +64,12 @@ void *find_in_libc(const char *name)
  * key open, and the compartments it calls would protect nothing. */
 static void require_main_compartment(const struct startup_dsos *found)
 {
-	if (found->main_compartment || !found->compartments)
+	/* Only ia2's links add libia2; a program with no compartment at all
+	 * was linked by a linker that skipped ia2's plugin. */
+	if (!found->compartments)
+		die("libia2 is linked in, but no DSO of this program has a compartment: a linker "
+		    "ignored ia2's plugin (lld and mold do); link with ld.bfd or gold, or use ia2-cc");
+	if (found->main_compartment)
 		return;
 	die("the main program has no compartment, but compartment %d exists: link the "
 	    "executable with ia2-cc and --ia2-compartment=N (or a config rule)",

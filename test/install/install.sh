@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 cmake --install "$build" --prefix "$prefix" >/dev/null || fail "cmake --install"
-for f in bin/ia2-cc bin/ia2-objrewrite bin/ia2-config bin/padtls lib/libia2.so \
+for f in bin/ia2-cc bin/ia2-objrewrite bin/ia2-config bin/padtls lib/libia2.so lib/ia2-plugin.so \
 	 lib/libia2-emulated.so include/ia2.h lib/pkgconfig/ia2.pc lib/cmake/IA2/IA2Config.cmake; do
 	[ -e "$prefix/$f" ] || fail "the prefix lacks $f"
 done
@@ -49,6 +49,8 @@ readelf -n proj/abi_main | grep -A1 IA2 | grep -q 'description data: 01 00 00 00
 readelf -n proj/libabi.so | grep -A1 IA2 | grep -q 'description data: 02 00 00 00' ||
 	fail "proj/libabi.so is not in compartment 2"
 uses_prefix proj/abi_main
+[ "$("$prefix/bin/ia2-config" --plugin)" = "$prefix/lib/ia2-plugin.so" ] ||
+	fail "ia2-config --plugin does not name the installed plugin"
 
 # 3. pkg-config and the installed ia2-objrewrite.
 mkdir pc && cd pc || exit 1
