@@ -62,9 +62,21 @@ static bool is_source(const char *a)
 	       has_suffix(a, ".S");
 }
 
+/* An input the linker reads as an object or an archive, by its contents:
+ * nasm writes .obj, libtool .lo, and every one must be scanned, if only
+ * for wrpkru bytes (check.c). Linker scripts and shared objects are
+ * neither. */
 static bool is_object_or_archive(const char *a)
 {
-	return has_suffix(a, ".o") || has_suffix(a, ".a") || has_suffix(a, ".lo");
+	unsigned char head[18];
+	int fd = open(a, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, head, sizeof head);
+
+	if (fd >= 0)
+		close(fd);
+	if (n >= 8 && (!memcmp(head, "!<arch>\n", 8) || !memcmp(head, "!<thin>\n", 8)))
+		return true;
+	return n == (ssize_t)sizeof head && !memcmp(head, "\177ELF", 4) && head[16] == ET_REL;
 }
 
 /* Linker-only arguments, dropped when compiling a source of the link line. */

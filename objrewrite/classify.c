@@ -107,6 +107,19 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sorted offsets of the relocations that patch section `shndx`. */
+static uint64_t *reloc_offsets(struct object *o, size_t shndx, size_t *n)
+{
+	uint64_t *v = xmalloc((o->nrelocs ? o->nrelocs : 1) * sizeof *v);
+
+	*n = 0;
+	for (size_t i = 0; i < o->nrelocs; i++)
+		if (o->relocs[i].target_sec == shndx)
+			v[(*n)++] = o->relocs[i].rela.r_offset;
+	qsort(v, *n, sizeof *v, cmp_u64);
+	return v;
+}
+
 static int decode_code_section(struct dso *d, int obj, size_t shndx, struct insn_table *t)
 {
 	struct object *o = &d->objs[obj];
@@ -128,8 +141,11 @@ static int decode_code_section(struct dso *d, int obj, size_t shndx, struct insn
 		if (d->funcs[i].obj == obj && d->funcs[i].shndx == shndx)
 			starts[n++] = d->funcs[i].value;
 	qsort(starts, n, sizeof *starts, cmp_u64);
-	int rc = decode_section(data->d_buf, data->d_size, starts, n, t);
+	size_t nanchors;
+	uint64_t *anchors = reloc_offsets(o, shndx, &nanchors);
+	int rc = decode_section(data->d_buf, data->d_size, starts, n, anchors, nanchors, t);
 	free(starts);
+	free(anchors);
 	if (rc)
 		return error("%s: Capstone failed on section %s", o->name, section_name(o, shndx));
 	for (size_t i = 0; i < t->n; i++)
@@ -172,19 +188,6 @@ static int referenced_func(struct dso *d, int obj, const struct reloc *r, const 
 	default:
 		return -1;
 	}
-}
-
-/* Sorted offsets of the relocations that patch section `shndx`. */
-static uint64_t *reloc_offsets(struct object *o, size_t shndx, size_t *n)
-{
-	uint64_t *v = xmalloc((o->nrelocs ? o->nrelocs : 1) * sizeof *v);
-
-	*n = 0;
-	for (size_t i = 0; i < o->nrelocs; i++)
-		if (o->relocs[i].target_sec == shndx)
-			v[(*n)++] = o->relocs[i].rela.r_offset;
-	qsort(v, *n, sizeof *v, cmp_u64);
-	return v;
 }
 
 /* The RELA section that relocates section `shndx`, or 0. */
@@ -245,6 +248,36 @@ static int add_hidden_refs(struct dso *d, int obj, size_t shndx, const struct in
 	return 0;
 }
 
+static bool is_code(struct object *o, size_t shndx)
+{
+	GElf_Shdr sh;
+	return gelf_getshdr(section(o, shndx), &sh) && (sh.sh_flags & SHF_EXECINSTR);
+}
+
+/* Whether relocation r could refer to a function of this DSO: only then
+ * does its instruction need decoding. Capstone 4 does not know every
+ * AVX-512 instruction, and hand-written SIMD code addresses its constant
+ * tables with them. */
+static bool may_name_function(struct dso *d, int obj, const struct reloc *r,
+			      const struct name_index *ix)
+{
+	struct object *o = &d->objs[obj];
+	GElf_Sym s;
+
+	if (read_sym(o, GELF_R_SYM(r->rela.r_info), &s))
+		return true;
+	switch (GELF_ST_TYPE(s.st_info)) {
+	case STT_FUNC:
+		return true;
+	case STT_NOTYPE:
+		return s.st_shndx == SHN_UNDEF && lookup_name(ix, sym_name(o, &s)) >= 0;
+	case STT_SECTION:
+		return is_code(o, s.st_shndx);
+	default:
+		return false;
+	}
+}
+
 static int classify_reloc(struct dso *d, int obj, struct reloc *r, const struct insn_table *code,
 			  const struct name_index *ix)
 {
@@ -255,10 +288,12 @@ static int classify_reloc(struct dso *d, int obj, struct reloc *r, const struct 
 
 	if (code) {
 		in = insn_at(code, r->rela.r_offset);
-		if (!in)
+		if (!in && may_name_function(d, obj, r, ix))
 			return error("%s: cannot decode the instruction at %s+%#llx that relocation %zu "
 				     "patches", o->name, section_name(o, r->target_sec),
 				     (unsigned long long)r->rela.r_offset, r->ndx);
+		if (!in)   /* an instruction Capstone does not know, naming no function */
+			return 0;
 	}
 	if (r->synthetic)
 		return 0;
@@ -275,12 +310,6 @@ static int classify_reloc(struct dso *d, int obj, struct reloc *r, const struct 
 	if (r->kind == REF_ADDR_CODE || r->kind == REF_ADDR_DATA)
 		d->funcs[f].address_taken = true;
 	return 0;
-}
-
-static bool is_code(struct object *o, size_t shndx)
-{
-	GElf_Shdr sh;
-	return gelf_getshdr(section(o, shndx), &sh) && (sh.sh_flags & SHF_EXECINSTR);
 }
 
 static int classify_object(struct dso *d, int obj, const struct name_index *ix)

@@ -24,6 +24,9 @@ static void classify_insn(const cs_insn *ci, struct insn *in)
 {
 	const cs_x86 *x = &ci->detail->x86;
 
+	memset(in, 0, sizeof *in);
+	in->off = ci->address;
+	in->len = (uint8_t)ci->size;
 	in->kind = INSN_OTHER;
 	if (ci->id == X86_INS_XRSTOR || ci->id == X86_INS_XRSTOR64 || ci->id == X86_INS_XRSTORS ||
 	    ci->id == X86_INS_XRSTORS64) {
@@ -62,8 +65,44 @@ static uint64_t next_resync(const uint64_t *resync, size_t n, uint64_t off)
 	return UINT64_MAX;
 }
 
+static void insert(struct insn_table *t, const struct insn *in)
+{
+	size_t i = t->n;
+
+	push(t, in);
+	while (i > 0 && t->v[i - 1].off > in->off) {
+		t->v[i] = t->v[i - 1];
+		i--;
+	}
+	t->v[i] = *in;
+}
+
+/* x86 instructions are at most 15 bytes (Intel SDM vol. 2, 2.3.11); the
+ * field a relocation patches starts at least one byte in. */
+static void decode_anchor(csh cs, cs_insn *ci, const uint8_t *code, size_t size, uint64_t anchor,
+			  struct insn_table *t)
+{
+	for (uint64_t back = 1; back <= 14 && back <= anchor; back++) {
+		const uint8_t *p = code + anchor - back;
+		size_t left = size - (anchor - back);
+		uint64_t addr = anchor - back;
+		const cs_x86_encoding *e;
+		struct insn in;
+
+		if (!cs_disasm_iter(cs, &p, &left, &addr, ci))
+			continue;
+		e = &ci->detail->x86.encoding;
+		if (!((e->disp_size == 4 && e->disp_offset == back) ||
+		      (e->imm_size == 4 && e->imm_offset == back)) || ci->size <= back)
+			continue;
+		classify_insn(ci, &in);
+		insert(t, &in);
+		return;
+	}
+}
+
 int decode_section(const uint8_t *code, size_t size, const uint64_t *resync, size_t nresync,
-		   struct insn_table *t)
+		   const uint64_t *anchors, size_t nanchors, struct insn_table *t)
 {
 	csh cs;
 	cs_insn *ci;
@@ -89,13 +128,13 @@ int decode_section(const uint8_t *code, size_t size, const uint64_t *resync, siz
 			off = next_resync(resync, nresync, off);
 			continue;
 		}
-		memset(&in, 0, sizeof in);
-		in.off = ci->address;
-		in.len = (uint8_t)ci->size;
 		classify_insn(ci, &in);
 		push(t, &in);
 		off = addr;
 	}
+	for (size_t i = 0; i < nanchors; i++)
+		if (anchors[i] < size && !insn_at(t, anchors[i]))
+			decode_anchor(cs, ci, code, size, anchors[i], t);
 	cs_free(ci, 1);
 	cs_close(&cs);
 	return 0;

@@ -31,9 +31,12 @@ struct insn_table {
 
 /* Sweep `size` bytes at `code`. On bytes Capstone cannot decode, the sweep
  * resumes at the next offset in `resync` (sorted; function starts) or stops.
+ * Then each offset in `anchors` (relocations: each patches a displacement
+ * or an immediate) that no decoded instruction covers is decoded on its
+ * own, from the start whose 4-byte displacement or immediate it is.
  * Returns 0, or -1 with no message on a Capstone failure. */
 int decode_section(const uint8_t *code, size_t size, const uint64_t *resync, size_t nresync,
-		   struct insn_table *t);
+		   const uint64_t *anchors, size_t nanchors, struct insn_table *t);
 
 /* The instruction containing byte `off`, or NULL. */
 const struct insn *insn_at(const struct insn_table *t, uint64_t off);

@@ -262,6 +262,16 @@ static int write_file(const char *path, const void *buf, size_t n)
 	return close(fd) ? error("%s: %s", path, strerror(errno)) : 0;
 }
 
+static int add_archive(struct dso *d, const char *path)
+{
+	int ai = (int)d->narchives;
+
+	d->archives = xrealloc(d->archives, (d->narchives + 1) * sizeof *d->archives);
+	d->archives[d->narchives].path = xstrdup(path);
+	d->archives[d->narchives++].out_path = format("%s/lib%d.a", d->workdir, ai);
+	return ai;
+}
+
 /* libelf reads archives but cannot write them, so every member is copied
  * to the work directory and handled as a plain object; rewrite.c builds
  * the new archive from the copies with ar(1), in the original order. */
@@ -293,11 +303,8 @@ static int scan_archive(struct dso *d, const char *path, int fd, Elf *ar)
 	Elf *m;
 	Elf_Cmd cmd = ELF_C_READ;
 	size_t nth = 0;
-	int ai = (int)d->narchives;
+	int ai = add_archive(d, path);
 
-	d->archives = xrealloc(d->archives, (d->narchives + 1) * sizeof *d->archives);
-	d->archives[d->narchives].path = xstrdup(path);
-	d->archives[d->narchives++].out_path = format("%s/lib%d.a", d->workdir, ai);
 	while ((m = elf_begin(fd, cmd, ar)) != NULL) {
 		int rc = extract_member(d, ai, m, nth++);
 		cmd = elf_next(m);
@@ -308,13 +315,78 @@ static int scan_archive(struct dso *d, const char *path, int fd, Elf *ar)
 	return 0;
 }
 
+/* A thin archive (ar T, which meson uses) holds only the member headers;
+ * each member is a file, named in the long-name table relative to the
+ * archive's directory (binutils bfd/archive.c). libelf does not read
+ * them, so the headers are parsed here; the members are copied like
+ * those of a normal archive, and rewrite.c writes a normal one. */
+static int scan_thin_archive(struct dso *d, const char *path, const char *data, size_t size)
+{
+	const char *names = NULL;
+	size_t nnames = 0, nth = 0, off = 8;
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int ai = add_archive(d, path), rc = 0;
+
+	if (slash)
+		slash[1] = '\0';
+	else
+		dir[0] = '\0';
+	while (!rc && off + 60 <= size) {
+		const char *h = data + off;
+		size_t len = strtoul(h + 48, NULL, 10), n;
+		bool special = h[0] == '/' && (h[1] == ' ' || h[1] == '/');
+		off += 60;
+		if (memcmp(h + 58, "`\n", 2) || (special && len > size - off)) {
+			rc = error("%s: bad thin archive member header at offset %zu", path, off - 60);
+			break;
+		}
+		if (special) {   /* the symbol index, or the long-name table */
+			if (h[1] == '/')
+				names = data + off, nnames = len;
+			off += len + (len & 1);
+			continue;
+		}
+		n = strtoul(h + 1, NULL, 10);
+		if (h[0] != '/' || !names || n >= nnames) {
+			rc = error("%s: thin archive member without a name in the long-name table", path);
+			break;
+		}
+		const char *name = names + n, *end = memchr(name, '\n', nnames - n);
+		size_t nlen = end ? (size_t)(end - name) : 0;
+		if (nlen && name[nlen - 1] == '/')
+			nlen--;
+		char *member = format("%.*s", (int)nlen, name);
+		char *file = member[0] == '/' ? xstrdup(member) : format("%s%s", dir, member);
+		char *base = strrchr(member, '/') ? strrchr(member, '/') + 1 : member;
+		struct object *o = new_object(d);
+		o->archive = ai;
+		o->member = xstrdup(base);
+		o->name = format("%s(%s)", path, member);
+		o->path = format("%s/a%d.%zu.%s", d->workdir, ai, nth++, base);
+		rc = copy_file(file, o->path) || open_object(d, o);
+		free(member);
+		free(file);
+	}
+	free(dir);
+	return rc;
+}
+
 static int scan_input(struct dso *d, const char *path)
 {
 	int fd, rc;
 	Elf *e = open_elf(path, ELF_C_READ, &fd);
+	size_t size;
+	char *raw;
 
 	if (!e)
 		return -1;
+	raw = elf_rawfile(e, &size);
+	if (raw && size >= 8 && !memcmp(raw, "!<thin>\n", 8)) {
+		rc = scan_thin_archive(d, path, raw, size);
+		elf_end(e);
+		close(fd);
+		return rc;
+	}
 	if (elf_kind(e) == ELF_K_AR) {
 		rc = scan_archive(d, path, fd, e);
 		elf_end(e);
