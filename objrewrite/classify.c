@@ -136,6 +136,11 @@ static int decode_code_section(struct dso *d, int obj, size_t shndx, struct insn
 		return error("%s: section %s holds the wrpkru byte sequence 0f 01 ef at offset %#llx; "
 			     "compartment code must not be able to write PKRU (remove the instruction, "
 			     "or the constant that encodes it)", o->name, section_name(o, shndx), w);
+	w = find_xrstor_bytes(data->d_buf, data->d_size);
+	if (w >= 0)
+		return error("%s: section %s holds an xrstor/xrstors encoding at offset %#llx, which "
+			     "can load PKRU from memory; ia2 refuses it in compartment code, at any "
+			     "alignment, like wrpkru", o->name, section_name(o, shndx), w);
 	starts = xmalloc((d->nfuncs ? d->nfuncs : 1) * sizeof *starts);
 	for (size_t i = 0; i < d->nfuncs; i++)
 		if (d->funcs[i].obj == obj && d->funcs[i].shndx == shndx)
@@ -148,11 +153,6 @@ static int decode_code_section(struct dso *d, int obj, size_t shndx, struct insn
 	free(anchors);
 	if (rc)
 		return error("%s: Capstone failed on section %s", o->name, section_name(o, shndx));
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i].kind == INSN_PKRU_WRITE)
-			return error("%s: section %s has an xrstor/xrstors instruction at %#llx, which can "
-				     "load PKRU; ia2 refuses it in compartment code",
-				     o->name, section_name(o, shndx), (unsigned long long)t->v[i].off);
 	return 0;
 }
 

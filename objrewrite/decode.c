@@ -28,10 +28,7 @@ static void classify_insn(const cs_insn *ci, struct insn *in)
 	in->off = ci->address;
 	in->len = (uint8_t)ci->size;
 	in->kind = INSN_OTHER;
-	if (ci->id == X86_INS_XRSTOR || ci->id == X86_INS_XRSTOR64 || ci->id == X86_INS_XRSTORS ||
-	    ci->id == X86_INS_XRSTORS64) {
-		in->kind = INSN_PKRU_WRITE;
-	} else if (is_branch(ci) && x->op_count == 1) {
+	if (is_branch(ci) && x->op_count == 1) {
 		if (x->operands[0].type == X86_OP_IMM)
 			in->kind = INSN_BRANCH_DIRECT;
 		else if (x->operands[0].type == X86_OP_MEM)
@@ -44,16 +41,17 @@ static void classify_insn(const cs_insn *ci, struct insn *in)
 	}
 }
 
-/* Capstone 4 does not know wrpkru (0f 01 ef) or rdpkru (0f 01 ee) and
- * returns no instruction there (shared/DESIGN.md, "Decoders"). */
-static bool pkru_insn(const uint8_t *p, size_t left, struct insn *in, uint64_t off)
+/* Capstone 4 does not know rdpkru (0f 01 ee) and returns no instruction
+ * there (shared/DESIGN.md, "Decoders"). Nor wrpkru, whose bytes
+ * classify.c refuses before any sweep. */
+static bool rdpkru_insn(const uint8_t *p, size_t left, struct insn *in, uint64_t off)
 {
-	if (left < 3 || p[0] != 0x0f || p[1] != 0x01 || (p[2] != 0xee && p[2] != 0xef))
+	if (left < 3 || p[0] != 0x0f || p[1] != 0x01 || p[2] != 0xee)
 		return false;
 	memset(in, 0, sizeof *in);
 	in->off = off;
 	in->len = 3;
-	in->kind = p[2] == 0xef ? INSN_PKRU_WRITE : INSN_OTHER;
+	in->kind = INSN_OTHER;
 	return true;
 }
 
@@ -119,7 +117,7 @@ int decode_section(const uint8_t *code, size_t size, const uint64_t *resync, siz
 		uint64_t addr = off;
 		struct insn in;
 
-		if (pkru_insn(p, left, &in, off)) {
+		if (rdpkru_insn(p, left, &in, off)) {
 			push(t, &in);
 			off += 3;
 			continue;
@@ -162,6 +160,20 @@ long long find_wrpkru_bytes(const uint8_t *code, size_t size)
 	for (size_t i = 0; i + 3 <= size; i++)
 		if (code[i] == 0x0f && code[i + 1] == 0x01 && code[i + 2] == 0xef)
 			return (long long)i;
+	return -1;
+}
+
+/* xrstor is 0f ae /5 and xrstors 0f c7 /3, both with a memory operand
+ * (Intel SDM vol. 2): the ModRM byte's reg field selects them, and mod 3
+ * (a register operand) is another instruction. */
+long long find_xrstor_bytes(const uint8_t *code, size_t size)
+{
+	for (size_t i = 0; i + 3 <= size; i++) {
+		unsigned reg = (code[i + 2] >> 3) & 7, mod = code[i + 2] >> 6;
+		if (code[i] == 0x0f && mod != 3 &&
+		    ((code[i + 1] == 0xae && reg == 5) || (code[i + 1] == 0xc7 && reg == 3)))
+			return (long long)i;
+	}
 	return -1;
 }
 

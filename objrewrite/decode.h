@@ -13,7 +13,6 @@ enum insn_kind {
 	INSN_BRANCH_DIRECT,   /* call/jmp/jcc rel32 */
 	INSN_BRANCH_MEMORY,   /* call/jmp *mem */
 	INSN_LEA_RIP,         /* lea disp(%rip), reg: materializes an address */
-	INSN_PKRU_WRITE,      /* wrpkru, xrstor, xrstors: may load PKRU */
 };
 
 struct insn {
@@ -44,6 +43,9 @@ const struct insn *insn_at(const struct insn_table *t, uint64_t off);
 /* Offset of the first wrpkru byte sequence (0f 01 ef) at any alignment, or -1.
  * Unaligned sequences are gadgets a control-flow hijack could use. */
 long long find_wrpkru_bytes(const uint8_t *code, size_t size);
+/* The same for xrstor and xrstors, which load PKRU from memory when the
+ * mask in edx:eax asks for it. */
+long long find_xrstor_bytes(const uint8_t *code, size_t size);
 
 void insn_table_free(struct insn_table *t);
 
