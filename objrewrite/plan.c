@@ -111,6 +111,34 @@ static int check_signature(struct dso *d, struct func *f)
 	return 0;
 }
 
+/* One warning per object: hand-written SIMD code has hundreds of gated
+ * functions without DWARF, and one line each would bury everything else. */
+static void warn_unsigned(const struct dso *d)
+{
+	for (size_t obj = 0; obj < d->nobjs; obj++) {
+		const char *first = NULL, *second = NULL;
+		size_t n = 0;
+		for (size_t i = 0; i < d->nfuncs; i++) {
+			const struct func *f = &d->funcs[i];
+			if (f->obj != (int)obj || !f->gated || f->has_sig)
+				continue;
+			if (n == 0)
+				first = f->name;
+			else if (n == 1)
+				second = f->name;
+			n++;
+		}
+		if (n == 1)
+			warn("%s: no DWARF type information for %s (compile with -g); its gate passes "
+			     "all argument and return registers and no stack arguments",
+			     d->objs[obj].name, first);
+		else if (n > 1)
+			warn("%s: no DWARF type information for %zu gated functions (%s, %s%s; compile "
+			     "with -g); their gates pass all argument and return registers and no stack "
+			     "arguments", d->objs[obj].name, n, first, second, n > 2 ? ", ..." : "");
+	}
+}
+
 int read_signatures(struct dso *d)
 {
 	struct sigtab **tabs = xcalloc(d->nobjs, sizeof *tabs);
@@ -125,12 +153,8 @@ int read_signatures(struct dso *d)
 			break;
 		}
 		f->has_sig = sigtab_find(tabs[f->obj], f->name, &f->sig);
-		if (!f->has_sig) {
-			warn("%s: no DWARF type information for %s (compile with -g); its gate passes "
-			     "all argument and return registers and no stack arguments",
-			     d->objs[f->obj].name, f->name);
+		if (!f->has_sig)
 			conservative_signature(&f->sig);
-		}
 		rc = check_signature(d, f);
 		if (f->sig.variadic)
 			widen_variadic(&f->sig);
@@ -139,5 +163,7 @@ int read_signatures(struct dso *d)
 		if (tabs[i])
 			sigtab_free(tabs[i]);
 	free(tabs);
+	if (!rc)
+		warn_unsigned(d);
 	return rc;
 }
