@@ -61,6 +61,8 @@ static struct cmdline strip_ia2_options(int argc, char **argv, struct ia2_option
 	for (int i = 1; i < argc; i++) {
 		if (starts_with(argv[i], "--ia2-compartment="))
 			opt->compartment_arg = argv[i] + strlen("--ia2-compartment=");
+		else if (starts_with(argv[i], "--ia2-loadable="))
+			opt->loadable_arg = argv[i] + strlen("--ia2-loadable=");
 		else if (starts_with(argv[i], "--ia2-config="))
 			opt->config = argv[i] + strlen("--ia2-config=");
 		else if (!strcmp(argv[i], "--ia2-emulate-pkru"))
@@ -108,6 +110,11 @@ static int policy_for(struct ia2_options *opt, const char *output, struct policy
 		opt->config = getenv("IA2_CONFIG");
 	if (opt->config && *opt->config && read_policy(opt->config, output, p))
 		return -1;
+	if (opt->loadable_arg && parse_compartment_list(opt->loadable_arg, &p->named)) {
+		policy_free(p);
+		return error("--ia2-loadable=%s: expected compartment numbers 1..15, separated by "
+			     "commas", opt->loadable_arg);
+	}
 	if (opt->compartment_arg) {
 		p->compartment = parse_compartment(opt->compartment_arg);
 		if (p->compartment < 0) {
@@ -145,7 +152,8 @@ int main(int argc, char **argv)
 	user = strip_ia2_options(argc, argv, &opt);
 	if (opt.unknown)
 		return error("unknown option %s; ia2-cc takes --ia2-compartment=N, "
-			     "--ia2-config=FILE, --ia2-emulate-pkru and --ia2-shared-stack",
+			     "--ia2-config=FILE, --ia2-loadable=N,..., --ia2-emulate-pkru and "
+			     "--ia2-shared-stack",
 			     opt.unknown), 2;
 	if (!link) {
 		c = real_command(&user, &opt, true);

@@ -1,7 +1,8 @@
 /* ia2-objrewrite: the objrewrite engine on prebuilt objects and archives.
  *
  *   ia2-objrewrite --compartment=N -o DIR [--config=FILE --output=NAME]
- *                  [--emulate-pkru] [--explain[=json]] INPUT.o|INPUT.a...
+ *                  [--loadable=N,...] [--emulate-pkru] [--explain[=json]]
+ *                  INPUT.o|INPUT.a...
  *   ia2-objrewrite --finish FILE...
  *
  * The first form writes DIR/<input's name> for each input, rewritten, and
@@ -28,7 +29,7 @@
 enum explain { EXPLAIN_NONE, EXPLAIN_TEXT, EXPLAIN_JSON };
 
 struct options {
-	const char *compartment, *outdir, *config, *output;
+	const char *compartment, *outdir, *config, *output, *loadable;
 	bool emulate, finish;
 	enum explain explain;
 	char **inputs;
@@ -38,7 +39,7 @@ struct options {
 static int usage(void)
 {
 	fprintf(stderr, "usage: ia2-objrewrite --compartment=N -o DIR [--config=FILE --output=NAME] "
-			"[--emulate-pkru] [--explain[=json]] INPUT.o|INPUT.a...\n"
+			"[--loadable=N,...] [--emulate-pkru] [--explain[=json]] INPUT.o|INPUT.a...\n"
 			"       ia2-objrewrite --finish FILE...\n");
 	return 2;
 }
@@ -64,6 +65,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->config = v;
 		else if ((v = value_of(a, "--output")))
 			o->output = v;
+		else if ((v = value_of(a, "--loadable")))
+			o->loadable = v;
 		else if (!strcmp(a, "--emulate-pkru"))
 			o->emulate = true;
 		else if (!strcmp(a, "--explain"))
@@ -90,6 +93,9 @@ static int read_options_policy(const struct options *o, struct policy *p)
 			     "linked into, which the config's rules match");
 	if (o->config && read_policy(o->config, o->output, p))
 		return -1;
+	if (o->loadable && parse_compartment_list(o->loadable, &p->named))
+		return error("--loadable=%s: expected compartment numbers 1..15, separated by commas",
+			     o->loadable);
 	if (o->compartment && (p->compartment = parse_compartment(o->compartment)) < 0)
 		return error("--compartment=%s: expected a compartment number 1..15", o->compartment);
 	if (!p->compartment)

@@ -11,6 +11,7 @@ struct cmdline {
 
 struct ia2_options {
 	const char *compartment_arg;
+	const char *loadable_arg;
 	const char *config;
 	const char *unknown;
 	bool emulate_pkru;

@@ -53,11 +53,14 @@ static enum ld_plugin_status parse_option(const char *opt)
 			return fail("-plugin-opt=%s: expected a compartment number 1..15", opt);
 	} else if (!strncmp(opt, "ia2-config=", 11)) {
 		ld.config = opt + 11;
+	} else if (!strncmp(opt, "ia2-loadable=", 13)) {
+		if (parse_compartment_list(opt + 13, &ld.loadable))
+			return fail("-plugin-opt=%s: expected compartment numbers 1..15", opt);
 	} else if (!strcmp(opt, "ia2-emulate-pkru")) {
 		ld.emulate = true;
 	} else {
 		return fail("unknown option -plugin-opt=%s; the plugin takes ia2-compartment=N, "
-			    "ia2-config=FILE and ia2-emulate-pkru", opt);
+			    "ia2-config=FILE, ia2-loadable=N,... and ia2-emulate-pkru", opt);
 	}
 	return LDPS_OK;
 }
@@ -69,6 +72,7 @@ static enum ld_plugin_status read_options_policy(void)
 		return LDPS_ERR;
 	if (ld.compartment > 0)
 		ld.policy.compartment = ld.compartment;
+	ld.policy.named |= ld.loadable;
 	return LDPS_OK;
 }
 

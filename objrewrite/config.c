@@ -25,6 +25,22 @@ int parse_compartment(const char *s)
 	return (int)n;
 }
 
+int parse_compartment_list(const char *s, unsigned *mask)
+{
+	char *copy = xstrdup(s), *save = NULL;
+	int rc = 0;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		int c = parse_compartment(tok);
+		if (c < 0)
+			rc = -1;
+		else
+			*mask |= 1u << c;
+	}
+	free(copy);
+	return *s ? rc : -1;
+}
+
 /* Splits `line`, comments removed, into whitespace-separated fields;
  * returns how many, or -1 if there are more than MAX_FIELDS. */
 static int split_fields(char *line, char *field[MAX_FIELDS])

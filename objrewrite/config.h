@@ -35,5 +35,9 @@ void policy_free(struct policy *p);
 
 /* Parses "N" as a compartment number 1..15; -1 if it is not one. */
 int parse_compartment(const char *s);
+/* Parses "N,M,..." into bits of *mask (bit c for compartment c), the
+ * compartments a program may dlopen beyond those its config names;
+ * -1 if one is not a compartment number. */
+int parse_compartment_list(const char *s, unsigned *mask);
 
 #endif

@@ -37,6 +37,10 @@ compartment-note)
 bad-compartment)
 	out=$("$ia2cc" -shared t.c -o libt.so --ia2-compartment=16 2>&1) && fail "compartment 16 accepted"
 	echo "$out" | grep -q 'compartment-16\|1\.\.15' || fail "unclear message: $out"
+	out=$("$ia2cc" -shared t.c -o libt.so --ia2-compartment=2 --ia2-loadable=3,x 2>&1) &&
+		fail "--ia2-loadable=3,x accepted"
+	echo "$out" | grep -q -- '--ia2-loadable=3,x: expected compartment numbers 1..15' ||
+		fail "unclear message: $out"
 	;;
 unknown-option)
 	out=$("$ia2cc" -shared t.c -o libt.so --ia2-compartmnet=2 2>&1) && fail "typo accepted"
