@@ -156,13 +156,7 @@ static int rewrite(const struct options *o)
 		return error("%s: %s", o->outdir, strerror(errno)), 1;
 	if (!mkdtemp(workdir))
 		return error("cannot create a temporary directory: %s", strerror(errno)), 1;
-	d.compartment = p.compartment;
-	d.loadable = p.named | 1u << p.compartment;
-	d.shared = p.shared;
-	d.nshared = p.nshared;
-	d.workdir = workdir;
-	d.cc = real_compiler();
-	d.emulate_pkru = o->emulate;
+	dso_for_policy(&d, &p, workdir, o->emulate);
 	d.explain = o->explain != EXPLAIN_NONE;
 	gates_s = format("%s/gates.s", workdir);
 	gates_o = format("%s/gates.o", o->outdir);

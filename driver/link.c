@@ -194,13 +194,7 @@ int link_compartment(const struct cmdline *c, const struct policy *p, const stru
 
 	if (!mkdtemp(workdir))
 		return error("cannot create a temporary directory: %s", strerror(errno));
-	d.compartment = p->compartment;
-	d.loadable = p->named | 1u << p->compartment;
-	d.shared = p->shared;
-	d.nshared = p->nshared;
-	d.workdir = workdir;
-	d.cc = real_compiler();
-	d.emulate_pkru = opt->emulate_pkru;
+	dso_for_policy(&d, p, workdir, opt->emulate_pkru);
 	gates_s = format("%s/gates.s", workdir);
 	gates_o = format("%s/gates.o", workdir);
 	rc = collect_inputs(c, workdir, &in, opt->shared_stack);

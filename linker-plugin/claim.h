@@ -31,7 +31,7 @@ struct linker {
 	unsigned loadable;     /* -plugin-opt=ia2-loadable=N,... */
 	bool emulate;
 	struct policy policy;
-	const char *workdir, *cc;
+	const char *workdir;
 	size_t offered;
 	struct claimed *claimed;
 	size_t nclaimed;

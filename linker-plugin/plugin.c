@@ -101,13 +101,7 @@ static enum ld_plugin_status all_symbols_read(void)
 	paths = xcalloc(ld.nclaimed, sizeof *paths);
 	for (size_t i = 0; i < ld.nclaimed; i++)
 		paths[i] = ld.claimed[i].copy;
-	d.compartment = ld.policy.compartment;
-	d.loadable = ld.policy.named | 1u << ld.policy.compartment;
-	d.shared = ld.policy.shared;
-	d.nshared = ld.policy.nshared;
-	d.workdir = ld.workdir;
-	d.cc = real_compiler();
-	d.emulate_pkru = ld.emulate;
+	dso_for_policy(&d, &ld.policy, ld.workdir, ld.emulate);
 	gates_s = format("%s/gates.s", ld.workdir);
 	gates_o = format("%s/gates.o", ld.workdir);
 	rc = run_passes(&d, paths, ld.nclaimed, gates_s) || assemble_gates(&d, gates_s, gates_o);
@@ -176,7 +170,6 @@ __attribute__((visibility("default"))) enum ld_plugin_status onload(struct ld_pl
 	if (!mkdtemp(workdir))
 		return fail("cannot create a temporary directory: %s", strerror(errno));
 	ld.workdir = xstrdup(workdir);
-	ld.cc = real_compiler();
 	if (ld.register_claim(claim_file) != LDPS_OK || ld.register_all_read(all_symbols_read) != LDPS_OK ||
 	    ld.register_cleanup(cleanup) != LDPS_OK)
 		return LDPS_ERR;

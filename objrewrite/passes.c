@@ -1,6 +1,18 @@
 /* The engine as a sequence of named passes (docs/design.md, "Pipeline"):
  * each reads what the ones before it left in struct dso. */
 #include "rewrite.h"
+#include "util.h"
+
+void dso_for_policy(struct dso *d, const struct policy *p, const char *workdir, bool emulate)
+{
+	d->compartment = p->compartment;
+	d->loadable = p->named | 1u << p->compartment;
+	d->shared = p->shared;
+	d->nshared = p->nshared;
+	d->workdir = workdir;
+	d->cc = real_compiler();
+	d->emulate_pkru = emulate;
+}
 
 int run_passes(struct dso *d, char **paths, size_t npaths, const char *gates_s)
 {

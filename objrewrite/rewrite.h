@@ -159,8 +159,12 @@ int finish_dso(const char *path);
 void explain_text(FILE *out, const struct dso *d);
 void explain_json(FILE *out, const struct dso *d);
 
-/* passes.c: every pass above, in order, on the inputs of one DSO; the
- * gates go to gates_s. */
+/* passes.c: the DSO that policy p (config.h) describes, its work files in
+ * workdir, with emulated-PKRU gates if `emulate`, as every entry point
+ * sets it up. */
+void dso_for_policy(struct dso *d, const struct policy *p, const char *workdir, bool emulate);
+/* Every pass above, in order, on the inputs of one DSO; the gates go to
+ * gates_s. */
 int run_passes(struct dso *d, char **paths, size_t npaths, const char *gates_s);
 /* The path the linker should read in place of input `path`. */
 const char *rewritten_path(struct dso *d, const char *path);
