@@ -32,11 +32,6 @@
 #include "util.h"
 
 
-static bool starts_with(const char *s, const char *prefix)
-{
-	return !strncmp(s, prefix, strlen(prefix));
-}
-
 static bool is_link(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)

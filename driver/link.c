@@ -50,16 +50,10 @@ const char *link_output(const struct cmdline *c)
 	return "a.out";
 }
 
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
 static bool is_source(const char *a)
 {
-	return has_suffix(a, ".c") || has_suffix(a, ".i") || has_suffix(a, ".s") ||
-	       has_suffix(a, ".S");
+	return ends_with(a, ".c") || ends_with(a, ".i") || ends_with(a, ".s") ||
+	       ends_with(a, ".S");
 }
 
 /* An input the linker reads as an object or an archive, by its contents:

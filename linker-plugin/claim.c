@@ -22,28 +22,16 @@
 
 #include "util.h"
 
-static bool has_prefix(const char *s, const char *p)
-{
-	return !strncmp(s, p, strlen(p));
-}
-
-static bool has_suffix(const char *s, const char *p)
-{
-	size_t n = strlen(s), m = strlen(p);
-
-	return n >= m && !strcmp(s + n - m, p);
-}
-
 static bool is_toolchain_file(const char *path)
 {
 	static const char *const dirs[] = {"/usr/lib/gcc/", "/usr/lib/x86_64-linux-gnu/",
 					   "/lib/x86_64-linux-gnu/", "/usr/lib/llvm-", NULL};
 	char *copy = xstrdup(path);
 	const char *base = basename(copy);
-	bool skip = has_prefix(base, "crt") && has_suffix(base, ".o");
+	bool skip = starts_with(base, "crt") && ends_with(base, ".o");
 
 	for (int i = 0; dirs[i] && !skip; i++)
-		skip = has_prefix(path, dirs[i]);
+		skip = starts_with(path, dirs[i]);
 	free(copy);
 	return skip;
 }
@@ -81,30 +69,26 @@ static int copy_input(const struct ld_plugin_input_file *file, const char *to)
 }
 
 /* The signature of the COMDAT group holding section shndx, or NULL. */
-static const char *comdat_of(Elf *e, size_t strndx, size_t symtab, size_t shndx)
+static const char *comdat_of(Elf *e, size_t symtab, size_t shndx)
 {
-	Elf_Scn *scn = NULL;
+	Elf_Scn *scn = NULL, *symscn = elf_getscn(e, symtab);
+	Elf_Data *syms = elf_getdata(symscn, NULL);
+	GElf_Shdr symsh;
 
+	if (!syms || !gelf_getshdr(symscn, &symsh))
+		return NULL;
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
+		GElf_Sym sig;
 		Elf_Data *d;
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_GROUP || sh.sh_link != symtab ||
 		    !(d = elf_getdata(scn, NULL)) || d->d_size < 4 || !(*(Elf32_Word *)d->d_buf & GRP_COMDAT))
 			continue;
-		for (size_t i = 1; i < d->d_size / 4; i++) {
-			GElf_Sym sig;
-			Elf_Data *syms;
-			if (((Elf32_Word *)d->d_buf)[i] != shndx)
-				continue;
-			syms = elf_getdata(elf_getscn(e, symtab), NULL);
-			if (!syms || !gelf_getsym(syms, (int)sh.sh_info, &sig))
-				return NULL;
-			GElf_Shdr symsh;
-			gelf_getshdr(elf_getscn(e, symtab), &symsh);
-			return elf_strptr(e, symsh.sh_link, sig.st_name);
-		}
+		for (size_t i = 1; i < d->d_size / 4; i++)
+			if (((Elf32_Word *)d->d_buf)[i] == shndx)
+				return gelf_getsym(syms, (int)sh.sh_info, &sig)
+					       ? elf_strptr(e, symsh.sh_link, sig.st_name) : NULL;
 	}
-	(void)strndx;
 	return NULL;
 }
 
@@ -156,7 +140,7 @@ static int read_symbols(struct claimed *c)
 			    !(name = elf_strptr(e, sh.sh_link, s.st_name)) || !*name)
 				continue;
 			key = s.st_shndx != SHN_UNDEF && s.st_shndx < SHN_LORESERVE
-				      ? comdat_of(e, strndx, elf_ndxscn(scn), s.st_shndx) : NULL;
+				      ? comdat_of(e, elf_ndxscn(scn), s.st_shndx) : NULL;
 			c->syms = xrealloc(c->syms, (c->nsyms + 1) * sizeof *c->syms);
 			c->syms[c->nsyms++] = (struct ld_plugin_symbol){
 				.name = xstrdup(name), .def = (char)plugin_kind(&s),

@@ -77,6 +77,18 @@ int run_command(char *const argv[])
 	return WEXITSTATUS(status);
 }
 
+bool starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
 int copy_file(const char *from, const char *to)
 {
 	char *argv[] = {"cp", "--", (char *)from, (char *)to, NULL};

@@ -3,6 +3,7 @@
 #define IA2_UTIL_H
 
 #include <libelf.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Print "ia2: " + message to stderr. Returns -1 so callers can `return error(...)`. */
@@ -22,6 +23,9 @@ Elf *open_elf(const char *path, Elf_Cmd cmd, int *fd);
 
 /* Run argv[0] with PATH lookup and wait; returns its exit status, or -1. */
 int run_command(char *const argv[]);
+bool starts_with(const char *s, const char *prefix);
+bool ends_with(const char *s, const char *suffix);
+
 /* cp FROM TO; 0, or -1 after a message. */
 int copy_file(const char *from, const char *to);
 
