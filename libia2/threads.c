@@ -153,13 +153,15 @@ static void install_cancel_handler(void)
 	struct cancel_target t;
 	sigset_t all, mask;
 	pthread_t th;
+	int err;
 
 	sem_init(&t.ready, 0, 0);
 	sem_init(&t.go, 0, 0);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &mask);
-	if (__ia2_ro.s.libc_pthread_create(&th, NULL, wait_for_go, &t))
-		die("cannot start the thread that sets up cancellation: %s", strerror(errno));
+	err = __ia2_ro.s.libc_pthread_create(&th, NULL, wait_for_go, &t);
+	if (err)   /* pthread_create returns its error; errno is not set */
+		die("cannot start the thread that sets up cancellation: %s", strerror(err));
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	while (sem_wait(&t.ready))
 		;
