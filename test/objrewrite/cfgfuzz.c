@@ -10,6 +10,7 @@
  * whose compartment is 0..15; a crash, a hang or another exit status is a
  * bug, and the file is kept as WORKDIR/crash-I.conf. */
 #include "config.h"
+#include "random.h"
 #include "util.h"
 
 #include <errno.h>
@@ -21,19 +22,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static uint64_t next_random(uint64_t *state)   /* splitmix64 */
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static size_t below(uint64_t *rng, size_t n)
-{
-	return n ? (size_t)(next_random(rng) % n) : 0;
-}
 
 static const char *const pieces[] = {
 	"libfoo.so*", "*", "prog", "lib[a-z]*.so", "[", "\\\\", "share", "#", "# comment",

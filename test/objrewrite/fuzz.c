@@ -15,6 +15,7 @@
  * headers, symbols and relocation entries, plus byte flips and
  * truncation anywhere. */
 #include "rewrite.h"
+#include "random.h"
 #include "util.h"
 
 #include <elf.h>
@@ -79,20 +80,6 @@ static const struct field rela_fields[] = {
 };
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
-
-/* splitmix64: small, and every iteration gets its own stream. */
-static uint64_t next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static size_t below(uint64_t *rng, size_t n)
-{
-	return n ? (size_t)(next_random(rng) % n) : 0;
-}
 
 static void die(const char *what)
 {
