@@ -6,7 +6,7 @@
  * any other constructor runs (init.c). A DSO that dlopen loads later is
  * seen first by its init entry (objrewrite/emit.c), which ld.so calls
  * before the DSO's constructors and which calls __ia2_dso_loaded here;
- * at startup that call finds the work done and repeats it harmlessly.
+ * at startup that call finds the DSO among those already done.
  * dlclose drops unloaded DSOs' code from the table. */
 #include <dlfcn.h>
 #include <elf.h>
@@ -158,6 +158,9 @@ static int scan_startup_dso(struct dl_phdr_info *info, size_t size, void *arg)
 	if (!note)
 		return 0;
 	c = check_note(info, note);
+	if (__ia2_ro.s.nstartup == MAX_STARTUP_DSOS)
+		die("%s: more than %d compartment DSOs at startup", dso_name(info), MAX_STARTUP_DSOS);
+	__ia2_ro.s.startup_notes[__ia2_ro.s.nstartup++] = note;
 	found->compartments |= 1u << c;
 	found->loadable |= note->loadable & IA2_COMPARTMENT_BITS;
 	if (!info->dlpi_name[0])
@@ -220,16 +223,27 @@ static int find_owner(struct dl_phdr_info *info, size_t size, void *arg)
 	return 1;
 }
 
+static bool tagged_at_startup(const void *note)
+{
+	for (int i = 0; i < __ia2_ro.s.nstartup; i++)
+		if (__ia2_ro.s.startup_notes[i] == note)
+			return true;
+	return false;
+}
+
 /* Called by every compartment DSO's init entry, in whatever compartment
- * runs it: ld.so or libc at startup, the caller of dlopen later. Only a
- * note inside a loaded DSO's PT_NOTE counts, so a compartment that calls
- * this with a forged note achieves nothing; with a real one, it repeats
- * what was done. */
+ * runs it: ld.so or libc at startup, the caller of dlopen later. The DSOs
+ * of startup were tagged and listed by ia2_init already (their notes are
+ * in __ia2_ro, read-only). Only a note inside a loaded DSO's PT_NOTE
+ * counts, so a compartment that calls this with a forged note achieves
+ * nothing; with a real one, it repeats what was done. */
 API void __ia2_dso_loaded(const void *p)
 {
 	struct owner o = {.note = p};
 	int c;
 
+	if (tagged_at_startup(p))
+		return;
 	dl_iterate_phdr(find_owner, &o);
 	if (!o.found)
 		die("__ia2_dso_loaded(%p): that is no loaded DSO's .note.ia2", p);

@@ -24,6 +24,7 @@
  * compartment can change them. Gates read the first fields at the
  * offsets gate_abi.h names. */
 #define MAX_CODE_RANGES 64
+#define MAX_STARTUP_DSOS 64
 
 /* The executable segments of a compartment's DSOs: a function whose
  * address is in one of them is that compartment's (signals.c). */
@@ -65,6 +66,9 @@ struct ia2_settings {
 	unsigned heap_arena[IA2_MAX_COMPARTMENTS + 1];
 	int ncode;
 	struct code_range code[MAX_CODE_RANGES];
+	/* The notes of the compartment DSOs tagged at startup (dso.c). */
+	int nstartup;
+	const void *startup_notes[MAX_STARTUP_DSOS];
 };
 
 union ia2_ro {
@@ -73,6 +77,7 @@ union ia2_ro {
 };
 
 extern union ia2_ro __ia2_ro;
+_Static_assert(sizeof(struct ia2_settings) <= PAGE, "update_settings copies one page");
 
 /* Change __ia2_ro after startup, when it is read-only (runtime.c). */
 void update_settings(void (*change)(struct ia2_settings *));
