@@ -70,11 +70,7 @@ uintptr_t allocate_stack(int c)
 		die("cannot map a stack for compartment %d: %s", c, strerror(errno));
 	tag(top - IA2_STACK_SIZE, top, c, "a compartment stack");
 	tag(sigstack_top(top) - IA2_SIGSTACK_SIZE, sigstack_top(top), c, "a signal stack");
-	/* The shared stack is memory that code addresses, not where the stack
-	 * pointer runs: registered as a stack, valgrind takes every stack
-	 * switch near it for a frame change. */
-	if (c > 0)
-		(void)VALGRIND_STACK_REGISTER(top - IA2_STACK_SIZE, top);
+	(void)VALGRIND_STACK_REGISTER(top - IA2_STACK_SIZE, top);
 	(void)VALGRIND_STACK_REGISTER(sigstack_top(top) - IA2_SIGSTACK_SIZE, sigstack_top(top));
 	return top;
 }
