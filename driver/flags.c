@@ -15,10 +15,15 @@
 
 const char *const ia2_lib_to_include = IA2_LIB_TO_INCLUDE;
 
-const char *const ia2_compile_flags[] = {"-g", "-ffunction-sections", "-fdata-sections", "-fPIC",
-					 NULL};
-_Static_assert(sizeof ia2_compile_flags / sizeof *ia2_compile_flags == IA2_NCOMPILE_FLAGS + 1,
-	       "IA2_NCOMPILE_FLAGS");
+const char *const *ia2_compile_flags(bool shared_stack)
+{
+	static const char *const flags[2][6] = {
+		{"-g", "-ffunction-sections", "-fdata-sections", "-fPIC", NULL},
+		{"-g", "-ffunction-sections", "-fdata-sections", "-fPIC", IA2_SHARED_STACK_FLAG, NULL},
+	};
+
+	return flags[shared_stack];
+}
 
 bool ia2_overrides_pic(const char *a)
 {

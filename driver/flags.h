@@ -6,11 +6,12 @@
 
 #include <stdbool.h>
 
-/* -g (gates need DWARF signatures), -ffunction-sections (every reference
- * to a static function gets a relocation), -fdata-sections (a variable a
- * share rule names can move alone), -fPIC (no copy relocations). */
-extern const char *const ia2_compile_flags[];
-#define IA2_NCOMPILE_FLAGS 4
+/* What a compile gets, NULL-terminated: -g (gates need DWARF
+ * signatures), -ffunction-sections (every reference to a static function
+ * gets a relocation), -fdata-sections (a variable a share rule names can
+ * move alone), -fPIC (no copy relocations), and with `shared_stack`
+ * IA2_SHARED_STACK_FLAG. */
+const char *const *ia2_compile_flags(bool shared_stack);
 
 /* Code models that reach another DSO's variables directly, which the
  * linker satisfies with copy relocations into the executable, its

@@ -86,9 +86,10 @@ static struct cmdline real_command(const struct cmdline *user, const struct ia2_
 	struct cmdline c = {0};
 
 	cmdline_push(&c, real_compiler());
-	for (int i = 0; compile && i < IA2_NCOMPILE_FLAGS; i++)
-		cmdline_push(&c, ia2_compile_flags[i]);
-	if (opt->shared_stack)
+	if (compile)
+		for (const char *const *f = ia2_compile_flags(opt->shared_stack); *f; f++)
+			cmdline_push(&c, *f);
+	else if (opt->shared_stack)
 		cmdline_push(&c, IA2_SHARED_STACK_FLAG);
 	for (int i = 0; i < user->n; i++)
 		if (!compile || !ia2_overrides_pic(user->argv[i]))

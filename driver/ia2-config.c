@@ -17,8 +17,8 @@
 static void print_cflags(void)
 {
 	printf("-I%s", ia2_includedir());
-	for (int i = 0; i < IA2_NCOMPILE_FLAGS; i++)
-		printf(" %s", ia2_compile_flags[i]);
+	for (const char *const *f = ia2_compile_flags(false); *f; f++)
+		printf(" %s", *f);
 	printf("\n");
 }
 
@@ -40,8 +40,8 @@ static void print_pc(void)
 	printf("libdir=${pcfiledir}/..\nincludedir=${libdir}/%s\n\n"
 	       "Name: ia2\nDescription: in-process compartments with memory protection keys\n"
 	       "Version: 0.1\nCflags: -I${includedir}", ia2_lib_to_include);
-	for (int i = 0; i < IA2_NCOMPILE_FLAGS; i++)
-		printf(" %s", ia2_compile_flags[i]);
+	for (const char *const *f = ia2_compile_flags(false); *f; f++)
+		printf(" %s", *f);
 	printf("\nLibs: -L${libdir} -Wl,-rpath,${libdir}");
 	for (int i = 2; f[i]; i++)   /* after -L and -rpath */
 		printf(" %s", f[i]);

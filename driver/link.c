@@ -94,10 +94,8 @@ static int compile_source(const struct cmdline *c, int src, const char *out, boo
 	int rc;
 
 	cmdline_push(&cc, real_compiler());
-	for (int i = 0; i < IA2_NCOMPILE_FLAGS; i++)
-		cmdline_push(&cc, ia2_compile_flags[i]);
-	if (shared_stack)
-		cmdline_push(&cc, IA2_SHARED_STACK_FLAG);
+	for (const char *const *f = ia2_compile_flags(shared_stack); *f; f++)
+		cmdline_push(&cc, *f);
 	for (int i = 1; i < c->n; i++) {
 		const char *a = c->argv[i];
 		if (a[0] != '-') {
