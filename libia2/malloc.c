@@ -13,7 +13,9 @@
  *    compartment the thread runs in (its PKRU, so code cannot pick another
  *    compartment's heap). ia2 binds every call of a compartment's own
  *    code to malloc, strdup, ... to these at link time
- *    (objrewrite/heapcalls.c);
+ *    (objrewrite/heapcalls.c). While the thread is inside a function
+ *    that a share-heap rule names, they use the shared heap instead
+ *    (objrewrite/heapshare.c);
  *  - ia2_shared_*: the shared heap, for compartments that want it.
  *
  * A block belongs to the heap it was allocated in; realloc keeps it
@@ -37,11 +39,27 @@
 
 /* The heap of the compartment the thread runs in; 0, the shared heap,
  * before set_up_heaps has run (rdpkru must not run before libia2 has
- * checked that the CPU has it). Compartment code only ever runs with its
- * own PKRU, gates see to it. */
+ * checked that the CPU has it) and inside a share-heap function (its
+ * wrapper raised the depth in CTB(c), which only c can write).
+ * Compartment code only ever runs with its own PKRU, gates see to it. */
 static int compartment_heap(void)
 {
-	return __ia2_ro.s.heap_base ? current_compartment() : 0;
+	int c;
+
+	if (!__ia2_ro.s.heap_base)
+		return 0;
+	c = current_compartment();
+	if (c && *(const uintptr_t *)&__ia2_ctb[c][IA2_CTB_HEAP_DEPTH])
+		return 0;
+	return c;
+}
+
+/* A share-heap wrapper found every return slot in CTB(c) taken
+ * (objrewrite/emit.c). */
+API __attribute__((noreturn)) void __ia2_heap_too_deep(void)
+{
+	die("compartment %d nests calls of share-heap functions more than %d deep on this thread",
+	    current_compartment(), IA2_HEAP_MAX_DEPTH);
 }
 
 static void check_owner(const void *p, const char *what)

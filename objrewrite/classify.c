@@ -207,7 +207,14 @@ static size_t rela_section_for(struct object *o, size_t shndx)
  * R_X86_64_PC32 on the displacement, which rewrite.c appends: with
  * value = S + A - P (psABI 4.4), A = -(bytes from the field to the end of
  * the instruction) makes the lea compute S. ia2-cc compiles with
- * -ffunction-sections, so this matters for prebuilt objects. */
+ * -ffunction-sections, so this matters for prebuilt objects.
+ *
+ * Only static functions count: an assembler relocates every reference to
+ * a global symbol, so a relocation-less lea that lands on a global
+ * function's entry names something else at that address. x86inc.asm
+ * (dav1d, FFmpeg) loads the section's start, `lea rbx, [$$]`, as a base
+ * for its constant tables; the section's first function starts there,
+ * and sending that base through a gate breaks every table access. */
 static int add_hidden_refs(struct dso *d, int obj, size_t shndx, const struct insn_table *t)
 {
 	struct object *o = &d->objs[obj];
@@ -220,7 +227,7 @@ static int add_hidden_refs(struct dso *d, int obj, size_t shndx, const struct in
 		if (in->kind != INSN_LEA_RIP || bsearch(&field, rel, nrel, sizeof *rel, cmp_u64))
 			continue;
 		int f = func_at(d, obj, shndx, in->target);
-		if (f < 0)
+		if (f < 0 || d->funcs[f].bind != STB_LOCAL)
 			continue;
 		size_t relsec = rela_section_for(o, shndx);
 		if (!relsec) {

@@ -58,38 +58,49 @@ static int split_fields(char *line, char *field[MAX_FIELDS])
 	return n;
 }
 
-static void add_shared(struct policy *p, const char *name, const char *path, int lineno)
+static void add_named(struct named_symbol **list, size_t *n, const char *name, const char *path,
+		      int lineno)
 {
-	p->shared = xrealloc(p->shared, (p->nshared + 1) * sizeof *p->shared);
-	p->shared[p->nshared++] = (struct shared_symbol){xstrdup(name),
-							 format("%s:%d", path, lineno)};
+	*list = xrealloc(*list, (*n + 1) * sizeof **list);
+	(*list)[(*n)++] = (struct named_symbol){xstrdup(name), format("%s:%d", path, lineno)};
+}
+
+/* A share or share-heap rule: fields 2.. name symbols of the outputs
+ * field 1 matches; `example` is what a field names. */
+static int apply_symbol_rule(const char *path, int lineno, char **field, int n, const char *base,
+			     const char *what, const char *example, struct named_symbol **list,
+			     size_t *nlist)
+{
+	if (n < 3)
+		return error("%s:%d: expected '%s GLOB %s...', for example '%s libfoo.so* %s'",
+			     path, lineno, field[0], what, field[0], example);
+	if (fnmatch(field[1], base, 0) == 0)
+		for (int i = 2; i < n; i++)
+			add_named(list, nlist, field[i], path, lineno);
+	return 0;
 }
 
 /* One line's rule, applied to `base` if it matches. */
 static int apply_line(const char *path, int lineno, char **field, int n, const char *base,
 		      struct policy *p)
 {
-	bool share = n >= 1 && !strcmp(field[0], "share");
 	int c;
 
-	if (share && n >= 3) {
-		if (fnmatch(field[1], base, 0) == 0)
-			for (int i = 2; i < n; i++)
-				add_shared(p, field[i], path, lineno);
-		return 0;
-	}
-	if (!share && n == 2 && (c = parse_compartment(field[1])) > 0) {
+	if (!strcmp(field[0], "share"))
+		return apply_symbol_rule(path, lineno, field, n, base, "VARIABLE", "foo_table",
+					 &p->shared, &p->nshared);
+	if (!strcmp(field[0], "share-heap"))
+		return apply_symbol_rule(path, lineno, field, n, base, "FUNCTION", "foo_new_buffer",
+					 &p->heap_shared, &p->nheap_shared);
+	if (n == 2 && (c = parse_compartment(field[1])) > 0) {
 		if (!p->compartment && fnmatch(field[0], base, 0) == 0)
 			p->compartment = c;
 		p->named |= 1u << c;
 		return 0;
 	}
-	if (share)
-		return error("%s:%d: expected 'share GLOB SYMBOL...', for example "
-			     "'share libfoo.so* foo_table'", path, lineno);
 	return error("%s:%d: expected 'GLOB COMPARTMENT' with COMPARTMENT in 1..%d, for "
-		     "example 'libfoo.so* 2', or 'share GLOB SYMBOL...'", path, lineno,
-		     IA2_MAX_COMPARTMENTS);
+		     "example 'libfoo.so* 2', 'share GLOB VARIABLE...' or 'share-heap GLOB "
+		     "FUNCTION...'", path, lineno, IA2_MAX_COMPARTMENTS);
 }
 
 int read_policy(const char *path, const char *output, struct policy *p)
@@ -120,12 +131,18 @@ int read_policy(const char *path, const char *output, struct policy *p)
 	return rc;
 }
 
+static void free_named(struct named_symbol *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(list[i].name);
+		free(list[i].origin);
+	}
+	free(list);
+}
+
 void policy_free(struct policy *p)
 {
-	for (size_t i = 0; i < p->nshared; i++) {
-		free(p->shared[i].name);
-		free(p->shared[i].origin);
-	}
-	free(p->shared);
+	free_named(p->shared, p->nshared);
+	free_named(p->heap_shared, p->nheap_shared);
 	memset(p, 0, sizeof *p);
 }

@@ -3,19 +3,23 @@
  *     # comment
  *     GLOB  COMPARTMENT
  *     share GLOB SYMBOL...
+ *     share-heap GLOB FUNCTION...
  *
  * GLOB is matched with fnmatch(3) against the basename of the link output
  * (`-o`). A compartment rule puts matching outputs in COMPARTMENT, 1..15;
  * the first matching one wins. A share rule keeps the named global
  * variables of matching outputs in shared memory (pkey 0), readable and
- * writable by every compartment (docs/usage.md, "Config file"). */
+ * writable by every compartment. A share-heap rule makes the named
+ * functions of matching outputs allocate from the shared heap while they
+ * run, what they call included (docs/usage.md, "Config file"). */
 #ifndef IA2_CONFIG_H
 #define IA2_CONFIG_H
 
 #include <stddef.h>
 
-/* A variable a share rule names, and the rule's FILE:LINE for messages. */
-struct shared_symbol {
+/* A symbol a share or share-heap rule names, and the rule's FILE:LINE
+ * for messages. */
+struct named_symbol {
 	char *name;
 	char *origin;
 };
@@ -24,8 +28,10 @@ struct shared_symbol {
 struct policy {
 	int compartment;   /* 0 if no rule matches */
 	unsigned named;    /* bit c: some rule names compartment c (dlopen, docs/runtime.md) */
-	struct shared_symbol *shared;
+	struct named_symbol *shared;       /* share: variables */
 	size_t nshared;
+	struct named_symbol *heap_shared;  /* share-heap: functions */
+	size_t nheap_shared;
 };
 
 /* Fills *p for `output` from the config file at `path`; returns 0, or -1

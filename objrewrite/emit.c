@@ -248,7 +248,7 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 	if (f->sig.ret == RET_MEMORY)
 		fprintf(out->f, "\tlea %d(%%rsp), %%rdi\n", args);
 	emit_scrub_entry(out, &f->sig);
-	fprintf(out->f, "\tcall %s\n", f->body);
+	fprintf(out->f, "\tcall %s\n", f->entry);
 	for (int i = 0; i < sret_chunks(&f->sig); i++)
 		fprintf(out->f, "\tmovdqu %d(%%rsp), %%xmm%d\n", args + 16 * i, 8 + i);
 	fprintf(out->f, "\tadd $%d, %%rsp\n", 8 + area);
@@ -274,7 +274,7 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
  * it waits in xmm15, which no argument uses, until the body gets it. */
 static void emit_gate(struct out *out, const struct func *f, int k)
 {
-	char *same = f->sig.variadic ? format(".Lsame.%s", f->gate) : xstrdup(f->body);
+	char *same = f->sig.variadic ? format(".Lsame.%s", f->gate) : xstrdup(f->entry);
 
 	emit_symbol_header(out, f);
 	fprintf(out->f, "\t.cfi_startproc\n\t.cfi_remember_state\n");
@@ -293,8 +293,51 @@ static void emit_gate(struct out *out, const struct func *f, int k)
 		fprintf(out->f, ".Lsame.%s:\n"
 			     "\tmovq %%xmm15, %%rax\n"
 			     "\tjmp %s\n",
-			f->gate, f->body);
+			f->gate, f->entry);
 	fprintf(out->f, "\t.cfi_endproc\n\t.size %s, .-%s\n", f->gate, f->gate);
+}
+
+/* r11 = the TLS offset of CTB(k)'s share-heap depth. */
+static void emit_heap_depth_slot(struct out *out, int k)
+{
+	fprintf(out->f, "\tmov __ia2_ctb@gottpoff(%%rip), %%r11\n"
+		     "\tadd $%d, %%r11\n",
+		k * IA2_CTB_SIZE + IA2_CTB_HEAP_DEPTH);
+}
+
+/* The share-heap wrapper (heapshare.c) runs in k, under k's PKRU, like
+ * the body. It moves its return address from the stack to the next
+ * return slot in CTB(k) and raises the depth, so the body finds its
+ * stack arguments where the caller put them and needs no signature;
+ * then it calls the body and undoes both. With every slot taken, libia2
+ * stops the program (malloc.c). It uses only r10 and r11,
+ * which no argument uses and the psABI lets a call clobber (3.2.1).
+ * Between the two, the return address is in no place DWARF can name, so
+ * unwinding stops at the wrapper. */
+static void emit_heap_wrapper(struct out *out, const struct func *f, int k)
+{
+	fprintf(out->f, "\n\t.p2align 4\n\t.globl %s\n\t.hidden %s\n\t.type %s, @function\n%s:\n"
+		     "\t.cfi_startproc\n\tendbr64\n",
+		f->wrapper, f->wrapper, f->wrapper, f->wrapper);
+	emit_heap_depth_slot(out, k);
+	fprintf(out->f, "\tmov %%fs:(%%r11), %%r10\n"
+		     "\tcmp $%d, %%r10\n"
+		     "\tjae __ia2_heap_too_deep@PLT\n"
+		     "\tpop %%fs:%d(%%r11,%%r10,8)\n"
+		     "\t.cfi_adjust_cfa_offset -8\n\t.cfi_undefined %%rip\n"
+		     "\tinc %%r10\n"
+		     "\tmov %%r10, %%fs:(%%r11)\n"
+		     "\tcall %s\n",
+		IA2_HEAP_MAX_DEPTH, IA2_CTB_HEAP_RETURNS - IA2_CTB_HEAP_DEPTH, f->body);
+	emit_heap_depth_slot(out, k);
+	fprintf(out->f, "\tmov %%fs:(%%r11), %%r10\n"
+		     "\tdec %%r10\n"
+		     "\tmov %%r10, %%fs:(%%r11)\n"
+		     "\tpush %%fs:%d(%%r11,%%r10,8)\n"
+		     "\t.cfi_adjust_cfa_offset 8\n\t.cfi_offset %%rip, -8\n"
+		     "\tret\n"
+		     "\t.cfi_endproc\n\t.size %s, .-%s\n",
+		IA2_CTB_HEAP_RETURNS - IA2_CTB_HEAP_DEPTH, f->wrapper, f->wrapper);
 }
 
 /* rbx and r15 = the start and end of the array whose offset and size
@@ -330,10 +373,10 @@ static void emit_array_bounds(struct out *out, int field)
 static void emit_init_fini(struct out *out, int k)
 {
 	struct func init = {.name = "__ia2_run_init", .gate = "__ia2_run_init",
-			    .body = "__ia2_init_body", .bind = STB_GLOBAL, .vis = STV_HIDDEN,
+			    .body = "__ia2_init_body", .entry = "__ia2_init_body", .bind = STB_GLOBAL, .vis = STV_HIDDEN,
 			    .sig = {.gpr_args = 3, .stack_align = 8, .ret = RET_VOID}};
 	struct func fini = {.name = "__ia2_run_fini", .gate = "__ia2_run_fini",
-			    .body = "__ia2_fini_body", .bind = STB_GLOBAL, .vis = STV_HIDDEN,
+			    .body = "__ia2_fini_body", .entry = "__ia2_fini_body", .bind = STB_GLOBAL, .vis = STV_HIDDEN,
 			    .sig = {.stack_align = 8, .ret = RET_VOID}};
 
 	/* The init body keeps argc, argv and envp in r12-r14 for every call;
@@ -444,11 +487,17 @@ static int gate_home(const struct dso *d, const struct func *f)
 	return d->objs[f->obj].archive >= 0 ? f->obj : -1;
 }
 
+/* Whether f has a gate or a share-heap wrapper to emit. */
+static bool has_code(const struct func *f)
+{
+	return f->gated || f->wrapper;
+}
+
 /* Weak definitions may repeat across objects: one gate per file. */
 static bool emitted_before(const struct dso *d, size_t i, int home)
 {
 	for (size_t j = 0; j < i; j++)
-		if (d->funcs[j].gated && gate_home(d, &d->funcs[j]) == home &&
+		if (has_code(&d->funcs[j]) && gate_home(d, &d->funcs[j]) == home &&
 		    !strcmp(d->funcs[j].gate, d->funcs[i].gate))
 			return true;
 	return false;
@@ -464,9 +513,12 @@ static int write_gates(struct dso *d, const char *asm_path, int home)
 		     "\t.text\n", d->compartment);
 	for (size_t i = 0; i < d->nfuncs; i++) {
 		const struct func *f = &d->funcs[i];
-		if (!f->gated || gate_home(d, f) != home || emitted_before(d, i, home))
+		if (!has_code(f) || gate_home(d, f) != home || emitted_before(d, i, home))
 			continue;
-		emit_gate(out, f, d->compartment);
+		if (f->gated)
+			emit_gate(out, f, d->compartment);
+		if (f->wrapper)
+			emit_heap_wrapper(out, f, d->compartment);
 	}
 	if (home < 0)
 		emit_init_fini(out, d->compartment);
@@ -488,7 +540,7 @@ int emit_gates(struct dso *d, const char *asm_path)
 bool member_has_gates(const struct dso *d, int obj)
 {
 	for (size_t i = 0; i < d->nfuncs; i++)
-		if (d->funcs[i].gated && d->funcs[i].obj == obj)
+		if (has_code(&d->funcs[i]) && d->funcs[i].obj == obj)
 			return true;
 	return false;
 }

@@ -3,7 +3,8 @@
  * A function needs a gate when code outside the DSO can reach it: it is
  * exported (global, default or protected visibility), or its address is
  * taken anywhere in the DSO and so may travel to another compartment.
- * Direct calls inside the DSO keep going straight to the body. */
+ * Direct calls inside the DSO keep going straight to the body, or to the
+ * body's shared-heap wrapper (heapshare.c). */
 #include "rewrite.h"
 #include "util.h"
 
@@ -26,7 +27,10 @@ static bool exported(const struct func *f)
  * A reference that bound to the definition locally (a section symbol, a
  * local alias, or none at all) must keep binding locally: a PC-relative
  * reference to the preemptible f cannot be linked into a shared object.
- * Such references go to gate_local, the exported gate's hidden twin. */
+ * Such references go to gate_local, the exported gate's hidden twin.
+ *
+ * A function that a share-heap rule names also gets a hidden wrapper,
+ * the entry that its gate and direct calls use instead of the body. */
 static void name_gate(struct func *f)
 {
 	if (exported(f)) {
@@ -43,6 +47,12 @@ static void name_gate(struct func *f)
 		f->gate_local = xstrdup(f->gate);
 		f->body = format("__ia2_body_%d_%s", f->obj, f->name);
 	}
+	if (!f->heap_shared)
+		f->entry = xstrdup(f->body);
+	else if (f->bind != STB_LOCAL)
+		f->entry = f->wrapper = format("__ia2_heap_shared_%s", f->name);
+	else
+		f->entry = f->wrapper = format("__ia2_heap_shared_%d_%s", f->obj, f->name);
 }
 
 int plan_gates(struct dso *d)
@@ -53,7 +63,7 @@ int plan_gates(struct dso *d)
 			return error("%s: defines %s; the __ia2_ prefix is reserved for ia2's gates",
 				     d->objs[f->obj].name, f->name);
 		f->gated = exported(f) || f->address_taken;
-		if (f->gated)
+		if (f->gated || f->heap_shared)
 			name_gate(f);
 	}
 	return 0;

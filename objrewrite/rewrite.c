@@ -8,6 +8,7 @@
  *    in the same object that take its address move to a new undefined f,
  *    which the gate defines.
  *  - Calls from other objects to f move to a new undefined body symbol.
+ *  - Calls to a share-heap function move to its wrapper (heapshare.c).
  *  - A static gated function gets a hidden global alias for its gate.
  *  - Undefined allocation functions get heapcalls.c's names.
  *  - Sections holding shared variables are renamed ia2_shared (share.c). */
@@ -86,7 +87,7 @@ static int plan_reloc(struct dso *d, struct edits *e, const struct reloc *r)
 	GElf_Sym s;
 	size_t symi = GELF_R_SYM(r->rela.r_info);
 	const char *reason;
-	bool is_def, is_section;
+	bool is_def, is_section, planned;
 
 	if (r->func < 0 || r->kind == REF_NONE || r->kind == REF_CALL_PTR)
 		return 0;
@@ -96,10 +97,17 @@ static int plan_reloc(struct dso *d, struct edits *e, const struct reloc *r)
 		decide(d, e, r, f->gate_local, "address taken with no relocation: a new one binds it to the gate");
 		return 0;
 	}
-	if (!f->gated || read_sym(o, symi, &s))
-		return f->gated ? -1 : 0;
+	planned = f->gated || f->heap_shared;
+	if (!planned || read_sym(o, symi, &s))
+		return planned ? -1 : 0;
 	is_def = &d->objs[f->obj] == o && o->sym_func[symi] == r->func;
 	is_section = GELF_ST_TYPE(s.st_info) == STT_SECTION;
+	if (r->kind == REF_CALL && f->wrapper) {
+		add_retarget(e, r, undefined_symbol(e, f->wrapper, true),
+			     r->rela.r_addend - (is_section ? (long long)f->value : 0));
+		decide(d, e, r, f->wrapper, "direct call inside the DSO: the share-heap wrapper");
+		return 0;
+	}
 	if (r->kind == REF_CALL) {
 		/* Calls inside the DSO skip the gate. Only a by-name reference
 		 * to a renamed function needs the body's new name. */
@@ -127,7 +135,7 @@ static void plan_definitions(struct dso *d, struct edits *e)
 {
 	for (size_t i = 0; i < d->nfuncs; i++) {
 		struct func *f = &d->funcs[i];
-		if (!f->gated || &d->objs[f->obj] != e->o)
+		if ((!f->gated && !f->heap_shared) || &d->objs[f->obj] != e->o)
 			continue;
 		if (f->renamed)
 			e->renames = true;

@@ -69,8 +69,11 @@ struct func {
 	bool gated;
 	char *gate;        /* the symbol callers in other compartments use */
 	char *gate_local;  /* a hidden symbol at the gate, for references that bound locally */
-	char *body;        /* the symbol the gate jumps to */
+	char *body;        /* the definition's symbol */
 	bool renamed;      /* the definition is renamed to `body` */
+	bool heap_shared;  /* a share-heap rule names it (heapshare.c) */
+	char *wrapper;     /* heap_shared: its wrapper, which calls the body in shared-heap mode */
+	char *entry;       /* where the gate and direct calls go: wrapper or body */
 	struct signature sig;
 	bool has_sig;
 };
@@ -102,8 +105,10 @@ struct dso {
 	bool emulate_pkru;   /* gates keep PKRU in a variable: no isolation (docs/runtime.md) */
 	bool has_tls;        /* some object has a TLS section (scan.c) */
 	unsigned loadable;   /* bit c: the program may load a DSO of compartment c (gate_abi.h) */
-	const struct shared_symbol *shared;  /* the config's share rules (config.h) */
+	const struct named_symbol *shared;  /* the config's share rules (config.h) */
 	size_t nshared;
+	const struct named_symbol *heap_shared;  /* and its share-heap rules */
+	size_t nheap_shared;
 	bool explain;        /* keep the decisions below */
 	struct decision *decisions;
 	size_t ndecisions;
@@ -122,6 +127,9 @@ int check_structure(struct object *o);
 
 /* classify.c */
 int classify_relocs(struct dso *d);
+
+/* heapshare.c */
+int plan_heap_sharing(struct dso *d);
 
 /* plan.c */
 int plan_gates(struct dso *d);

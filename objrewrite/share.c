@@ -41,7 +41,7 @@ static void add_section(struct object *o, size_t shndx)
 
 /* Whether symbol i of o is a definition of req that can move. */
 static int share_symbol(struct object *o, size_t i, const GElf_Sym *s,
-			const struct shared_symbol *req)
+			const struct named_symbol *req)
 {
 	const char *other;
 	GElf_Shdr sh;
@@ -73,7 +73,7 @@ static int share_symbol(struct object *o, size_t i, const GElf_Sym *s,
 
 /* Every defined data object of that name moves: a static variable in each
  * of several objects too. */
-static int share_one(struct dso *d, const struct shared_symbol *req)
+static int share_one(struct dso *d, const struct named_symbol *req)
 {
 	bool found = false;
 

@@ -52,7 +52,7 @@ config-error)
 	echo "$out" | grep -q 'bad.conf:3:' || fail "message does not name bad.conf:3: $out"
 	printf 'libt.so 2\n\nshare libt.so\n' >badshare.conf
 	out=$(IA2_CONFIG=badshare.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "bad share rule accepted"
-	echo "$out" | grep -q 'badshare.conf:3: expected .share GLOB SYMBOL' ||
+	echo "$out" | grep -q 'badshare.conf:3: expected .share GLOB VARIABLE' ||
 		fail "message does not name badshare.conf:3 and the share syntax: $out"
 	printf 'libt.so 2\nshare libt.* no_such_variable\n' >nosym.conf
 	out=$(IA2_CONFIG=nosym.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "unknown shared variable accepted"

@@ -1,9 +1,9 @@
-# An exported function whose own address is taken through a local label,
+# An exported function whose own entry is loaded through a local label,
 # as ASan's frame descriptions do: the assembler resolves `lea .Lself(%rip)`
-# itself and leaves no relocation. The synthetic relocation ia2 adds must
-# go to a hidden symbol at the gate: a PC32 to the exported (preemptible)
-# gate cannot be linked into a shared object. The tail call gives .text the
-# relocation section the synthetic relocation joins.
+# itself and leaves no relocation. ASan keeps that address to name the
+# frame in reports and never calls it, and the same lea is x86inc's table
+# base (sectionbase.s), so it is not an address taken: it stays on the
+# body, and the object still links into a shared object (valid.localref).
 	.text
 	.globl	selfref
 	.type	selfref, @function

@@ -1,6 +1,6 @@
 /* Test driver for the objrewrite engine.
  *
- * usage: rwtest --compartment N [--share VAR]... --workdir DIR OBJ...
+ * usage: rwtest --compartment N [--share VAR]... [--share-heap FUNC]... --workdir DIR OBJ...
  *
  * Runs the passes the way ia2-cc's link does (driver/link.c), writing
  * DIR/gates.s and the rewritten objects into DIR (archive members' gates
@@ -68,7 +68,7 @@ static const char *type_name(unsigned type)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rwtest --compartment N [--share VAR]... --workdir DIR "
+	fprintf(stderr, "usage: rwtest --compartment N [--share VAR]... [--share-heap FUNC]... --workdir DIR "
 			"OBJ...\n");
 	exit(2);
 }
@@ -86,6 +86,8 @@ static void print_gates(struct dso *d)
 		const struct func *f = &d->funcs[i];
 		if (f->gated)
 			printf("gate %s body %s %s\n", f->gate, f->body, gate_style(f));
+		if (f->wrapper)
+			printf("heap-wrapper %s body %s\n", f->wrapper, f->body);
 	}
 }
 
@@ -210,8 +212,8 @@ int main(int argc, char **argv)
 	char *gates_s;
 	int i, rc;
 
-	struct shared_symbol share[16];
-	size_t nshare = 0;
+	struct named_symbol share[16], heap_share[16];
+	size_t nshare = 0, nheap_share = 0;
 
 	if (argc == 2 && !strcmp(argv[1], "--heap-functions")) {
 		for (i = 0; heap_functions[i]; i++)
@@ -224,7 +226,9 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--workdir") && i + 1 < argc)
 			d.workdir = argv[++i];
 		else if (!strcmp(argv[i], "--share") && i + 1 < argc && nshare < 16)
-			share[nshare++] = (struct shared_symbol){argv[++i], "rwtest --share"};
+			share[nshare++] = (struct named_symbol){argv[++i], "rwtest --share"};
+		else if (!strcmp(argv[i], "--share-heap") && i + 1 < argc && nheap_share < 16)
+			heap_share[nheap_share++] = (struct named_symbol){argv[++i], "rwtest --share-heap"};
 		else
 			usage();
 	}
@@ -232,6 +236,8 @@ int main(int argc, char **argv)
 		usage();
 	d.shared = share;
 	d.nshared = nshare;
+	d.heap_shared = heap_share;
+	d.nheap_shared = nheap_share;
 	gates_s = format("%s/gates.s", d.workdir);
 	rc = run_passes(&d, argv + i, (size_t)(argc - i), gates_s);
 	if (!rc) {

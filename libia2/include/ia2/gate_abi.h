@@ -21,6 +21,14 @@
  * gates and signal entries require the shared stack pointer to be in. */
 #define IA2_CTB_SHARED_LO 16
 #define IA2_CTB_SHARED_HI 24
+/* How many calls of functions that a share-heap rule names (config.h)
+ * compartment c is in on this thread, and their return addresses, one
+ * slot a level. While the depth is not 0, c's allocations come from the
+ * shared heap (libia2/malloc.c). The depth lives in CTB(c) so that no
+ * other compartment can make c's private blocks shared. */
+#define IA2_CTB_HEAP_DEPTH 32
+#define IA2_CTB_HEAP_RETURNS 40
+#define IA2_HEAP_MAX_DEPTH 32
 
 /* The shared stack: code compiled with clang's SafeStack
  * (-fsanitize=safe-stack, which ia2-cc adds with --ia2-shared-stack)
