@@ -1,0 +1,131 @@
+#!/bin/sh
+# usage: dav1d.sh BIN SRCDIR WORK STEP [ARG]
+#
+# Debian's dav1d 1.0.0 (apt-get source dav1d), unmodified, in two
+# compartments: the CLI in 1, libdav1d in 2, by SRCDIR/ia2.conf alone.
+# BIN holds ia2-cc; SRCDIR is this directory.
+#   build        fetch (once), unpack, build with meson twice, with
+#                CC=ia2-cc and with plain clang, the same options; check
+#                the compartments, build the isolation harness, and check
+#                that the source tree is byte-identical to a fresh unpack
+#   streams Y4MGEN  encode the test streams with aomenc and decode each
+#                with the plain build: the reference md5s
+#   decode N     decode every stream with the ia2 build, --threads N;
+#                each md5 must equal the plain build's
+#   sigint       SIGINT in the middle of decoding (--threads 4, paced to
+#                5 frames/s by --realtime so that it comes mid-stream) ends
+#                the ia2 build as it ends the plain one: dav1d 1.0.0 has
+#                no handler, so both are killed by SIGINT
+set -u
+bin=$1 srcdir=$2 work=$3 step=$4
+fail() { echo "FAIL: $*" >&2; exit 1; }
+tree=$work/src
+# NAME WIDTH HEIGHT FRAMES BITS AOMENC-OPTIONS
+streams="small 160 96 30 8 --cpu-used=8
+cif10 352 288 30 10 --cpu-used=8
+hd 1920 1080 30 8 --cpu-used=9 --rt --tile-columns=2 --tile-rows=1"
+
+unpack() {
+	rm -rf "$1" && dpkg-source -x "$work"/cache/dav1d_*.dsc "$1" >/dev/null 2>&1 ||
+		fail "dpkg-source -x into $1"
+}
+
+# meson's options for both builds: the tests and checkasm are dav1d's own
+# and not what is compared here.
+configure() {
+	meson setup "$1" "$tree" -Denable_tests=false >"$1.log" 2>&1 ||
+		fail "meson setup $1: $(tail -5 "$1.log")"
+}
+
+in_compartment() {
+	readelf -n "$1" | grep -A1 'IA2' | grep -q "description data: 0$2 00 00 00" ||
+		fail "$1 is not in compartment $2"
+}
+
+case $step in
+build)
+	mkdir -p "$work/cache" || exit 1
+	if ! ls "$work"/cache/dav1d_*.dsc >/dev/null 2>&1; then
+		(cd "$work/cache" && apt-get source --download-only dav1d) >"$work/fetch.log" 2>&1 ||
+			fail "apt-get source dav1d (a deb-src entry is needed; scripts/setup-deps.sh adds one): $(tail -3 "$work/fetch.log")"
+	fi
+	unpack "$tree"
+	rm -rf "$work/plain" "$work/ia2"
+	CC=clang configure "$work/plain"
+	t0=$(date +%s.%N)
+	ninja -C "$work/plain" >"$work/plain.ninja.log" 2>&1 ||
+		fail "plain build: $(tail -5 "$work/plain.ninja.log")"
+	t1=$(date +%s.%N)
+	export CC="$bin/ia2-cc" IA2_CC=clang IA2_SHARED_STACK=1 IA2_CONFIG="$srcdir/ia2.conf"
+	configure "$work/ia2"
+	t2=$(date +%s.%N)
+	ninja -C "$work/ia2" >"$work/ia2.ninja.log" 2>&1 ||
+		fail "ia2 build: $(tail -5 "$work/ia2.ninja.log")"
+	t3=$(date +%s.%N)
+	# For bench/dav1d.sh: seconds of ninja, plain and ia2.
+	echo "$t0 $t1 $t2 $t3" | awk '{ print $2 - $1, $4 - $3 }' >"$work/build-seconds"
+	in_compartment "$work/ia2/tools/dav1d" 1
+	in_compartment "$work/ia2/src/libdav1d.so.6" 2
+	"$bin/ia2-cc" -O2 -I"$tree/include" -I"$work/ia2/include/dav1d" "$srcdir/harness.c" \
+		-o "$work/harness" --ia2-compartment=1 -L"$work/ia2/src" -ldav1d \
+		-Wl,-rpath,"$work/ia2/src" || fail "building the harness"
+	unpack "$work/pristine"
+	diff -r "$tree" "$work/pristine" >"$work/tree.diff" ||
+		fail "the dav1d tree differs from Debian's source: $work/tree.diff"
+	echo "dav1d: built; tree identical to the Debian source; config: $(grep -cv '^ *\(#\|$\)' "$srcdir/ia2.conf") rules"
+	;;
+streams)
+	y4mgen=$5
+	mkdir -p "$work/streams" && cd "$work/streams" || exit 1
+	echo "$streams" | while read -r name w h n bits opts; do
+		"$y4mgen" "$w" "$h" "$n" "$bits" >"$name.y4m" || fail "y4mgen $name"
+		# shellcheck disable=SC2086
+		aomenc --limit="$n" --bit-depth="$bits" --input-bit-depth="$bits" $opts -q \
+			-o "$name.ivf" "$name.y4m" 2>"$name.aomenc.log" ||
+			fail "aomenc $name: $(tail -3 "$name.aomenc.log")"
+		rm -f "$name.y4m"
+		for t in 1 4; do
+			"$work/plain/tools/dav1d" -q -i "$name.ivf" --muxer md5 -o "$name.plain.t$t.md5" \
+				--threads "$t" || fail "plain dav1d on $name"
+		done
+		cmp -s "$name.plain.t1.md5" "$name.plain.t4.md5" || fail "plain dav1d's md5s differ by thread count on $name"
+	done
+	;;
+decode)
+	t=$5 status=0
+	cd "$work/streams" || exit 1
+	for name in $(echo "$streams" | cut -d' ' -f1); do
+		rm -f "$name.ia2.t$t.md5"
+		"$work/ia2/tools/dav1d" -q -i "$name.ivf" --muxer md5 -o "$name.ia2.t$t.md5" --threads "$t" ||
+			{ echo "FAIL: ia2 dav1d on $name --threads $t exited with $?"; status=1; continue; }
+		printf '%s --threads %s: plain %s ia2 %s\n' "$name" "$t" "$(cat "$name.plain.t$t.md5")" "$(cat "$name.ia2.t$t.md5")"
+		cmp -s "$name.plain.t$t.md5" "$name.ia2.t$t.md5" || { echo "FAIL: md5 differs"; status=1; }
+	done
+	exit $status
+	;;
+sigint)
+	cd "$work/streams" || exit 1
+	for build in plain ia2; do
+		rm -f "sigint.$build.log"
+		# A shell without job control starts background commands with
+		# SIGINT ignored (POSIX, 2.11); a terminal's dav1d has it default.
+		env --default-signal=INT "$work/$build/tools/dav1d" -i hd.ivf --muxer md5 -o /dev/null --threads 4 --realtime=5 2>"sigint.$build.log" &
+		pid=$!
+		i=0
+		until grep -q 'Decoded [1-9]' "sigint.$build.log" 2>/dev/null; do
+			i=$((i + 1))
+			[ $i -lt 600 ] || fail "$build dav1d decoded no frame in 60 s"
+			sleep 0.1
+		done
+		kill -INT $pid
+		wait $pid
+		s=$?
+		grep -q 'Decoded 30/30' "sigint.$build.log" && fail "$build dav1d finished before SIGINT came"
+		[ $s -eq 130 ] || fail "$build dav1d exited with status $s after SIGINT, not 130 (killed by SIGINT)"
+		echo "$build: killed by SIGINT after $(tr '\r' '\n' <"sigint.$build.log" | grep -o 'Decoded [0-9]*/30' | tail -1)"
+	done
+	;;
+*)
+	fail "unknown step $step"
+	;;
+esac
