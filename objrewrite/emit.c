@@ -373,10 +373,12 @@ static void emit_array_bounds(struct out *out, int field)
 static void emit_init_fini(struct out *out, int k)
 {
 	struct func init = {.name = "__ia2_run_init", .gate = "__ia2_run_init",
-			    .body = "__ia2_init_body", .entry = "__ia2_init_body", .bind = STB_GLOBAL, .vis = STV_HIDDEN,
+			    .body = "__ia2_init_body", .entry = "__ia2_init_body",
+			    .bind = STB_GLOBAL, .vis = STV_HIDDEN,
 			    .sig = {.gpr_args = 3, .stack_align = 8, .ret = RET_VOID}};
 	struct func fini = {.name = "__ia2_run_fini", .gate = "__ia2_run_fini",
-			    .body = "__ia2_fini_body", .entry = "__ia2_fini_body", .bind = STB_GLOBAL, .vis = STV_HIDDEN,
+			    .body = "__ia2_fini_body", .entry = "__ia2_fini_body",
+			    .bind = STB_GLOBAL, .vis = STV_HIDDEN,
 			    .sig = {.stack_align = 8, .ret = RET_VOID}};
 
 	/* The init body keeps argc, argv and envp in r12-r14 for every call;

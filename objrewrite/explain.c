@@ -77,6 +77,9 @@ void explain_text(FILE *out, const struct dso *d)
 	fprintf(out, "compartment %d\n", d->compartment);
 	for (size_t i = 0; i < d->nfuncs; i++) {
 		const struct func *f = &d->funcs[i];
+		if (f->wrapper)
+			fprintf(out, "share-heap wrapper %s for %s (%s) in %s\n", f->wrapper, f->name,
+				f->body, d->objs[f->obj].name);
 		if (!f->gated)
 			continue;
 		fprintf(out, "gate %s for %s (%s) in %s: %s\n", f->gate, f->name, f->body,
@@ -127,8 +130,9 @@ static void json_function(FILE *out, const struct dso *d, const struct func *f)
 	json_field(out, "object", d->objs[f->obj].name, false);
 	json_field(out, "gate", f->gate, false);
 	json_field(out, "body", f->body, false);
-	fprintf(out, "\"exported\":%s,\"address_taken\":%s,\"dwarf\":%s,", f->renamed ? "true" : "false",
-		f->address_taken ? "true" : "false", f->has_sig ? "true" : "false");
+	fprintf(out, "\"exported\":%s,\"address_taken\":%s,\"dwarf\":%s,\"share_heap\":%s,",
+		f->renamed ? "true" : "false", f->address_taken ? "true" : "false",
+		f->has_sig ? "true" : "false", f->heap_shared ? "true" : "false");
 	fprintf(out, "\"signature\":{\"gpr_args\":%d,\"sse_args\":%d,\"stack_bytes\":%d,"
 		     "\"variadic\":%s,\"return\":\"%s\",\"ret_gpr\":%d,\"ret_sse\":%d,\"ret_size\":%d}}",
 		s->gpr_args, s->sse_args, s->stack_bytes, s->variadic ? "true" : "false",

@@ -1,6 +1,6 @@
 /* The objrewrite engine: the objects of one DSO go through
  *
- *   scan -> classify -> plan -> emit (gates.s) + rewrite (objects)
+ *   scan -> classify -> heapshare -> plan -> emit (gates.s) + rewrite (objects)
  *
  * Each pass is one file; this header is the data that flows between them. */
 #ifndef IA2_REWRITE_H

@@ -47,17 +47,22 @@ unknown-option)
 	echo "$out" | grep -q 'unknown option --ia2-compartmnet' || fail "unclear message: $out"
 	;;
 config-error)
-	printf '# comment\nlibt.so 2\nlibx.so two\n' >bad.conf
-	out=$(IA2_CONFIG=bad.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "bad config accepted"
-	echo "$out" | grep -q 'bad.conf:3:' || fail "message does not name bad.conf:3: $out"
-	printf 'libt.so 2\n\nshare libt.so\n' >badshare.conf
-	out=$(IA2_CONFIG=badshare.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "bad share rule accepted"
-	echo "$out" | grep -q 'badshare.conf:3: expected .share GLOB VARIABLE' ||
-		fail "message does not name badshare.conf:3 and the share syntax: $out"
-	printf 'libt.so 2\nshare libt.* no_such_variable\n' >nosym.conf
-	out=$(IA2_CONFIG=nosym.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "unknown shared variable accepted"
-	echo "$out" | grep -q 'nosym.conf:2: no object of this link defines a variable no_such_variable' ||
-		fail "message does not name nosym.conf:2 and the variable: $out"
+	# config_rejected NAME CONTENT PHRASE: linking with config NAME,
+	# holding CONTENT, fails with a message that contains PHRASE.
+	config_rejected() {
+		printf "$2" >"$1"
+		out=$(IA2_CONFIG=$1 "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "$1 accepted"
+		echo "$out" | grep -qF -e "$3" || fail "the message for $1 lacks '$3': $out"
+	}
+	config_rejected bad.conf '# comment\nlibt.so 2\nlibx.so two\n' 'bad.conf:3:'
+	config_rejected badshare.conf 'libt.so 2\n\nshare libt.so\n' \
+		"badshare.conf:3: expected 'share GLOB VARIABLE"
+	config_rejected nosym.conf 'libt.so 2\nshare libt.* no_such_variable\n' \
+		'nosym.conf:2: no object of this link defines a variable no_such_variable'
+	config_rejected badheap.conf 'libt.so 2\nshare-heap libt.so\n' \
+		"badheap.conf:2: expected 'share-heap GLOB FUNCTION"
+	config_rejected nofunc.conf 'libt.so 2\nshare-heap libt.* no_such_function\n' \
+		'nofunc.conf:2: no object of this link defines a function no_such_function'
 	out=$(IA2_CONFIG=missing.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "missing config accepted"
 	echo "$out" | grep -q 'missing.conf' || fail "message does not name missing.conf: $out"
 	;;
