@@ -248,7 +248,7 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 	if (f->sig.ret == RET_MEMORY)
 		fprintf(out->f, "\tlea %d(%%rsp), %%rdi\n", args);
 	emit_scrub_entry(out, &f->sig);
-	fprintf(out->f, "\tcall %s\n", f->entry);
+	fprintf(out->f, "\tcall %s\n", entry_of(f));
 	for (int i = 0; i < sret_chunks(&f->sig); i++)
 		fprintf(out->f, "\tmovdqu %d(%%rsp), %%xmm%d\n", args + 16 * i, 8 + i);
 	fprintf(out->f, "\tadd $%d, %%rsp\n", 8 + area);
@@ -274,7 +274,7 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
  * it waits in xmm15, which no argument uses, until the body gets it. */
 static void emit_gate(struct out *out, const struct func *f, int k)
 {
-	char *same = f->sig.variadic ? format(".Lsame.%s", f->gate) : xstrdup(f->entry);
+	char *same = f->sig.variadic ? format(".Lsame.%s", f->gate) : xstrdup(entry_of(f));
 
 	emit_symbol_header(out, f);
 	fprintf(out->f, "\t.cfi_startproc\n\t.cfi_remember_state\n");
@@ -293,7 +293,7 @@ static void emit_gate(struct out *out, const struct func *f, int k)
 		fprintf(out->f, ".Lsame.%s:\n"
 			     "\tmovq %%xmm15, %%rax\n"
 			     "\tjmp %s\n",
-			f->gate, f->entry);
+			f->gate, entry_of(f));
 	fprintf(out->f, "\t.cfi_endproc\n\t.size %s, .-%s\n", f->gate, f->gate);
 }
 
@@ -373,12 +373,10 @@ static void emit_array_bounds(struct out *out, int field)
 static void emit_init_fini(struct out *out, int k)
 {
 	struct func init = {.name = "__ia2_run_init", .gate = "__ia2_run_init",
-			    .body = "__ia2_init_body", .entry = "__ia2_init_body",
-			    .bind = STB_GLOBAL, .vis = STV_HIDDEN,
+			    .body = "__ia2_init_body", .bind = STB_GLOBAL, .vis = STV_HIDDEN,
 			    .sig = {.gpr_args = 3, .stack_align = 8, .ret = RET_VOID}};
 	struct func fini = {.name = "__ia2_run_fini", .gate = "__ia2_run_fini",
-			    .body = "__ia2_fini_body", .entry = "__ia2_fini_body",
-			    .bind = STB_GLOBAL, .vis = STV_HIDDEN,
+			    .body = "__ia2_fini_body", .bind = STB_GLOBAL, .vis = STV_HIDDEN,
 			    .sig = {.stack_align = 8, .ret = RET_VOID}};
 
 	/* The init body keeps argc, argv and envp in r12-r14 for every call;
@@ -489,17 +487,11 @@ static int gate_home(const struct dso *d, const struct func *f)
 	return d->objs[f->obj].archive >= 0 ? f->obj : -1;
 }
 
-/* Whether f has a gate or a share-heap wrapper to emit. */
-static bool has_code(const struct func *f)
-{
-	return f->gated || f->wrapper;
-}
-
 /* Weak definitions may repeat across objects: one gate per file. */
 static bool emitted_before(const struct dso *d, size_t i, int home)
 {
 	for (size_t j = 0; j < i; j++)
-		if (has_code(&d->funcs[j]) && gate_home(d, &d->funcs[j]) == home &&
+		if (is_planned(&d->funcs[j]) && gate_home(d, &d->funcs[j]) == home &&
 		    !strcmp(d->funcs[j].gate, d->funcs[i].gate))
 			return true;
 	return false;
@@ -515,7 +507,7 @@ static int write_gates(struct dso *d, const char *asm_path, int home)
 		     "\t.text\n", d->compartment);
 	for (size_t i = 0; i < d->nfuncs; i++) {
 		const struct func *f = &d->funcs[i];
-		if (!has_code(f) || gate_home(d, f) != home || emitted_before(d, i, home))
+		if (!is_planned(f) || gate_home(d, f) != home || emitted_before(d, i, home))
 			continue;
 		if (f->gated)
 			emit_gate(out, f, d->compartment);
@@ -542,7 +534,7 @@ int emit_gates(struct dso *d, const char *asm_path)
 bool member_has_gates(const struct dso *d, int obj)
 {
 	for (size_t i = 0; i < d->nfuncs; i++)
-		if (has_code(&d->funcs[i]) && d->funcs[i].obj == obj)
+		if (is_planned(&d->funcs[i]) && d->funcs[i].obj == obj)
 			return true;
 	return false;
 }

@@ -47,12 +47,20 @@ static void name_gate(struct func *f)
 		f->gate_local = xstrdup(f->gate);
 		f->body = format("__ia2_body_%d_%s", f->obj, f->name);
 	}
-	if (!f->heap_shared)
-		f->entry = xstrdup(f->body);
-	else if (f->bind != STB_LOCAL)
-		f->entry = f->wrapper = format("__ia2_heap_shared_%s", f->name);
-	else
-		f->entry = f->wrapper = format("__ia2_heap_shared_%d_%s", f->obj, f->name);
+	if (f->heap_shared && f->bind != STB_LOCAL)
+		f->wrapper = format("__ia2_heap_shared_%s", f->name);
+	else if (f->heap_shared)
+		f->wrapper = format("__ia2_heap_shared_%d_%s", f->obj, f->name);
+}
+
+bool is_planned(const struct func *f)
+{
+	return f->gated || f->heap_shared;
+}
+
+const char *entry_of(const struct func *f)
+{
+	return f->wrapper ? f->wrapper : f->body;
 }
 
 int plan_gates(struct dso *d)

@@ -87,7 +87,7 @@ static int plan_reloc(struct dso *d, struct edits *e, const struct reloc *r)
 	GElf_Sym s;
 	size_t symi = GELF_R_SYM(r->rela.r_info);
 	const char *reason;
-	bool is_def, is_section, planned;
+	bool is_def, is_section;
 
 	if (r->func < 0 || r->kind == REF_NONE || r->kind == REF_CALL_PTR)
 		return 0;
@@ -97,9 +97,8 @@ static int plan_reloc(struct dso *d, struct edits *e, const struct reloc *r)
 		decide(d, e, r, f->gate_local, "address taken with no relocation: a new one binds it to the gate");
 		return 0;
 	}
-	planned = f->gated || f->heap_shared;
-	if (!planned || read_sym(o, symi, &s))
-		return planned ? -1 : 0;
+	if (!is_planned(f) || read_sym(o, symi, &s))
+		return is_planned(f) ? -1 : 0;
 	is_def = &d->objs[f->obj] == o && o->sym_func[symi] == r->func;
 	is_section = GELF_ST_TYPE(s.st_info) == STT_SECTION;
 	if (r->kind == REF_CALL && f->wrapper) {
@@ -135,7 +134,7 @@ static void plan_definitions(struct dso *d, struct edits *e)
 {
 	for (size_t i = 0; i < d->nfuncs; i++) {
 		struct func *f = &d->funcs[i];
-		if ((!f->gated && !f->heap_shared) || &d->objs[f->obj] != e->o)
+		if (!is_planned(f) || &d->objs[f->obj] != e->o)
 			continue;
 		if (f->renamed)
 			e->renames = true;

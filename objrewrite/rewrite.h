@@ -73,7 +73,6 @@ struct func {
 	bool renamed;      /* the definition is renamed to `body` */
 	bool heap_shared;  /* a share-heap rule names it (heapshare.c) */
 	char *wrapper;     /* heap_shared: its wrapper, which calls the body in shared-heap mode */
-	char *entry;       /* where the gate and direct calls go: wrapper or body */
 	struct signature sig;
 	bool has_sig;
 };
@@ -133,6 +132,10 @@ int plan_heap_sharing(struct dso *d);
 
 /* plan.c */
 int plan_gates(struct dso *d);
+/* Whether plan_gates named f: it has a gate, a share-heap wrapper or both. */
+bool is_planned(const struct func *f);
+/* Where f's gate and the DSO's direct calls go: its wrapper, or its body. */
+const char *entry_of(const struct func *f);
 
 /* signatures for gated functions, from DWARF (plan.c) */
 int read_signatures(struct dso *d);
