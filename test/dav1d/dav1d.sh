@@ -18,17 +18,12 @@
 #                no handler, so both are killed by SIGINT
 set -u
 bin=$1 srcdir=$2 work=$3 step=$4
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$srcdir/../common/debsrc.sh"
 tree=$work/src
 # NAME WIDTH HEIGHT FRAMES BITS AOMENC-OPTIONS
 streams="small 160 96 30 8 --cpu-used=8
 cif10 352 288 30 10 --cpu-used=8
 hd 1920 1080 30 8 --cpu-used=9 --rt --tile-columns=2 --tile-rows=1"
-
-unpack() {
-	rm -rf "$1" && dpkg-source -x "$work"/cache/dav1d_*.dsc "$1" >/dev/null 2>&1 ||
-		fail "dpkg-source -x into $1"
-}
 
 # meson's options for both builds: the tests and checkasm are dav1d's own
 # and not what is compared here.
@@ -37,19 +32,9 @@ configure() {
 		fail "meson setup $1: $(tail -5 "$1.log")"
 }
 
-in_compartment() {
-	readelf -n "$1" | grep -A1 'IA2' | grep -q "description data: 0$2 00 00 00" ||
-		fail "$1 is not in compartment $2"
-}
-
 case $step in
 build)
-	mkdir -p "$work/cache" || exit 1
-	if ! ls "$work"/cache/dav1d_*.dsc >/dev/null 2>&1; then
-		(cd "$work/cache" && apt-get source --download-only dav1d) >"$work/fetch.log" 2>&1 ||
-			fail "apt-get source dav1d (a deb-src entry is needed; scripts/setup-deps.sh adds one): $(tail -3 "$work/fetch.log")"
-	fi
-	unpack "$tree"
+	unpack_source dav1d "$work/cache" "$tree"
 	rm -rf "$work/plain" "$work/ia2"
 	CC=clang configure "$work/plain"
 	t0=$(date +%s.%N)
@@ -69,7 +54,7 @@ build)
 	"$bin/ia2-cc" -O2 -I"$tree/include" -I"$work/ia2/include/dav1d" "$srcdir/harness.c" \
 		-o "$work/harness" --ia2-compartment=1 -L"$work/ia2/src" -ldav1d \
 		-Wl,-rpath,"$work/ia2/src" || fail "building the harness"
-	unpack "$work/pristine"
+	unpack_source dav1d "$work/cache" "$work/pristine"
 	diff -r "$tree" "$work/pristine" >"$work/tree.diff" ||
 		fail "the dav1d tree differs from Debian's source: $work/tree.diff"
 	echo "dav1d: built; tree identical to the Debian source; config: $(grep -cv '^ *\(#\|$\)' "$srcdir/ia2.conf") rules"

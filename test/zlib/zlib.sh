@@ -13,27 +13,19 @@
 #              and check the result against the input and against gzip
 set -u
 bin=$1 work=$2 step=$3
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../common/debsrc.sh"
 tree=$work/zlib
 
 case $step in
 build)
-	mkdir -p "$work/cache" || exit 1
-	if ! ls "$work"/cache/zlib_*.dsc >/dev/null 2>&1; then
-		(cd "$work/cache" && apt-get source --download-only zlib) >"$work/fetch.log" 2>&1 ||
-			fail "apt-get source zlib (a deb-src entry is needed; scripts/setup-deps.sh adds one): $(tail -3 "$work/fetch.log")"
-	fi
-	rm -rf "$tree" && dpkg-source -x "$work"/cache/zlib_*.dsc "$tree" >/dev/null 2>&1 ||
-		fail "dpkg-source -x"
+	unpack_source zlib "$work/cache" "$tree"
 	printf 'libz.so*    2\nminigzipsh  1\n' >"$work/ia2.conf"
 	cd "$tree" || exit 1
 	export CC="$bin/ia2-cc" IA2_CC=clang IA2_SHARED_STACK=1 IA2_CONFIG="$work/ia2.conf"
 	./configure >"$work/configure.log" 2>&1 || fail "configure: $(tail -5 "$work/configure.log")"
 	make -j2 libz.so.1.2.13 minigzipsh >"$work/make.log" 2>&1 || fail "make: $(tail -5 "$work/make.log")"
-	readelf -n minigzipsh | grep -A1 'IA2' | grep -q 'description data: 01 00 00 00' ||
-		fail "minigzipsh is not in compartment 1"
-	readelf -n libz.so.1.2.13 | grep -A1 'IA2' | grep -q 'description data: 02 00 00 00' ||
-		fail "libz.so.1.2.13 is not in compartment 2"
+	in_compartment minigzipsh 1
+	in_compartment libz.so.1.2.13 2
 	;;
 roundtrip)
 	cd "$work" || exit 1
