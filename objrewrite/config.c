@@ -65,7 +65,7 @@ static void add_named(struct named_symbol **list, size_t *n, const char *name, c
 	(*list)[(*n)++] = (struct named_symbol){xstrdup(name), format("%s:%d", path, lineno)};
 }
 
-/* A share or share-heap rule: fields 2.. name symbols of the outputs
+/* A share, share-heap or copy-arg rule: fields 2.. name symbols of the outputs
  * field 1 matches; `example` is what a field names. */
 static int apply_symbol_rule(const char *path, int lineno, char **field, int n, const char *base,
 			     const char *what, const char *example, struct named_symbol **list,
@@ -92,6 +92,9 @@ static int apply_line(const char *path, int lineno, char **field, int n, const c
 	if (!strcmp(field[0], "share-heap"))
 		return apply_symbol_rule(path, lineno, field, n, base, "FUNCTION", "foo_new_buffer",
 					 &p->heap_shared, &p->nheap_shared);
+	if (!strcmp(field[0], "copy-arg"))
+		return apply_symbol_rule(path, lineno, field, n, base, "FUNCTION", "foo_fill_request",
+					 &p->copied, &p->ncopied);
 	if (n == 2 && (c = parse_compartment(field[1])) > 0) {
 		if (!p->compartment && fnmatch(field[0], base, 0) == 0)
 			p->compartment = c;
@@ -99,8 +102,8 @@ static int apply_line(const char *path, int lineno, char **field, int n, const c
 		return 0;
 	}
 	return error("%s:%d: expected 'GLOB COMPARTMENT' with COMPARTMENT in 1..%d, for "
-		     "example 'libfoo.so* 2', 'share GLOB VARIABLE...' or 'share-heap GLOB "
-		     "FUNCTION...'", path, lineno, IA2_MAX_COMPARTMENTS);
+		     "example 'libfoo.so* 2', 'share GLOB VARIABLE...', 'share-heap GLOB "
+		     "FUNCTION...' or 'copy-arg GLOB FUNCTION...'", path, lineno, IA2_MAX_COMPARTMENTS);
 }
 
 int read_policy(const char *path, const char *output, struct policy *p)
@@ -144,5 +147,6 @@ void policy_free(struct policy *p)
 {
 	free_named(p->shared, p->nshared);
 	free_named(p->heap_shared, p->nheap_shared);
+	free_named(p->copied, p->ncopied);
 	memset(p, 0, sizeof *p);
 }

@@ -4,6 +4,7 @@
  *     GLOB  COMPARTMENT
  *     share GLOB SYMBOL...
  *     share-heap GLOB FUNCTION...
+ *     copy-arg GLOB FUNCTION...
  *
  * GLOB is matched with fnmatch(3) against the basename of the link output
  * (`-o`). A compartment rule puts matching outputs in COMPARTMENT, 1..15;
@@ -11,13 +12,16 @@
  * variables of matching outputs in shared memory (pkey 0), readable and
  * writable by every compartment. A share-heap rule makes the named
  * functions of matching outputs allocate from the shared heap while they
- * run, what they call included (docs/usage.md, "Config file"). */
+ * run, what they call included. A copy-arg rule makes the gates of the
+ * named functions pass a copy of the struct their pointer argument
+ * points to, and copy it back after the call (docs/usage.md, "Config
+ * file"). */
 #ifndef IA2_CONFIG_H
 #define IA2_CONFIG_H
 
 #include <stddef.h>
 
-/* A symbol a share or share-heap rule names, and the rule's FILE:LINE
+/* A symbol a share, share-heap or copy-arg rule names, and the rule's FILE:LINE
  * for messages. */
 struct named_symbol {
 	char *name;
@@ -32,6 +36,8 @@ struct policy {
 	size_t nshared;
 	struct named_symbol *heap_shared;  /* share-heap: functions */
 	size_t nheap_shared;
+	struct named_symbol *copied;       /* copy-arg: functions */
+	size_t ncopied;
 };
 
 /* Fills *p for `output` from the config file at `path`; returns 0, or -1

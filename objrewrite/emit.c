@@ -20,8 +20,6 @@
 #include "ia2/gate_abi.h"
 #include "ia2/pkru.h"
 
-static const char *const gpr_arg[6] = {"rdi", "rsi", "rdx", "rcx", "r8", "r9"};
-
 /* Registers no argument uses: zeroed so the callee learns nothing of the
  * caller (and back). The final xor also leaves the flags in one state. */
 static void emit_scrub_vectors(struct out *out, int keep_args, int keep_carried)
@@ -128,7 +126,8 @@ static void emit_caller_compartment(struct out *out, const struct func *f)
 }
 
 /* Push the caller's callee-saved registers, its shared stack pointer,
- * its sret buffer and the result's size, and link the gate frame into
+ * empty argument-copy slots (emit_copy_arg fills them), its sret buffer
+ * and the result's size, and link the gate frame into
  * CTB(c), all under the caller's PKRU, in the caller's own memory
  * (gate_abi.h). */
 static void emit_save_caller(struct out *out, const struct signature *s)
@@ -143,7 +142,9 @@ static void emit_save_caller(struct out *out, const struct signature *s)
 	fprintf(out->f, "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%rax\n"
 		     "\tpush %%fs:(%%rax)\n"
 		     "\tpush $0\n"   /* padding, gate_abi.h */
-		     "\t.cfi_adjust_cfa_offset 16\n");
+		     "\tpush $0\n"
+		     "\tpush $0\n"
+		     "\t.cfi_adjust_cfa_offset 32\n");
 	if (s->ret == RET_MEMORY)
 		fprintf(out->f, "\tpush %%rdi\n\tpush $%d\n", s->ret_size);
 	else
@@ -156,6 +157,47 @@ static void emit_save_caller(struct out *out, const struct signature *s)
 		     "\t.cfi_adjust_cfa_offset 8\n"
 		     "\tmov %%rsp, %%fs:%d(%%r11)\n",
 		IA2_CTB_FRAME, IA2_CTB_FRAME);
+}
+
+/* A copy-arg gate (copyarg.c), under the caller's PKRU with its frame
+ * at rsp and CTB(c)'s TLS offset in r11: if the argument is not NULL,
+ * record it (unless it points to const) and the size in the frame,
+ * move the shared stack pointer below a copy of the struct, where
+ * gate_abi.h puts it, copy it and pass the copy instead. The copy is made
+ * from the frame's saved pointer, so that the return stub finds it; one
+ * that would run below this thread's shared stack traps. rdi, rsi and
+ * rcx, which rep movsb needs, wait in rbx, rbp and r15, saved already. */
+static void emit_copy_arg(struct out *out, const struct signature *s)
+{
+	const char *arg = gpr_arg[s->record_reg];
+
+	fprintf(out->f, "\ttest %%%s, %%%s\n"
+		     "\tjz 1f\n", arg, arg);
+	if (!s->record_const)
+		fprintf(out->f, "\tmov %%%s, %d(%%rsp)\n", arg, IA2_FRAME_COPY_DST);
+	fprintf(out->f, "\tmovq $%d, %d(%%rsp)\n"
+		     "\tmov %%rdi, %%rbx\n"
+		     "\tmov %%rsi, %%rbp\n"
+		     "\tmov %%rcx, %%r15\n"
+		     "\tmov %%%s, %%rsi\n"
+		     "\tmov %d(%%rsp), %%rdi\n"
+		     "\tsub $%d, %%rdi\n"
+		     "\tand $%d, %%rdi\n"
+		     "\tcmp %%fs:%d(%%r11), %%rdi\n"
+		     "\tjb .Ltrap\n"
+		     "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%r10\n"
+		     "\tmov %%rdi, %%fs:(%%r10)\n"
+		     "\tmov %%rdi, %%r10\n"
+		     "\tmov $%d, %%ecx\n"
+		     "\tcld\n"
+		     "\trep movsb\n"
+		     "\tmov %%rbx, %%rdi\n"
+		     "\tmov %%rbp, %%rsi\n"
+		     "\tmov %%r15, %%rcx\n"
+		     "\tmov %%r10, %%%s\n"
+		     "1:\n",
+		s->record_size, IA2_FRAME_COPY_SIZE, arg, IA2_FRAME_SHARED, s->record_size,
+		-IA2_COPY_ALIGN, IA2_CTB_SHARED_LO, s->record_size, arg);
 }
 
 /* Call frame information for the callee's side of the gate (DWARF 5,
@@ -217,6 +259,8 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 
 	emit_caller_compartment(out, f);
 	emit_save_caller(out, &f->sig);
+	if (f->copies_arg)
+		emit_copy_arg(out, &f->sig);
 	if (f->sig.variadic)
 		fprintf(out->f, "\tmovq %%xmm15, %%r15\n");
 	emit_load_stack_args(out, f->sig.stack_bytes);

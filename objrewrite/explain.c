@@ -69,6 +69,9 @@ static void text_signature(FILE *out, const struct func *f)
 		fprintf(out, " (%d integer, %d vector)", s->ret_gpr, s->ret_sse);
 	else if (s->ret == RET_MEMORY)
 		fprintf(out, " (%d bytes)", s->ret_size);
+	if (f->copies_arg)
+		fprintf(out, "; copies the %d-byte struct %s points to in%s", s->record_size,
+			gpr_arg[s->record_reg], s->record_const ? " (const)" : " and out");
 	fprintf(out, "\n");
 }
 
@@ -133,6 +136,9 @@ static void json_function(FILE *out, const struct dso *d, const struct func *f)
 	fprintf(out, "\"exported\":%s,\"address_taken\":%s,\"dwarf\":%s,\"share_heap\":%s,",
 		f->renamed ? "true" : "false", f->address_taken ? "true" : "false",
 		f->has_sig ? "true" : "false", f->heap_shared ? "true" : "false");
+	if (f->copies_arg)
+		fprintf(out, "\"copy_arg\":{\"register\":\"%s\",\"size\":%d,\"out\":%s},",
+			gpr_arg[s->record_reg], s->record_size, s->record_const ? "false" : "true");
 	fprintf(out, "\"signature\":{\"gpr_args\":%d,\"sse_args\":%d,\"stack_bytes\":%d,"
 		     "\"variadic\":%s,\"return\":\"%s\",\"ret_gpr\":%d,\"ret_sse\":%d,\"ret_size\":%d}}",
 		s->gpr_args, s->sse_args, s->stack_bytes, s->variadic ? "true" : "false",

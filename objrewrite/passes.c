@@ -11,6 +11,8 @@ void dso_for_policy(struct dso *d, const struct policy *p, const char *workdir, 
 	d->nshared = p->nshared;
 	d->heap_shared = p->heap_shared;
 	d->nheap_shared = p->nheap_shared;
+	d->copied = p->copied;
+	d->ncopied = p->ncopied;
 	d->workdir = workdir;
 	d->cc = real_compiler();
 	d->emulate_pkru = emulate;
@@ -19,7 +21,7 @@ void dso_for_policy(struct dso *d, const struct policy *p, const char *workdir, 
 int run_passes(struct dso *d, char **paths, size_t npaths, const char *gates_s)
 {
 	if (scan_inputs(d, paths, npaths) || classify_relocs(d) || plan_heap_sharing(d) || plan_gates(d) ||
-	    read_signatures(d) || plan_heap_calls(d) || plan_shared_data(d) || emit_gates(d, gates_s) ||
+	    read_signatures(d) || plan_arg_copies(d) || plan_heap_calls(d) || plan_shared_data(d) || emit_gates(d, gates_s) ||
 	    rewrite_objects(d))
 		return -1;
 	return 0;

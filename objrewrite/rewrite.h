@@ -73,6 +73,7 @@ struct func {
 	bool renamed;      /* the definition is renamed to `body` */
 	bool heap_shared;  /* a share-heap rule names it (heapshare.c) */
 	char *wrapper;     /* heap_shared: its wrapper, which calls the body in shared-heap mode */
+	bool copies_arg;   /* its gate copies the struct its argument points to (copyarg.c) */
 	struct signature sig;
 	bool has_sig;
 };
@@ -108,6 +109,8 @@ struct dso {
 	size_t nshared;
 	const struct named_symbol *heap_shared;  /* and its share-heap rules */
 	size_t nheap_shared;
+	const struct named_symbol *copied;  /* and its copy-arg rules */
+	size_t ncopied;
 	bool explain;        /* keep the decisions below */
 	struct decision *decisions;
 	size_t ndecisions;
@@ -139,6 +142,9 @@ const char *entry_of(const struct func *f);
 
 /* signatures for gated functions, from DWARF (plan.c) */
 int read_signatures(struct dso *d);
+
+/* copyarg.c */
+int plan_arg_copies(struct dso *d);
 
 /* share.c */
 int plan_shared_data(struct dso *d);

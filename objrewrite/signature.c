@@ -15,6 +15,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@
 
 #define MAX_GPR 6 /* rdi rsi rdx rcx r8 r9 */
 #define MAX_SSE 8 /* xmm0..xmm7 */
+
+const char *const gpr_arg[MAX_GPR] = {"rdi", "rsi", "rdx", "rcx", "r8", "r9"};
 
 /* The argument classes of 3.2.3. */
 enum class { NO_CLASS, INTEGER, SSE, SSEUP, X87, X87UP, COMPLEX_X87, MEMORY };
@@ -553,6 +556,51 @@ static void assign_return(struct signature *s, const struct layout *l)
 	}
 }
 
+/* The type `ptr` points to, through typedefs and qualifiers; *is_const
+ * says whether a const was among them. Returns 1 for void. */
+static int pointee(struct reader *r, Dwarf_Die *ptr, Dwarf_Die *out, bool *is_const)
+{
+	int rc = type_of(r, ptr, out);
+
+	*is_const = false;
+	for (; rc == 0; rc = type_of(r, out, out)) {
+		int tag = dwarf_tag(out);
+		if (tag == DW_TAG_const_type)
+			*is_const = true;
+		else if (tag != DW_TAG_typedef && tag != DW_TAG_volatile_type &&
+			 tag != DW_TAG_restrict_type && tag != DW_TAG_atomic_type)
+			return 0;
+	}
+	return rc;
+}
+
+/* Note parameter type `type` if it is a pointer to a complete struct or
+ * union that travels in the next integer register. */
+static int note_record_pointer(struct reader *r, Dwarf_Die *type, struct signature *s)
+{
+	Dwarf_Die t, rec;
+	Dwarf_Word size, align;
+	bool is_const;
+	int rc;
+
+	if (peel(r, type, &t) < 0)
+		return -1;
+	if (dwarf_tag(&t) != DW_TAG_pointer_type || s->gpr_args >= MAX_GPR)
+		return 0;
+	rc = pointee(r, &t, &rec, &is_const);
+	if (rc != 0 || !is_record(dwarf_tag(&rec)) || dwarf_hasattr(&rec, DW_AT_declaration))
+		return rc < 0 ? -1 : 0;
+	if (type_size(r, &rec, &size) < 0 || type_align(r, &rec, &align) < 0)
+		return -1;
+	if (s->record_ptrs++ == 0) {
+		s->record_reg = s->gpr_args;
+		s->record_size = size > INT_MAX ? INT_MAX : (int)size;
+		s->record_align = (int)align;
+		s->record_const = is_const;
+	}
+	return 0;
+}
+
 /* The signature of subprogram `fn`. An out-of-line copy of an inlined
  * function (or a clone) refers to its abstract instance for the
  * declared parameters. */
@@ -580,7 +628,8 @@ static int read_signature(struct reader *r, Dwarf_Die *fn, struct signature *s)
 			s->variadic = true;
 		if (dwarf_tag(&child) != DW_TAG_formal_parameter)
 			continue;
-		if (field_type(r, &child, &type) < 0 || layout_of(r, &type, &l) < 0)
+		if (field_type(r, &child, &type) < 0 || layout_of(r, &type, &l) < 0 ||
+		    note_record_pointer(r, &type, s) < 0)
 			return -1;
 		assign_arg(s, &l);
 	}

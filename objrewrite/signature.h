@@ -26,7 +26,19 @@ struct signature {
 	int ret_gpr;     /* RET_REGS: 0..2 of rax, rdx */
 	int ret_sse;     /* RET_REGS: 0..2 of xmm0, xmm1 */
 	int ret_size;    /* RET_MEMORY: size of the returned object in bytes */
+	/* For copy-arg rules (config.h): how many register arguments point
+	 * to a complete struct or union, and the first one's register (0..5,
+	 * as gpr_args counts), its pointee's size and alignment, and whether
+	 * the pointee is const. */
+	int record_ptrs;
+	int record_reg;
+	int record_size;
+	int record_align;
+	bool record_const;
 };
+
+/* The integer argument registers in order (3.2.3), as assembly names them. */
+extern const char *const gpr_arg[6];
 
 /* A signature cache for one relocatable object, built from its DWARF. */
 struct sigtab;

@@ -25,6 +25,31 @@ static void emit_copy_sret(struct out *out)
 		fprintf(out->f, "\tpxor %%xmm%d, %%xmm%d\n", 8 + i, 8 + i);
 }
 
+/* A copied argument (gate_abi.h, IA2_COPY_ALIGN) goes back to the
+ * caller's struct, r9, r8 bytes: both come from the caller's own frame,
+ * and the copy's place from the shared stack pointer saved there, now in
+ * the variable again (rsi: its TLS offset). rcx and rdi, the sret size
+ * and buffer, wait in rax and rdx, whose values r10 and r11 keep. */
+static void emit_copy_back(struct out *out)
+{
+	fprintf(out->f, "\ttest %%r9, %%r9\n"
+		     "\tjz 2f\n"
+		     "\tmov %%rcx, %%rax\n"
+		     "\tmov %%rdi, %%rdx\n"
+		     "\tmov %%fs:(%%rsi), %%rsi\n"
+		     "\tsub %%r8, %%rsi\n"
+		     "\tand $%d, %%rsi\n"
+		     "\tmov %%r9, %%rdi\n"
+		     "\tmov %%r8, %%rcx\n"
+		     "\trep movsb\n"
+		     "\tmov %%rax, %%rcx\n"
+		     "\tmov %%rdx, %%rdi\n"
+		     "\txor %%r8d, %%r8d\n"
+		     "\txor %%r9d, %%r9d\n"
+		     "2:\n",
+		-IA2_COPY_ALIGN);
+}
+
 /* __ia2_return_to_<c>, which a gate returning to compartment c ends in. */
 static void emit_return_stub(struct out *out, int c)
 {
@@ -41,12 +66,15 @@ static void emit_return_stub(struct out *out, int c)
 		     "\tpop %%fs:%d(%%rcx)\n"
 		     "\tpop %%rcx\n"
 		     "\tpop %%rdi\n"
+		     "\tpop %%r8\n"
+		     "\tpop %%r9\n"
 		     "\tpop %%rsi\n"   /* the padding slot */
 		     "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%rsi\n"
-		     "\tpop %%fs:(%%rsi)\n"
-		     "\txor %%esi, %%esi\n"
-		     "\tjrcxz 1f\n",
+		     "\tpop %%fs:(%%rsi)\n",
 		slot, slot);
+	emit_copy_back(out);
+	fprintf(out->f, "\txor %%esi, %%esi\n"
+		     "\tjrcxz 1f\n");
 	emit_copy_sret(out);
 	fprintf(out->f, "1:\tpop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\tpop %%rbp\n\tpop %%rbx\n"
 		     "\tmov %%r10, %%rax\n"

@@ -27,6 +27,7 @@ static const char *const pieces[] = {
 	"libfoo.so*", "*", "prog", "lib[a-z]*.so", "[", "\\\\", "share", "#", "# comment",
 	"1", "2", "15", "16", "0", "-1", "99999999999999999999", "2x", "table", "counter",
 	"\t", " ", "libfoo.so", "[!a]*", "**", "share share", "share-heap", "share-heap share",
+	"copy-arg", "copy-arg libfoo.so f",
 };
 
 static void write_line(FILE *f, uint64_t *rng)

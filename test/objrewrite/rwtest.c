@@ -1,6 +1,7 @@
 /* Test driver for the objrewrite engine.
  *
- * usage: rwtest --compartment N [--share VAR]... [--share-heap FUNC]... --workdir DIR OBJ...
+ * usage: rwtest --compartment N [--share VAR]... [--share-heap FUNC]... [--copy-arg FUNC]...
+ *               --workdir DIR OBJ...
  *
  * Runs the passes the way ia2-cc's link does (driver/link.c), writing
  * DIR/gates.s and the rewritten objects into DIR (archive members' gates
@@ -68,8 +69,8 @@ static const char *type_name(unsigned type)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rwtest --compartment N [--share VAR]... [--share-heap FUNC]... --workdir DIR "
-			"OBJ...\n");
+	fprintf(stderr, "usage: rwtest --compartment N [--share VAR]... [--share-heap FUNC]... "
+			"[--copy-arg FUNC]... --workdir DIR OBJ...\n");
 	exit(2);
 }
 
@@ -88,6 +89,9 @@ static void print_gates(struct dso *d)
 			printf("gate %s body %s %s\n", f->gate, f->body, gate_style(f));
 		if (f->wrapper)
 			printf("heap-wrapper %s body %s\n", f->wrapper, f->body);
+		if (f->copies_arg)
+			printf("copy-arg %s arg %d size %d%s\n", f->gate, f->sig.record_reg,
+			       f->sig.record_size, f->sig.record_const ? " in" : " in-out");
 	}
 }
 
@@ -212,8 +216,8 @@ int main(int argc, char **argv)
 	char *gates_s;
 	int i, rc;
 
-	struct named_symbol share[16], heap_share[16];
-	size_t nshare = 0, nheap_share = 0;
+	struct named_symbol share[16], heap_share[16], copied[16];
+	size_t nshare = 0, nheap_share = 0, ncopied = 0;
 
 	if (argc == 2 && !strcmp(argv[1], "--heap-functions")) {
 		for (i = 0; heap_functions[i]; i++)
@@ -229,6 +233,8 @@ int main(int argc, char **argv)
 			share[nshare++] = (struct named_symbol){argv[++i], "rwtest --share"};
 		else if (!strcmp(argv[i], "--share-heap") && i + 1 < argc && nheap_share < 16)
 			heap_share[nheap_share++] = (struct named_symbol){argv[++i], "rwtest --share-heap"};
+		else if (!strcmp(argv[i], "--copy-arg") && i + 1 < argc && ncopied < 16)
+			copied[ncopied++] = (struct named_symbol){argv[++i], "rwtest --copy-arg"};
 		else
 			usage();
 	}
@@ -238,6 +244,8 @@ int main(int argc, char **argv)
 	d.nshared = nshare;
 	d.heap_shared = heap_share;
 	d.nheap_shared = nheap_share;
+	d.copied = copied;
+	d.ncopied = ncopied;
 	gates_s = format("%s/gates.s", d.workdir);
 	rc = run_passes(&d, argv + i, (size_t)(argc - i), gates_s);
 	if (!rc) {

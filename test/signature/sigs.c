@@ -151,3 +151,15 @@ int use_statics(int x) { return st(x, 2.0) + cp(x, 5) + cp(x + 1, 5); }
 /* Declared, not defined: there is no signature for it. */
 extern int declared_only(int);
 int calls_declared(int x) { return declared_only(x); }
+
+/* Pointers to structs and unions, which copy-arg rules copy: counted
+ * only if complete and passed in a register; the first is described. */
+struct opaque;
+typedef struct a32 a32_t;
+void rp_one(int x, struct big *p) { (void)x, (void)p; }
+void rp_typedef(long x, volatile a32_t *p) { (void)x, (void)p; }
+void rp_union(union uif *u) { (void)u; }
+void rp_two(struct ii *a, int b, struct dd *c) { (void)a, (void)b, (void)c; }
+void rp_none(struct opaque *o, void *v, int *i) { (void)o, (void)v, (void)i; }
+void rp_stack(long a, long b, long c, long d, long e, long f, struct ii *p) { (void)a, (void)f, (void)p; }
+struct big rp_sret(struct ii *p) { struct big b = {p->a, 0, 0}; return b; }

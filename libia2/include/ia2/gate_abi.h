@@ -61,15 +61,29 @@
 
 /* A gate frame on the caller's stack, from its lowest address: the link to
  * the previous frame, the size of an sret result (0 if none), the caller's
- * sret buffer, a padding slot, its shared stack pointer, then r15 r14 r13
- * r12 rbp rbx as pushed, then the caller's return address. Stack arguments
- * follow it. The padding keeps the frame a multiple of 16 bytes, so the
- * link is 16-byte aligned like the caller's stack at its call (psABI
- * 3.2.2) and a callback's gate starts its frame there exactly: valgrind
- * 3.19 loses track of the stack pointer when the callee's alignment moves
- * it right after the switch. */
-#define IA2_FRAME_SAVED 11
+ * sret buffer, the size and the address of an argument the gate copied
+ * (both 0 if none, below), a padding slot, its shared stack pointer, then
+ * r15 r14 r13 r12 rbp rbx as pushed, then the caller's return address.
+ * Stack arguments follow it. The padding keeps the frame a multiple of 16
+ * bytes, so the link is 16-byte aligned like the caller's stack at its
+ * call (psABI 3.2.2) and a callback's gate starts its frame there
+ * exactly: valgrind 3.19 loses track of the stack pointer when the
+ * callee's alignment moves it right after the switch. */
+#define IA2_FRAME_COPY_SIZE 24
+#define IA2_FRAME_COPY_DST 32
+#define IA2_FRAME_SHARED 48
+#define IA2_FRAME_SAVED 13
 #define IA2_FRAME_ARGS (8 * IA2_FRAME_SAVED + 8)
+
+/* A copy-arg rule (config.h) makes a gate pass the callee a copy of the
+ * struct its pointer argument points to, on the shared stack just below
+ * the caller's shared stack pointer: at (pointer - size) rounded down to
+ * IA2_COPY_ALIGN, so that the return stub finds it again from the frame
+ * alone. The return stub copies it back to the address in the frame
+ * under the caller's PKRU; that address is 0 for a pointer to const,
+ * which is copied in only. */
+#define IA2_COPY_MAX_BYTES 4096
+#define IA2_COPY_ALIGN 64
 
 /* Bytes of stack arguments, and of an sret result, that a gate carries
  * across the PKRU switch in xmm8..xmm15, the registers no argument uses. */

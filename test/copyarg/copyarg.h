@@ -1,0 +1,36 @@
+/* The copy-arg test's library, compartment 2 (copyarg_lib.c). */
+#ifndef COPYARG_H
+#define COPYARG_H
+
+/* What compartment 1 asks the library to fill in. */
+struct request {
+	int in[8];
+	int out[8];
+	char name[40];
+};
+
+/* What the library asks compartment 1's callbacks to describe, as
+ * dav1d's picture allocator callback is asked. */
+struct picture {
+	int w, h;
+	int stride;
+	void *priv;
+};
+
+typedef int (*picture_cb)(struct picture *p, void *cookie);
+
+/* Copy-arg functions: fills r->out from r->in and returns the sum, or
+ * -1 for NULL; sums r->in and writes r->out[0] through a cast. */
+int lib_fill(struct request *r);
+int lib_describe(const struct request *r);
+/* The same sum, without a copy-arg rule. */
+int lib_sum(const struct request *r);
+
+/* Calls cb with a picture in compartment 2's heap; returns 0 if cb's
+ * answers came back, or a number saying which check failed. */
+int lib_picture(picture_cb cb, void *cookie);
+/* Calls keep with a picture, then poke, which writes through the
+ * pointer keep saved; returns 0 if the picture has what keep wrote. */
+int lib_keep_then_poke(picture_cb keep, void (*poke)(void));
+
+#endif
