@@ -10,8 +10,9 @@
 #                that the source tree is byte-identical to a fresh unpack
 #   streams Y4MGEN  encode the test streams with aomenc and decode each
 #                with the plain build: the reference md5s
-#   decode N     decode every stream with the ia2 build, --threads N;
-#                each md5 must equal the plain build's
+#   decode N     decode every stream with the ia2 build, --threads N,
+#                with the library's picture allocator and with the CLI's
+#                (--negstride); each md5 must equal the plain build's
 #   sigint       SIGINT in the middle of decoding (--threads 4, paced to
 #                5 frames/s by --realtime so that it comes mid-stream) ends
 #                the ia2 build as it ends the plain one: dav1d 1.0.0 has
@@ -73,18 +74,25 @@ streams)
 			"$work/plain/tools/dav1d" -q -i "$name.ivf" --muxer md5 -o "$name.plain.t$t.md5" \
 				--threads "$t" || fail "plain dav1d on $name"
 		done
+		"$work/plain/tools/dav1d" -q -i "$name.ivf" --muxer md5 -o "$name.plain.negstride.md5" \
+			--negstride || fail "plain dav1d --negstride on $name"
 		cmp -s "$name.plain.t1.md5" "$name.plain.t4.md5" || fail "plain dav1d's md5s differ by thread count on $name"
+		cmp -s "$name.plain.t1.md5" "$name.plain.negstride.md5" || fail "plain dav1d's md5 differs with --negstride on $name"
 	done
 	;;
 decode)
 	t=$5 status=0
 	cd "$work/streams" || exit 1
 	for name in $(echo "$streams" | cut -d' ' -f1); do
-		rm -f "$name.ia2.t$t.md5"
-		"$work/ia2/tools/dav1d" -q -i "$name.ivf" --muxer md5 -o "$name.ia2.t$t.md5" --threads "$t" ||
-			{ echo "FAIL: ia2 dav1d on $name --threads $t exited with $?"; status=1; continue; }
-		printf '%s --threads %s: plain %s ia2 %s\n' "$name" "$t" "$(cat "$name.plain.t$t.md5")" "$(cat "$name.ia2.t$t.md5")"
-		cmp -s "$name.plain.t$t.md5" "$name.ia2.t$t.md5" || { echo "FAIL: md5 differs"; status=1; }
+		for alloc in "" --negstride; do
+			out=$name.ia2.t$t$alloc.md5
+			rm -f "$out"
+			# shellcheck disable=SC2086 # $alloc is no word or one
+			"$work/ia2/tools/dav1d" -q -i "$name.ivf" --muxer md5 -o "$out" --threads "$t" $alloc ||
+				{ echo "FAIL: ia2 dav1d on $name --threads $t $alloc exited with $?"; status=1; continue; }
+			printf '%s --threads %s%s: plain %s ia2 %s\n' "$name" "$t" "${alloc:+ $alloc}" "$(cat "$name.plain.t$t.md5")" "$(cat "$out")"
+			cmp -s "$name.plain.t$t.md5" "$out" || { echo "FAIL: md5 differs"; status=1; }
+		done
 	done
 	exit $status
 	;;
