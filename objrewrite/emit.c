@@ -200,6 +200,52 @@ static void emit_copy_arg(struct out *out, const struct signature *s)
 		-IA2_COPY_ALIGN, IA2_CTB_SHARED_LO, s->record_size, arg);
 }
 
+/* A gate for a function that takes a va_list, under the caller's PKRU
+ * after emit_copy_arg: if the argument is not NULL, move the shared stack
+ * pointer below room for a copy of the va_list and what it points to
+ * (gate_abi.h, IA2_VA_COPY_BYTES), copy them, point the copy at its own
+ * register save area and stack arguments, and pass it instead. The
+ * va_list's fields (psABI 3.5.7): gp_offset and fp_offset, 4 bytes each,
+ * overflow_arg_area at 8, reg_save_area at 16. r12 keeps the caller's
+ * va_list, r13 the copy; rdi, rsi and rcx wait as in emit_copy_arg. */
+static void emit_copy_va_list(struct out *out, const struct signature *s)
+{
+	const char *arg = gpr_arg[s->va_list_reg];
+
+	fprintf(out->f, "\ttest %%%s, %%%s\n"
+		     "\tjz 1f\n"
+		     "\tmov %%rdi, %%rbx\n"
+		     "\tmov %%rsi, %%rbp\n"
+		     "\tmov %%rcx, %%r15\n"
+		     "\tmov %%%s, %%r12\n"
+		     "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%r10\n"
+		     "\tmov %%fs:(%%r10), %%r13\n"
+		     "\tsub $%d, %%r13\n"
+		     "\tand $-16, %%r13\n"
+		     "\tcmp %%fs:%d(%%r11), %%r13\n"
+		     "\tjb .Ltrap\n"
+		     "\tmov %%r13, %%fs:(%%r10)\n"
+		     "\tmov (%%r12), %%rax\n"
+		     "\tmov %%rax, (%%r13)\n"
+		     "\tlea %d(%%r13), %%rdi\n"
+		     "\tmov %%rdi, 16(%%r13)\n"
+		     "\tmov 16(%%r12), %%rsi\n"
+		     "\tmov $%d, %%ecx\n"
+		     "\tcld\n"
+		     "\trep movsb\n"
+		     "\tmov %%rdi, 8(%%r13)\n"
+		     "\tmov 8(%%r12), %%rsi\n"
+		     "\tmov $%d, %%ecx\n"
+		     "\trep movsb\n"
+		     "\tmov %%rbx, %%rdi\n"
+		     "\tmov %%rbp, %%rsi\n"
+		     "\tmov %%r15, %%rcx\n"
+		     "\tmov %%r13, %%%s\n"
+		     "1:\n",
+		arg, arg, arg, IA2_VA_COPY_BYTES, IA2_CTB_SHARED_LO, IA2_VA_TAG_BYTES,
+		IA2_VA_SAVE_BYTES, IA2_GATE_MAX_STACK_BYTES, arg);
+}
+
 /* Call frame information for the callee's side of the gate (DWARF 5,
  * 6.4.2): the caller's frame is on another stack, so the CFA, the
  * caller's stack pointer before its call, is the gate frame's address,
@@ -261,6 +307,8 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 	emit_save_caller(out, &f->sig);
 	if (f->copies_arg)
 		emit_copy_arg(out, &f->sig);
+	if (f->sig.va_lists)
+		emit_copy_va_list(out, &f->sig);
 	if (f->sig.variadic)
 		fprintf(out->f, "\tmovq %%xmm15, %%r15\n");
 	emit_load_stack_args(out, f->sig.stack_bytes);

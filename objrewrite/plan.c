@@ -122,6 +122,9 @@ static int check_signature(struct dso *d, struct func *f)
 	if (f->sig.stack_align > 16)
 		return error("%s: %s passes a %d-byte-aligned argument on the stack; gates align "
 			     "stack arguments to 16 bytes", obj, f->name, f->sig.stack_align);
+	if (f->sig.va_lists > 1)
+		warn("%s: %s takes %d va_lists; its gate copies the first, and another compartment "
+		     "reading the others faults", obj, f->name, f->sig.va_lists);
 	if (f->sig.stack_bytes > IA2_GATE_MAX_STACK_BYTES)
 		return error("%s: %s passes %d bytes on the stack; gates carry at most "
 			     "%d bytes for now", obj, f->name, f->sig.stack_bytes,

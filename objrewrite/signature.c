@@ -574,8 +574,17 @@ static int pointee(struct reader *r, Dwarf_Die *ptr, Dwarf_Die *out, bool *is_co
 	return rc;
 }
 
-/* Note parameter type `type` if it is a pointer to a complete struct or
- * union that travels in the next integer register. */
+/* 3.5.7: va_list is an array of one struct __va_list_tag, so a va_list
+ * parameter is a pointer to it; gcc and clang both name the struct. */
+static bool is_va_list_tag(Dwarf_Die *rec)
+{
+	const char *name = dwarf_diename(rec);
+
+	return name && !strcmp(name, "__va_list_tag");
+}
+
+/* Note parameter type `type` if it is a va_list, or a pointer to a
+ * complete struct or union, that travels in the next integer register. */
 static int note_record_pointer(struct reader *r, Dwarf_Die *type, struct signature *s)
 {
 	Dwarf_Die t, rec;
@@ -590,6 +599,11 @@ static int note_record_pointer(struct reader *r, Dwarf_Die *type, struct signatu
 	rc = pointee(r, &t, &rec, &is_const);
 	if (rc != 0 || !is_record(dwarf_tag(&rec)) || dwarf_hasattr(&rec, DW_AT_declaration))
 		return rc < 0 ? -1 : 0;
+	if (is_va_list_tag(&rec)) {
+		if (s->va_lists++ == 0)
+			s->va_list_reg = s->gpr_args;
+		return 0;
+	}
 	if (type_size(r, &rec, &size) < 0 || type_align(r, &rec, &align) < 0)
 		return -1;
 	if (s->record_ptrs++ == 0) {

@@ -35,6 +35,10 @@ struct signature {
 	int record_size;
 	int record_align;
 	bool record_const;
+	/* How many register arguments are a va_list (3.5.7: a pointer to
+	 * struct __va_list_tag), and the first one's register. */
+	int va_lists;
+	int va_list_reg;
 };
 
 /* The integer argument registers in order (3.2.3), as assembly names them. */

@@ -52,7 +52,7 @@ build)
 	echo "$t0 $t1 $t2 $t3" | awk '{ print $2 - $1, $4 - $3 }' >"$work/build-seconds"
 	in_compartment "$work/ia2/tools/dav1d" 1
 	in_compartment "$work/ia2/src/libdav1d.so.6" 2
-	"$bin/ia2-cc" -O2 -I"$tree/include" -I"$work/ia2/include/dav1d" "$srcdir/harness.c" \
+	"$bin/ia2-cc" -O2 -g -I"$tree/include" -I"$work/ia2/include/dav1d" "$srcdir/harness.c" \
 		-o "$work/harness" --ia2-compartment=1 -L"$work/ia2/src" -ldav1d \
 		-Wl,-rpath,"$work/ia2/src" || fail "building the harness"
 	unpack_source dav1d "$work/cache" "$work/pristine"

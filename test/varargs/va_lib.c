@@ -1,4 +1,5 @@
 #include "va.h"
+#include "../common/pkeyof.h"
 
 #include <stdio.h>
 
@@ -78,4 +79,36 @@ long lib_vsum(int n, va_list ap)
 	while (n-- > 0)
 		s += va_arg(ap, int);
 	return s;
+}
+
+double lib_vmixed(const char *fmt, va_list ap)
+{
+	double s = 0;
+
+	for (; *fmt; fmt++)
+		if (*fmt == 'i')
+			s += va_arg(ap, int);
+		else if (*fmt == 'd')
+			s += va_arg(ap, double);
+	return s;
+}
+
+int lib_va_pkeys(va_list ap)
+{
+	return pkey_of(ap->reg_save_area) * 16 + pkey_of(ap->overflow_arg_area);
+}
+
+long lib_vsum_indirect(int n, va_list *ap)
+{
+	return lib_vsum(n, *ap);
+}
+
+void lib_log(void (*logger)(void *cookie, const char *fmt, va_list ap), void *cookie,
+	     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logger(cookie, fmt, ap);
+	va_end(ap);
 }

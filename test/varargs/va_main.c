@@ -1,10 +1,14 @@
 /* usage: va CASE
  *
- *   ok      every variadic call shape across the gates works
- *   va-list compartment 2 reads the va_list of a compartment-1 caller,
- *           which points into compartment 1's stack: dies with
+ *   ok      every variadic call shape across the gates works, and so do
+ *           va_lists passed to and from compartment 2: the gates pass
+ *           copies, in shared memory
+ *   va-list-pointer
+ *           compartment 2 reads a va_list of compartment 1 through a
+ *           pointer, which the gate does not copy: dies with
  *           SEGV_PKUERR */
 #include "va.h"
+#include "../common/pkeyof.h"
 
 #include <ia2.h>
 #include <pthread.h>
@@ -58,6 +62,57 @@ static long pass_va_list(int n, ...)
 	return s;
 }
 
+/* The va_list, one argument already taken, as vprintf's callers do. */
+static long pass_rest(int n, ...)
+{
+	va_list ap;
+	long s;
+
+	va_start(ap, n);
+	s = va_arg(ap, int) * 1000;
+	s += lib_vsum(n - 1, ap);
+	va_end(ap);
+	return s;
+}
+
+static double pass_vmixed(const char *fmt, ...)
+{
+	va_list ap;
+	double s;
+
+	va_start(ap, fmt);
+	s = lib_vmixed(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static int pass_va_pkeys(int n, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, n);
+	k = lib_va_pkeys(ap);
+	va_end(ap);
+	return k;
+}
+
+static long pass_va_list_pointer(int n, ...)
+{
+	va_list ap;
+	long s;
+
+	va_start(ap, n);
+	s = lib_vsum_indirect(n, &ap);
+	va_end(ap);
+	return s;
+}
+
+static void main_logger(void *cookie, const char *fmt, va_list ap)
+{
+	vsnprintf(cookie, 128, fmt, ap);
+}
+
 /* The gate copies a fixed window of the caller's stack: these run where
  * the caller's frame is near the top of its stack. */
 static void *thread_main(void *arg)
@@ -74,7 +129,7 @@ static void on_usr1(int sig)
 
 static void run_ok(void)
 {
-	char *buf = ia2_shared_malloc(128);
+	char *buf = ia2_shared_malloc(128), *log = calloc(1, 128);
 	pthread_t t;
 	void *r;
 
@@ -94,12 +149,23 @@ static void run_ok(void)
 	check(lib_self_dsum() == 4.5, "variadic call through a pointer inside compartment 2");
 	check(lib_call_sum(main_sum) == 6 + 105, "variadic callback into compartment 1");
 	check(lib_call_dsum(main_dsum) == 55.0, "variadic callback with doubles on the stack");
+	check(pass_va_list(3, 1, 2, 3) == 6, "a va_list into compartment 2");
+	check(pass_rest(4, 7, 1, 2, 3) == 7006, "a va_list with one argument taken");
+	/* 20 ints (15 on the stack, 120 bytes), then 4 doubles in xmm. */
+	check(pass_vmixed("iiiiiiiiiiiiiiiiiiiidddd", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+			  16, 17, 18, 19, 20, 0.5, 0.25, 0.125, 0.125) == 211.0,
+	      "a va_list with 120 bytes of stack arguments");
+	check(pass_va_pkeys(8, 1, 2, 3, 4, 5, 6, 7, 8) == 0, "the callee's va_list points to shared memory");
+	lib_log(main_logger, log, "%d %d %d %d %d %d %d %d %s %.1f", 1, 2, 3, 4, 5, 6, 7, 8, "eight",
+		2.5);
+	check(!strcmp(log, "1 2 3 4 5 6 7 8 eight 2.5"), "a logger callback gets compartment 2's va_list");
 	check(pthread_create(&t, NULL, thread_main, NULL) == 0 && pthread_join(t, &r) == 0 &&
 		      (long)r == 42, "variadic call from the top of a new thread's stack");
 	signal(SIGUSR1, on_usr1);
 	raise(SIGUSR1);
 	check(handler_result == 16, "variadic call from the top of a signal stack");
 	free(buf);
+	free(log);
 }
 
 int main(int argc, char **argv)
@@ -110,11 +176,11 @@ int main(int argc, char **argv)
 			puts("varargs: ok");
 		return failures != 0;
 	}
-	if (argc == 2 && !strcmp(argv[1], "va-list")) {
-		long s = pass_va_list(3, 1, 2, 3);
-		printf("compartment 2 read compartment 1's stack through a va_list: %ld\n", s);
+	if (argc == 2 && !strcmp(argv[1], "va-list-pointer")) {
+		long s = pass_va_list_pointer(3, 1, 2, 3);
+		printf("compartment 2 read compartment 1's stack through a va_list *: %ld\n", s);
 		return 0;
 	}
-	fprintf(stderr, "usage: va ok|va-list\n");
+	fprintf(stderr, "usage: va ok|va-list-pointer\n");
 	return 2;
 }

@@ -85,6 +85,18 @@
 #define IA2_COPY_MAX_BYTES 4096
 #define IA2_COPY_ALIGN 64
 
+/* A va_list argument points at its creator's register save area and
+ * stack arguments, on the creator's own stack. A gate passes a copy of
+ * the va_list, 32 bytes on the shared stack below any argument copy,
+ * followed by copies of the register save area (psABI 3.5.7, 176 bytes)
+ * and of IA2_GATE_MAX_STACK_BYTES from the next stack argument on; the
+ * copy's pointers point to those. Nothing is copied back: the caller
+ * may not use a va_list after passing it to a function that reads it
+ * (C11 7.16p3). */
+#define IA2_VA_TAG_BYTES 32
+#define IA2_VA_SAVE_BYTES 176
+#define IA2_VA_COPY_BYTES (IA2_VA_TAG_BYTES + IA2_VA_SAVE_BYTES + IA2_GATE_MAX_STACK_BYTES)
+
 /* Bytes of stack arguments, and of an sret result, that a gate carries
  * across the PKRU switch in xmm8..xmm15, the registers no argument uses. */
 #define IA2_GATE_MAX_STACK_BYTES 128
