@@ -4,16 +4,13 @@
 # Not a test: figures for the compartmentalized dav1d (test/dav1d). It
 # builds dav1d both ways and encodes the test streams with test/dav1d's
 # own steps, in BUILD/bench-dav1d, then reports
-#  - crossings per frame: the CLI's calls into libdav1d and the
-#    library's calls back into the CLI's picture callbacks (which only
-#    --negstride installs), counted by gdb breakpoints that never stop on
-#    the gates of the functions libdav1d exports and of the two
-#    callbacks, for the 1080p stream with --threads 1 and 4, with and
-#    without --negstride, divided by its 30 frames. Gate entries, not
-#    libia2's return stubs: under gdb PKRU is not what it is in a normal
-#    run (gdb 13 shows it as 0, and gates then see the startup state or
-#    PKRU(0)), so which gates cross says nothing there; which gates run
-#    does not depend on it;
+#  - crossings per frame: round trips from the CLI into libdav1d and
+#    from the library back into the CLI (its picture callbacks, which
+#    only --negstride installs), counted by gdb breakpoints that never
+#    stop on libia2's return stubs for compartments 1 and 2, which every
+#    crossing from that compartment, and nothing else, returns through;
+#    for the 1080p stream with --threads 1 and 4, with and without
+#    --negstride, divided by its 30 frames;
 #  - the decode time ratio, ia2 build over plain build, both under
 #    test/runner/ia2-pkurun (natively on PKU hardware; in a TCG VM,
 #    where times say little, otherwise), best of 3, 1080p, --threads 4;
@@ -30,33 +27,27 @@ step build
 step streams "$build/test/dav1d/y4mgen"
 cd "$work/streams"
 
-# One breakpoint on the gate of each function libdav1d exports (its
-# hidden twin __ia2_gate_NAME: the gate's own name is also the body's
-# name in DWARF, so gdb would resolve it to the body), then on the gates
-# of the CLI's static picture callbacks (__ia2_gate_OBJ_NAME), set once
-# main runs, so that the library is loaded; none ever stops.
-nm -D --defined-only "$work/ia2/src/libdav1d.so.6" | awk '$2 == "T" { print "__ia2_gate_" $3 }' >gates.txt
-api=$(wc -l <gates.txt)
-nm "$work/ia2/tools/dav1d" | awk '$3 ~ /^__ia2_gate_[0-9]+_picture_(alloc|release)$/ { print $3 }' >>gates.txt
-{
-	echo "break main"
-	echo "run"
-	awk '{ print "break *" $1; print "ignore " NR + 1 " 100000000" }' gates.txt
-	echo "continue"
-	echo "info breakpoints"
-} >count.gdb
+# Breakpoints 1 and 2, pending until ld.so loads libia2.
+cat >count.gdb <<'EOF'
+set breakpoint pending on
+break __ia2_return_to_1
+ignore 1 100000000
+break __ia2_return_to_2
+ignore 2 100000000
+run
+info breakpoints
+EOF
 for alloc in "" --negstride; do
 	for t in 1 4; do
 		log=gdb.t$t$alloc.log
 		# shellcheck disable=SC2086 # $alloc is no word or one
 		"$pkurun" gdb -batch -x count.gdb --args "$work/ia2/tools/dav1d" -q -i hd.ivf --muxer md5 \
 			-o /dev/null --threads "$t" $alloc >"$log" 2>&1 </dev/null
-		# Breakpoint 1 is main's; 2 .. api + 1 the library's gates.
-		awk -v api="$api" -v what="1080p --threads $t${alloc:+ $alloc}" '
+		awk -v what="1080p --threads $t${alloc:+ $alloc}" '
 			/^[0-9]+ +breakpoint/ { n = $1 }
-			/already hit/ { if (n > api + 1) back += $4; else if (n > 1) into += $4 }
+			/already hit/ { hit[n] = $4 }
 			END { printf "crossings, %s: %d into libdav1d and %d into the CLI in 30 frames, %.1f per frame (each a round trip: 2 wrpkru)\n",
-				what, into, back, (into + back) / 30 }' "$log"
+				what, hit[1], hit[2], (hit[1] + hit[2]) / 30 }' "$log"
 	done
 done
 

@@ -94,7 +94,8 @@ static void emit_symbol_header(struct out *out, const struct func *f)
 		fprintf(out->f, "\t.weak %s\n", f->gate);
 	else
 		fprintf(out->f, "\t.globl %s\n", f->gate);
-	if (!f->renamed)
+	/* A renamed gate keeps the function's visibility. */
+	if (!f->renamed || f->vis == STV_HIDDEN || f->vis == STV_INTERNAL)
 		fprintf(out->f, "\t.hidden %s\n", f->gate);
 	else if (f->vis == STV_PROTECTED)
 		fprintf(out->f, "\t.protected %s\n", f->gate);

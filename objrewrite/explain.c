@@ -40,6 +40,8 @@ static const char *reloc_type_name(unsigned type)
 
 static const char *why_gated(const struct func *f)
 {
+	if (is_program_entry(f))
+		return "main, which crt1's _start calls";
 	if (f->renamed && f->address_taken)
 		return "exported, address taken";
 	return f->renamed ? "exported" : "address taken";

@@ -3,8 +3,9 @@
  * A function needs a gate when code outside the DSO can reach it: it is
  * exported (global, default or protected visibility), or its address is
  * taken anywhere in the DSO and so may travel to another compartment.
- * Direct calls inside the DSO keep going straight to the body, or to the
- * body's shared-heap wrapper (heapshare.c). */
+ * main is reached from crt1's _start (is_program_entry). Direct calls
+ * inside the DSO keep going straight to the body, or to the body's
+ * shared-heap wrapper (heapshare.c). */
 #include "rewrite.h"
 #include "util.h"
 
@@ -16,6 +17,17 @@
 static bool exported(const struct func *f)
 {
 	return f->bind != STB_LOCAL && (f->vis == STV_DEFAULT || f->vis == STV_PROTECTED);
+}
+
+/* glibc's Scrt1.o (crt1.o) passes main to __libc_start_main, from an
+ * object that no entry point scans, being the toolchain's own. So a
+ * global main gets a gate whatever its visibility, under its own name,
+ * the one _start refers to: built with -fvisibility=hidden, as meson
+ * projects such as dav1d are, main would otherwise run in the caller's
+ * rights, libc's PKRU(0), on the thread's original stack. */
+bool is_program_entry(const struct func *f)
+{
+	return f->bind != STB_LOCAL && !strcmp(f->name, "main");
 }
 
 /* Exported f keeps its name for the gate, so other DSOs and function
@@ -33,7 +45,7 @@ static bool exported(const struct func *f)
  * the entry that its gate and direct calls use instead of the body. */
 static void name_gate(struct func *f)
 {
-	if (exported(f)) {
+	if (exported(f) || is_program_entry(f)) {
 		f->gate = xstrdup(f->name);
 		f->gate_local = format("__ia2_gate_%s", f->name);
 		f->body = format("__ia2_body_%s", f->name);
@@ -70,7 +82,7 @@ int plan_gates(struct dso *d)
 		if (!strncmp(f->name, "__ia2_", 6))
 			return error("%s: defines %s; the __ia2_ prefix is reserved for ia2's gates",
 				     d->objs[f->obj].name, f->name);
-		f->gated = exported(f) || f->address_taken;
+		f->gated = exported(f) || f->address_taken || is_program_entry(f);
 		if (f->gated || f->heap_shared)
 			name_gate(f);
 	}

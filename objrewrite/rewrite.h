@@ -135,6 +135,8 @@ int plan_heap_sharing(struct dso *d);
 
 /* plan.c */
 int plan_gates(struct dso *d);
+/* Whether f is the program's main, which crt1's _start calls. */
+bool is_program_entry(const struct func *f);
 /* Whether plan_gates named f: it has a gate, a share-heap wrapper or both. */
 bool is_planned(const struct func *f);
 /* Where f's gate and the DSO's direct calls go: its wrapper, or its body. */
