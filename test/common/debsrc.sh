@@ -16,6 +16,13 @@ unpack_source() {
 		fail "dpkg-source -x $1 into $3"
 }
 
+# main_gated PROGRAM: PROGRAM's main is a gate (objrewrite/plan.c,
+# is_program_entry), so that it runs in the program's compartment.
+main_gated() {
+	nm "$1" | grep -q ' __ia2_body_main$' ||
+		fail "$1: main has no gate, so it would run with libc's rights"
+}
+
 # in_compartment FILE N: FILE's ia2 note puts it in compartment N (1..9).
 in_compartment() {
 	readelf -n "$1" | grep -A1 'IA2' | grep -q "description data: 0$2 00 00 00" ||

@@ -51,6 +51,7 @@ build)
 	# For bench/dav1d.sh: seconds of ninja, plain and ia2.
 	echo "$t0 $t1 $t2 $t3" | awk '{ print $2 - $1, $4 - $3 }' >"$work/build-seconds"
 	in_compartment "$work/ia2/tools/dav1d" 1
+	main_gated "$work/ia2/tools/dav1d"
 	in_compartment "$work/ia2/src/libdav1d.so.6" 2
 	"$bin/ia2-cc" -O2 -g -I"$tree/include" -I"$work/ia2/include/dav1d" "$srcdir/harness.c" \
 		-o "$work/harness" --ia2-compartment=1 -L"$work/ia2/src" -ldav1d \

@@ -25,6 +25,7 @@ build)
 	./configure >"$work/configure.log" 2>&1 || fail "configure: $(tail -5 "$work/configure.log")"
 	make -j2 libz.so.1.2.13 minigzipsh >"$work/make.log" 2>&1 || fail "make: $(tail -5 "$work/make.log")"
 	in_compartment minigzipsh 1
+	main_gated minigzipsh
 	in_compartment libz.so.1.2.13 2
 	;;
 roundtrip)
