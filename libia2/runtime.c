@@ -22,24 +22,44 @@ __attribute__((visibility("default"))) __thread uintptr_t __safestack_unsafe_sta
 
 _Static_assert(offsetof(struct ia2_settings, xfeatures) == IA2_RO_XFEATURES, "gate_abi.h");
 
-/* After startup __ia2_ro changes only as a whole page: a copy is changed
- * aside, made read-only and moved over the old page with mremap, which
- * replaces the mapping in one step (mremap(2), MREMAP_FIXED), so no
- * thread ever finds the settings writable or half-changed. */
+/* A copy of the pages is changed aside, made read-only and moved over the
+ * old pages with mremap, which replaces the mapping in one step
+ * (mremap(2), MREMAP_FIXED), so no thread ever finds them writable or
+ * half-changed. mmap, mprotect and mremap are system calls, safe in a
+ * signal handler as sigaction must be (signal-safety(7)). */
+void replace_pages(void *pages, size_t size, void (*change)(void *copy, const void *arg),
+		   const void *arg, const char *what)
+{
+	void *copy = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (copy == MAP_FAILED)
+		die("cannot map a copy of %s: %s", what, strerror(errno));
+	memcpy(copy, pages, size);
+	change(copy, arg);
+	if (mprotect(copy, size, PROT_READ) ||
+	    mremap(copy, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, pages) == MAP_FAILED)
+		die("cannot replace %s: %s", what, strerror(errno));
+}
+
+struct settings_change {
+	void (*change)(struct ia2_settings *);
+};
+
+static void change_settings(void *copy, const void *arg)
+{
+	const struct settings_change *c = arg;
+
+	c->change(&((union ia2_ro *)copy)->s);
+}
+
+/* After startup __ia2_ro changes only as a whole page. */
 void update_settings(void (*change)(struct ia2_settings *))
 {
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	union ia2_ro *copy;
+	struct settings_change c = {change};
 
 	pthread_mutex_lock(&lock);
-	copy = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (copy == MAP_FAILED)
-		die("cannot map a copy of ia2's settings: %s", strerror(errno));
-	memcpy(copy, &__ia2_ro, PAGE);
-	change(&copy->s);
-	if (mprotect(copy, PAGE, PROT_READ) ||
-	    mremap(copy, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, &__ia2_ro) == MAP_FAILED)
-		die("cannot replace ia2's settings: %s", strerror(errno));
+	replace_pages(&__ia2_ro, PAGE, change_settings, &c, "ia2's settings");
 	pthread_mutex_unlock(&lock);
 }
 

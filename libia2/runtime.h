@@ -81,6 +81,10 @@ _Static_assert(sizeof(struct ia2_settings) <= PAGE, "update_settings copies one 
 
 /* Change __ia2_ro after startup, when it is read-only (runtime.c). */
 void update_settings(void (*change)(struct ia2_settings *));
+/* Replace read-only pages by a changed copy (runtime.c); the caller
+ * orders the changes of the same pages. `what` names them for messages. */
+void replace_pages(void *pages, size_t size, void (*change)(void *copy, const void *arg),
+		   const void *arg, const char *what);
 
 /* This thread's compartment thread blocks (gate_abi.h). */
 extern __thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE];

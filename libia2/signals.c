@@ -9,8 +9,8 @@
  * __ia2_signal_entry_<k> (objrewrite/stubs.c) with SA_ONSTACK, and gives
  * every thread an alternate stack in pkey-0 memory. The entry moves to
  * PKRU(k) and k's signal stack and calls the handler, which it finds in
- * __ia2_signal_handlers, a table that is read-only except while sigaction
- * writes it.
+ * __ia2_signal_handlers, a table that is never writable: sigaction
+ * replaces its page by a changed copy (runtime.c, replace_pages).
  *
  * The program's own sigaltstack is recorded and reported, not installed:
  * handlers already run on a stack of their own. */
@@ -37,8 +37,8 @@ _Static_assert(offsetof(ucontext_t, uc_sigmask) == IA2_UC_SIGMASK, "gate_abi.h")
 _Static_assert(NSIG == IA2_NSIG, "gate_abi.h");
 
 /* The handlers the entries call and the masks they set (stubs.c), and
- * what the program asked sigaction for, each on pages of their own that
- * only sigaction makes writable. */
+ * what the program asked sigaction for, each on read-only pages of their
+ * own, which only sigaction replaces. */
 union handlers {
 	struct {
 		void *v[IA2_NSIG];
@@ -68,16 +68,45 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread void *altstack;
 static __thread stack_t asked_altstack = {.ss_flags = SS_DISABLE};
 
-static void protect_tables(int prot)
-{
-	if (mprotect(&__ia2_signal_handlers, sizeof __ia2_signal_handlers, prot) ||
-	    mprotect(&asked, sizeof asked, prot))
-		die("cannot change the protection of the signal tables: %s", strerror(errno));
-}
-
 void set_up_signals(void)
 {
-	protect_tables(PROT_READ);
+	if (mprotect(&__ia2_signal_handlers, sizeof __ia2_signal_handlers, PROT_READ) ||
+	    mprotect(&asked, sizeof asked, PROT_READ))
+		die("cannot make the signal tables read-only: %s", strerror(errno));
+}
+
+/* One signal's new handler and mask, and what the program asked for
+ * (NULL: unchanged). */
+struct table_change {
+	int sig;
+	void *handler;
+	uint64_t mask;
+	const struct sigaction *asked;
+};
+
+static void change_handlers(void *copy, const void *arg)
+{
+	const struct table_change *c = arg;
+	union handlers *h = copy;
+
+	h->v[c->sig] = c->handler;
+	h->mask[c->sig] = c->mask;
+}
+
+static void change_asked(void *copy, const void *arg)
+{
+	const struct table_change *c = arg;
+
+	((union actions *)copy)->v[c->sig] = *c->asked;
+}
+
+/* Under the lock. */
+static void change_tables(const struct table_change *c)
+{
+	replace_pages(&__ia2_signal_handlers, sizeof __ia2_signal_handlers, change_handlers, c,
+		      "the signal handler table");
+	if (c->asked)
+		replace_pages(&asked, sizeof asked, change_asked, c, "the signal action table");
 }
 
 static bool is_entry(const void *handler)
@@ -159,11 +188,8 @@ static int install(int sig, const struct sigaction *act)
 		sigfillset(&entry.sa_mask);
 	}
 	/* The table first: an entry already registered finds the new handler. */
-	protect_tables(PROT_READ | PROT_WRITE);
-	__ia2_signal_handlers.v[sig] = (void *)act->sa_sigaction;
-	__ia2_signal_handlers.mask[sig] = handler_mask(sig, act);
-	asked.v[sig] = *act;
-	protect_tables(PROT_READ);
+	change_tables(&(struct table_change){sig, (void *)act->sa_sigaction,
+					     handler_mask(sig, act), act});
 	return libc_sigaction(sig, &entry, NULL);
 }
 
@@ -327,9 +353,7 @@ void wrap_glibc_handlers(void)
 			continue;
 		if (k.handler == SIG_DFL || k.handler == SIG_IGN || is_entry(k.handler))
 			continue;
-		protect_tables(PROT_READ | PROT_WRITE);
-		__ia2_signal_handlers.v[sig] = k.handler;
-		protect_tables(PROT_READ);
+		change_tables(&(struct table_change){sig, k.handler, __ia2_signal_handlers.mask[sig], NULL});
 		k.handler = glibc[i].entry ? glibc[i].entry : __ia2_signal_entries[0];
 		k.flags |= SA_ONSTACK | SA_SIGINFO;
 		syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof k.mask);

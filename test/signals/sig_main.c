@@ -26,8 +26,14 @@
  *                  keep working
  *  setuid          setuid() with another thread inside compartment 2:
  *                  glibc's SIGSETXID reaches it
+ *  table-race      while another thread calls sigaction 2,000 times,
+ *                  compartment 1 keeps writing a handler back into
+ *                  libia2's handler table (found in libia2's symbol
+ *                  table): every write faults, as the table is never
+ *                  writable
  *  reader          compartment 2's handler reads compartment 1's data */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -39,6 +45,7 @@
 #include <unistd.h>
 
 #include "../common/pkeyof.h"
+#include "ia2.h"
 #include "ia2/pkru.h"
 #include "sig.h"
 
@@ -140,6 +147,62 @@ static void run_segv_main(void)
 	}
 	expect_main_ran(2, SIGSEGV);
 	expect(lib_ping(1) == 1001, "compartment 2 works after recovering from its fault");
+}
+
+/* The address of libia2's hidden __ia2_signal_handlers, from nm. */
+static void **find_handler_table(void)
+{
+	Dl_info dl;
+	char cmd[4200], line[512];
+	unsigned long off = 0;
+	FILE *p;
+
+	if (!dladdr((void *)ia2_shared_malloc, &dl))
+		return NULL;
+	snprintf(cmd, sizeof cmd, "nm '%s'", dl.dli_fname);
+	p = popen(cmd, "r");
+	while (p && fgets(line, sizeof line, p))
+		if (strstr(line, " __ia2_signal_handlers\n"))
+			off = strtoul(line, NULL, 16);
+	if (p)
+		pclose(p);
+	return off ? (void **)((char *)dl.dli_fbase + off) : NULL;
+}
+
+static volatile int churn_done;
+
+static void *churn(void *arg)
+{
+	for (int i = 0; i < 2000; i++)
+		install(SIGUSR2, i % 2 ? main_handler : segv_handler, 0);
+	churn_done = 1;
+	return arg;
+}
+
+static void run_table_race(void)
+{
+	void **table = find_handler_table();
+	volatile long writes = 0, faults = 0;
+	pthread_t t;
+
+	expect(table != NULL, "found __ia2_signal_handlers in libia2's symbols");
+	if (!table)
+		return;
+	install(SIGSEGV, segv_handler, SA_NODEFER);
+	pthread_create(&t, NULL, churn, NULL);
+	while (!churn_done) {
+		if (sigsetjmp(main_recover, 1)) {
+			faults++;
+			continue;
+		}
+		/* The value it has: a successful write changes nothing. */
+		((void *volatile *)table)[SIGSEGV] = table[SIGSEGV];
+		writes++;
+	}
+	pthread_join(t, NULL);
+	printf("sig: %ld writes to the handler table faulted, %ld did not\n", faults, writes);
+	expect(faults > 0, "writes to the handler table were tried");
+	expect(writes == 0, "no write to the handler table succeeded");
 }
 
 static void run_mask(void)
@@ -337,6 +400,8 @@ int main(int argc, char **argv)
 		run_sigaltstack();
 	} else if (!strcmp(c, "setuid")) {
 		run_setuid();
+	} else if (!strcmp(c, "table-race")) {
+		run_table_race();
 	} else if (!strcmp(c, "reader")) {
 		lib_install_reader(SIGUSR1, &main_data);
 		printf("sig: reader\n");
