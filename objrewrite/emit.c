@@ -160,45 +160,66 @@ static void emit_save_caller(struct out *out, const struct signature *s)
 		IA2_CTB_FRAME, IA2_CTB_FRAME);
 }
 
+/* rep movsb takes rdi, rsi and rcx, which may carry arguments: they wait
+ * in rbx, rbp and r15, which emit_save_caller saved already. */
+static void emit_park_string_regs(struct out *out)
+{
+	fprintf(out->f, "\tmov %%rdi, %%rbx\n"
+		     "\tmov %%rsi, %%rbp\n"
+		     "\tmov %%rcx, %%r15\n");
+}
+
+static void emit_unpark_string_regs(struct out *out)
+{
+	fprintf(out->f, "\tmov %%rbx, %%rdi\n"
+		     "\tmov %%rbp, %%rsi\n"
+		     "\tmov %%r15, %%rcx\n");
+}
+
+/* Under the caller's PKRU, with CTB(c)'s TLS offset in r11: reg = (from -
+ * bytes) rounded down to `align`, which becomes the shared stack pointer;
+ * below this thread's shared stack it traps, before anything is written
+ * there. r10 holds the pointer's TLS offset, which `from` may use. */
+static void emit_claim_shared_stack(struct out *out, const char *from, int bytes, int align,
+				    const char *reg)
+{
+	fprintf(out->f, "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%r10\n"
+		     "\tmov %s, %%%s\n"
+		     "\tsub $%d, %%%s\n"
+		     "\tand $%d, %%%s\n"
+		     "\tcmp %%fs:%d(%%r11), %%%s\n"
+		     "\tjb .Ltrap\n"
+		     "\tmov %%%s, %%fs:(%%r10)\n",
+		from, reg, bytes, reg, -align, reg, IA2_CTB_SHARED_LO, reg, reg);
+}
+
 /* A copy-arg gate (copyarg.c), under the caller's PKRU with its frame
- * at rsp and CTB(c)'s TLS offset in r11: if the argument is not NULL,
- * record it (unless it points to const) and the size in the frame,
- * move the shared stack pointer below a copy of the struct, where
- * gate_abi.h puts it, copy it and pass the copy instead. The copy is made
- * from the frame's saved pointer, so that the return stub finds it; one
- * that would run below this thread's shared stack traps. rdi, rsi and
- * rcx, which rep movsb needs, wait in rbx, rbp and r15, saved already. */
+ * at rsp: if the argument is not NULL, record it (unless it points to
+ * const) and the size in the frame, move the shared stack pointer below
+ * a copy of the struct, where gate_abi.h puts it, copy it and pass the
+ * copy instead. The copy's place comes from the frame's saved pointer,
+ * so that the return stub finds it. */
 static void emit_copy_arg(struct out *out, const struct signature *s)
 {
 	const char *arg = gpr_arg[s->record_reg];
+	char from[32];
 
 	fprintf(out->f, "\ttest %%%s, %%%s\n"
 		     "\tjz 1f\n", arg, arg);
 	if (!s->record_const)
 		fprintf(out->f, "\tmov %%%s, %d(%%rsp)\n", arg, IA2_FRAME_COPY_DST);
-	fprintf(out->f, "\tmovq $%d, %d(%%rsp)\n"
-		     "\tmov %%rdi, %%rbx\n"
-		     "\tmov %%rsi, %%rbp\n"
-		     "\tmov %%rcx, %%r15\n"
-		     "\tmov %%%s, %%rsi\n"
-		     "\tmov %d(%%rsp), %%rdi\n"
-		     "\tsub $%d, %%rdi\n"
-		     "\tand $%d, %%rdi\n"
-		     "\tcmp %%fs:%d(%%r11), %%rdi\n"
-		     "\tjb .Ltrap\n"
-		     "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%r10\n"
-		     "\tmov %%rdi, %%fs:(%%r10)\n"
-		     "\tmov %%rdi, %%r10\n"
+	fprintf(out->f, "\tmovq $%d, %d(%%rsp)\n", s->record_size, IA2_FRAME_COPY_SIZE);
+	emit_park_string_regs(out);
+	fprintf(out->f, "\tmov %%%s, %%rsi\n", arg);
+	snprintf(from, sizeof from, "%d(%%rsp)", IA2_FRAME_SHARED);
+	emit_claim_shared_stack(out, from, s->record_size, IA2_COPY_ALIGN, "rdi");
+	fprintf(out->f, "\tmov %%rdi, %%r10\n"
 		     "\tmov $%d, %%ecx\n"
 		     "\tcld\n"
-		     "\trep movsb\n"
-		     "\tmov %%rbx, %%rdi\n"
-		     "\tmov %%rbp, %%rsi\n"
-		     "\tmov %%r15, %%rcx\n"
-		     "\tmov %%r10, %%%s\n"
-		     "1:\n",
-		s->record_size, IA2_FRAME_COPY_SIZE, arg, IA2_FRAME_SHARED, s->record_size,
-		-IA2_COPY_ALIGN, IA2_CTB_SHARED_LO, s->record_size, arg);
+		     "\trep movsb\n", s->record_size);
+	emit_unpark_string_regs(out);
+	fprintf(out->f, "\tmov %%r10, %%%s\n"
+		     "1:\n", arg);
 }
 
 /* A gate for a function that takes a va_list, under the caller's PKRU
@@ -208,25 +229,17 @@ static void emit_copy_arg(struct out *out, const struct signature *s)
  * register save area and stack arguments, and pass it instead. The
  * va_list's fields (psABI 3.5.7): gp_offset and fp_offset, 4 bytes each,
  * overflow_arg_area at 8, reg_save_area at 16. r12 keeps the caller's
- * va_list, r13 the copy; rdi, rsi and rcx wait as in emit_copy_arg. */
+ * va_list, r13 the copy. */
 static void emit_copy_va_list(struct out *out, const struct signature *s)
 {
 	const char *arg = gpr_arg[s->va_list_reg];
 
 	fprintf(out->f, "\ttest %%%s, %%%s\n"
-		     "\tjz 1f\n"
-		     "\tmov %%rdi, %%rbx\n"
-		     "\tmov %%rsi, %%rbp\n"
-		     "\tmov %%rcx, %%r15\n"
-		     "\tmov %%%s, %%r12\n"
-		     "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%r10\n"
-		     "\tmov %%fs:(%%r10), %%r13\n"
-		     "\tsub $%d, %%r13\n"
-		     "\tand $-16, %%r13\n"
-		     "\tcmp %%fs:%d(%%r11), %%r13\n"
-		     "\tjb .Ltrap\n"
-		     "\tmov %%r13, %%fs:(%%r10)\n"
-		     "\tmov (%%r12), %%rax\n"
+		     "\tjz 1f\n", arg, arg);
+	emit_park_string_regs(out);
+	fprintf(out->f, "\tmov %%%s, %%r12\n", arg);
+	emit_claim_shared_stack(out, "%fs:(%r10)", IA2_VA_COPY_BYTES, 16, "r13");
+	fprintf(out->f, "\tmov (%%r12), %%rax\n"
 		     "\tmov %%rax, (%%r13)\n"
 		     "\tlea %d(%%r13), %%rdi\n"
 		     "\tmov %%rdi, 16(%%r13)\n"
@@ -237,14 +250,11 @@ static void emit_copy_va_list(struct out *out, const struct signature *s)
 		     "\tmov %%rdi, 8(%%r13)\n"
 		     "\tmov 8(%%r12), %%rsi\n"
 		     "\tmov $%d, %%ecx\n"
-		     "\trep movsb\n"
-		     "\tmov %%rbx, %%rdi\n"
-		     "\tmov %%rbp, %%rsi\n"
-		     "\tmov %%r15, %%rcx\n"
-		     "\tmov %%r13, %%%s\n"
-		     "1:\n",
-		arg, arg, arg, IA2_VA_COPY_BYTES, IA2_CTB_SHARED_LO, IA2_VA_TAG_BYTES,
-		IA2_VA_SAVE_BYTES, IA2_GATE_MAX_STACK_BYTES, arg);
+		     "\trep movsb\n",
+		IA2_VA_TAG_BYTES, IA2_VA_SAVE_BYTES, IA2_GATE_MAX_STACK_BYTES);
+	emit_unpark_string_regs(out);
+	fprintf(out->f, "\tmov %%r13, %%%s\n"
+		     "1:\n", arg);
 }
 
 /* Call frame information for the callee's side of the gate (DWARF 5,
