@@ -585,7 +585,7 @@ static bool is_va_list_tag(Dwarf_Die *rec)
 
 /* Note parameter type `type` if it is a va_list, or a pointer to a
  * complete struct or union, that travels in the next integer register. */
-static int note_record_pointer(struct reader *r, Dwarf_Die *type, struct signature *s)
+static int note_pointer_argument(struct reader *r, Dwarf_Die *type, struct signature *s)
 {
 	Dwarf_Die t, rec;
 	Dwarf_Word size, align;
@@ -604,14 +604,16 @@ static int note_record_pointer(struct reader *r, Dwarf_Die *type, struct signatu
 			s->va_list_reg = s->gpr_args;
 		return 0;
 	}
+	/* Only the first is described, so only its size and alignment (a
+	 * walk of every member) are worth reading. */
+	if (s->record_ptrs++ > 0)
+		return 0;
 	if (type_size(r, &rec, &size) < 0 || type_align(r, &rec, &align) < 0)
 		return -1;
-	if (s->record_ptrs++ == 0) {
-		s->record_reg = s->gpr_args;
-		s->record_size = size > INT_MAX ? INT_MAX : (int)size;
-		s->record_align = (int)align;
-		s->record_const = is_const;
-	}
+	s->record_reg = s->gpr_args;
+	s->record_size = size > INT_MAX ? INT_MAX : (int)size;
+	s->record_align = (int)align;
+	s->record_const = is_const;
 	return 0;
 }
 
@@ -643,7 +645,7 @@ static int read_signature(struct reader *r, Dwarf_Die *fn, struct signature *s)
 		if (dwarf_tag(&child) != DW_TAG_formal_parameter)
 			continue;
 		if (field_type(r, &child, &type) < 0 || layout_of(r, &type, &l) < 0 ||
-		    note_record_pointer(r, &type, s) < 0)
+		    note_pointer_argument(r, &type, s) < 0)
 			return -1;
 		assign_arg(s, &l);
 	}
