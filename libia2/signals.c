@@ -353,7 +353,8 @@ void wrap_glibc_handlers(void)
 			continue;
 		if (k.handler == SIG_DFL || k.handler == SIG_IGN || is_entry(k.handler))
 			continue;
-		change_tables(&(struct table_change){sig, k.handler, __ia2_signal_handlers.mask[sig], NULL});
+		change_tables(&(struct table_change){sig, k.handler, __ia2_signal_handlers.mask[sig],
+						     NULL});
 		k.handler = glibc[i].entry ? glibc[i].entry : __ia2_signal_entries[0];
 		k.flags |= SA_ONSTACK | SA_SIGINFO;
 		syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof k.mask);

@@ -163,16 +163,23 @@ static void check_field(const char *obj, const char *fn, const char *field, int 
 		mismatch(obj, fn, field, got, want);
 }
 
+/* The signature of `name`, or a failure if the table lacks it. */
+static bool find(const char *obj, const struct sigtab *t, const char *name, struct signature *g)
+{
+	if (sigtab_find(t, name, g))
+		return true;
+	printf("%s: %s: not found\n", obj, name);
+	failures++;
+	return false;
+}
+
 static void check_signature(const char *obj, const struct sigtab *t, const struct expect *e)
 {
 	const struct expect *w = e;
 	struct signature g;
 
-	if (!sigtab_find(t, e->name, &g)) {
-		printf("%s: %s: not found\n", obj, e->name);
-		failures++;
+	if (!find(obj, t, e->name, &g))
 		return;
-	}
 	check_field(obj, e->name, "gpr_args", g.gpr_args, w->gpr_args);
 	check_field(obj, e->name, "sse_args", g.sse_args, w->sse_args);
 	check_field(obj, e->name, "stack_bytes", g.stack_bytes, w->stack_bytes);
@@ -188,11 +195,8 @@ static void check_record(const char *obj, const struct sigtab *t, const struct e
 {
 	struct signature g;
 
-	if (!sigtab_find(t, e->name, &g)) {
-		printf("%s: %s: not found\n", obj, e->name);
-		failures++;
+	if (!find(obj, t, e->name, &g))
 		return;
-	}
 	check_field(obj, e->name, "record_ptrs", g.record_ptrs, e->ptrs);
 	if (e->ptrs == 0)
 		return;
