@@ -27,3 +27,10 @@ int pkey_of(const void *p)
 	fclose(f);
 	return key;
 }
+
+int pkey_untagged(const void *p)
+{
+	int k = pkey_of(p);
+
+	return k == 0 || k == -2;
+}

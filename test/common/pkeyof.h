@@ -7,5 +7,8 @@
 /* The pkey of the mapping holding p; -1 if p is in no mapping, -2 if the
  * kernel reports no pkeys. Reads nothing at p itself. */
 int pkey_of(const void *p);
+/* Whether p is in untagged memory: pkey 0, or no pkey at all where the
+ * kernel reports none (the emulated runtime, natively without PKU). */
+int pkey_untagged(const void *p);
 
 #endif

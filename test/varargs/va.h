@@ -20,11 +20,11 @@ long lib_call_sum(long (*cb)(int n, ...));
 double lib_call_dsum(double (*cb)(int n, ...));
 /* Take the caller's va_list, which points into the caller's stack: the
  * gate passes a copy (docs/design.md, "Variadic functions"). lib_vmixed
- * walks a format like lib_mixed's; lib_va_pkeys returns the pkeys of
- * what its va_list points to, reg_save_area * 16 + overflow_arg_area. */
+ * walks a format like lib_mixed's; lib_va_untagged says whether what its
+ * va_list points to, reg_save_area and overflow_arg_area, is untagged. */
 long lib_vsum(int n, va_list ap);
 double lib_vmixed(const char *fmt, va_list ap);
-int lib_va_pkeys(va_list ap);
+int lib_va_untagged(va_list ap);
 /* A pointer to a va_list is not copied: reading it faults. */
 long lib_vsum_indirect(int n, va_list *ap);
 /* Calls logger(cookie, fmt, its own va_list), as dav1d calls its logger. */

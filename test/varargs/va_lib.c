@@ -93,9 +93,9 @@ double lib_vmixed(const char *fmt, va_list ap)
 	return s;
 }
 
-int lib_va_pkeys(va_list ap)
+int lib_va_untagged(va_list ap)
 {
-	return pkey_of(ap->reg_save_area) * 16 + pkey_of(ap->overflow_arg_area);
+	return pkey_untagged(ap->reg_save_area) && pkey_untagged(ap->overflow_arg_area);
 }
 
 long lib_vsum_indirect(int n, va_list *ap)

@@ -86,13 +86,13 @@ static double pass_vmixed(const char *fmt, ...)
 	return s;
 }
 
-static int pass_va_pkeys(int n, ...)
+static int pass_va_untagged(int n, ...)
 {
 	va_list ap;
 	int k;
 
 	va_start(ap, n);
-	k = lib_va_pkeys(ap);
+	k = lib_va_untagged(ap);
 	va_end(ap);
 	return k;
 }
@@ -155,7 +155,7 @@ static void run_ok(void)
 	check(pass_vmixed("iiiiiiiiiiiiiiiiiiiidddd", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
 			  16, 17, 18, 19, 20, 0.5, 0.25, 0.125, 0.125) == 211.0,
 	      "a va_list with 120 bytes of stack arguments");
-	check(pass_va_pkeys(8, 1, 2, 3, 4, 5, 6, 7, 8) == 0, "the callee's va_list points to shared memory");
+	check(pass_va_untagged(8, 1, 2, 3, 4, 5, 6, 7, 8), "the callee's va_list points to shared memory");
 	lib_log(main_logger, log, "%d %d %d %d %d %d %d %d %s %.1f", 1, 2, 3, 4, 5, 6, 7, 8, "eight",
 		2.5);
 	check(!strcmp(log, "1 2 3 4 5 6 7 8 eight 2.5"), "a logger callback gets compartment 2's va_list");
