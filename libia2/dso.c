@@ -261,8 +261,10 @@ API void __ia2_dso_loaded(const void *p)
  * reused by another mapping: the code table is built again. */
 API int dlclose(void *handle)
 {
-	int rc = __ia2_ro.s.libc_dlclose(handle);
+	int rc;
 
+	set_up_libia2();
+	rc = __ia2_ro.s.libc_dlclose(handle);
 	update_settings(list_code);
 	return rc;
 }

@@ -1,6 +1,13 @@
 /* libia2 startup: runs as a constructor of libia2.so, which every
  * compartment DSO depends on, so ld.so runs it before their constructors
  * (gABI, "Initialization and Termination Functions": dependencies first).
+ * A DSO outside the compartments may be initialized earlier: one that the
+ * executable needs after libia2, as `cc ... $(ia2-config --ldflags) -lfoo`
+ * links it, goes first in glibc's order (elf/dl-sort-maps.c walks the
+ * dependencies from the end). Should its constructor call one of
+ * libia2's functions that rely on the setup (pthread_create, sigaction,
+ * the longjmp family, pthread_cancel, dlclose), that call sets libia2 up
+ * first (set_up_libia2), so no thread or handler ever escapes it.
  *
  *  1. check that the CPU and kernel offer protection keys;
  *  2. allocate pkeys 1..15, so compartment N gets pkey N;
@@ -10,9 +17,9 @@
  *     signal stack, for those compartments and for those the program
  *     may dlopen later.
  *
- * It leaves PKRU at IA2_PKRU_STARTUP (all keys open). The first gate that
- * ld.so or libc call, a compartment DSO's init array or main, moves to its
- * compartment for good: nothing ever writes PKRU 0 again (emit.c). */
+ * It ends by leaving the startup state (all keys open) for PKRU(0), which
+ * no code ever changes back (docs/design.md, "Compartments and the PKRU
+ * policy"). */
 #include <cpuid.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -115,10 +122,12 @@ static void set_up_main_thread(void)
 	set_up_thread_blocks(tops);
 }
 
-__attribute__((constructor(101))) static void ia2_init(void)
+static void ia2_init(void)
 {
 	struct startup_dsos found;
 
+	/* Before anything below can reach an entry point that checks it. */
+	__ia2_ro.s.set_up_begun = 1;
 	set_up_pkeys();
 	__ia2_ro.s.xfeatures = detect_xfeatures();
 	__ia2_ro.s.libc_pthread_create = find_in_libc("pthread_create");
@@ -145,4 +154,17 @@ __attribute__((constructor(101))) static void ia2_init(void)
 	set_up_thread_signals();
 	init_threads();
 	__ia2_leave_startup();
+}
+
+/* Only the main thread exists before this has run: every pthread_create
+ * comes here first. */
+void set_up_libia2(void)
+{
+	if (!__ia2_ro.s.set_up_begun)
+		ia2_init();
+}
+
+__attribute__((constructor(101))) static void ia2_constructor(void)
+{
+	set_up_libia2();
 }

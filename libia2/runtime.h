@@ -53,6 +53,7 @@ struct process_malloc {
 
 struct ia2_settings {
 	unsigned char xfeatures;                          /* IA2_RO_XFEATURES */
+	unsigned char set_up_begun;                       /* init.c */
 	int (*libc_pthread_create)(void *, const void *, void *(*)(void *), void *);
 	int (*libc_sigaction)(int, const void *, void *);
 	int (*libc_dlclose)(void *);
@@ -91,7 +92,10 @@ extern __thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE];
 
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 
-/* init.c: glibc's definition of a function libia2 replaces, found through
+/* init.c: libia2's setup, unless it has begun already. Entry points
+ * that use __ia2_ro call it, for constructors that run before libia2's. */
+void set_up_libia2(void);
+/* glibc's definition of a function libia2 replaces, found through
  * libc's own handle; dies if there is none. */
 void *find_in_libc(const char *name);
 

@@ -117,15 +117,9 @@ static bool is_entry(const void *handler)
 	return handler == (void *)__ia2_signal_entry_setxid;
 }
 
-/* glibc's sigaction; a constructor that runs before libia2's finds it
- * through libc's handle itself. */
 static int libc_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	int (*f)(int, const void *, void *) = __ia2_ro.s.libc_sigaction;
-
-	if (!f)
-		f = find_in_libc("sigaction");
-	return f(sig, act, old);
+	return __ia2_ro.s.libc_sigaction(sig, act, old);
 }
 
 /* What the program installed, as the kernel now has it: SA_RESETHAND may
@@ -178,12 +172,13 @@ static int install(int sig, const struct sigaction *act)
 	if (act->sa_handler == SIG_DFL || act->sa_handler == SIG_IGN)
 		return libc_sigaction(sig, act, NULL);
 	k = handler_compartment(act);
-	entry.sa_flags |= SA_ONSTACK;
+	entry.sa_sigaction = __ia2_signal_entries[k];
+	entry.sa_flags |= SA_ONSTACK | SA_SIGINFO;
 	if (k) {
 		/* The entry runs with every signal blocked until it has made
-		 * room for nested frames (stubs.c). */
-		entry.sa_sigaction = __ia2_signal_entries[k];
-		entry.sa_flags |= SA_SIGINFO;
+		 * room for nested frames, then sets the handler's mask; entry 0
+		 * stays on the alternate stack and leaves the mask to the
+		 * kernel (stubs.c). */
 		entry.sa_flags &= ~SA_NODEFER;
 		sigfillset(&entry.sa_mask);
 	}
@@ -195,8 +190,7 @@ static int install(int sig, const struct sigaction *act)
 
 /* sigaction is async-signal-safe (signal-safety(7)): the lock is taken
  * with every signal blocked, so a handler on this thread cannot wait for
- * it. Before set_up_signals, a constructor's handler is installed as it
- * is. */
+ * it. */
 API int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	sigset_t all, mask;
@@ -206,8 +200,7 @@ API int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 		errno = EINVAL;
 		return -1;
 	}
-	if (!__ia2_ro.s.libc_sigaction)
-		return libc_sigaction(sig, act, old);
+	set_up_libia2();
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &mask);
 	pthread_mutex_lock(&lock);
@@ -281,28 +274,35 @@ static void rearm_altstack(void)
 		set_altstack(altstack, ALTSTACK_SIZE, 0);
 }
 
+/* The longjmp family goes on to glibc's, which __ia2_ro holds. */
+static void before_longjmp(void)
+{
+	set_up_libia2();
+	rearm_altstack();
+}
+
 API __attribute__((noreturn)) void siglongjmp(sigjmp_buf env, int val)
 {
-	rearm_altstack();
+	before_longjmp();
 	__ia2_ro.s.libc_longjmp.siglongjmp(env, val);
 }
 
 API __attribute__((noreturn)) void longjmp(jmp_buf env, int val)
 {
-	rearm_altstack();
+	before_longjmp();
 	__ia2_ro.s.libc_longjmp.longjmp(env, val);
 }
 
 API __attribute__((noreturn)) void _longjmp(jmp_buf env, int val)
 {
-	rearm_altstack();
+	before_longjmp();
 	__ia2_ro.s.libc_longjmp._longjmp(env, val);
 }
 
 /* _FORTIFY_SOURCE's longjmp (debug/longjmp_chk.c). */
 API __attribute__((noreturn)) void __longjmp_chk(sigjmp_buf env, int val)
 {
-	rearm_altstack();
+	before_longjmp();
 	__ia2_ro.s.libc_longjmp.longjmp_chk(env, val);
 }
 

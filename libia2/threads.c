@@ -97,12 +97,13 @@ static void *thread_entry(void *p)
 __attribute__((visibility("default")))
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *), void *arg)
 {
-	int c = current_compartment();
 	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
 	struct thread_start *ts;
-	int err;
+	int c, err;
 
-	if (in_startup_state())   /* before libia2's setup is done */
+	set_up_libia2();
+	c = current_compartment();
+	if (in_startup_state())   /* inside libia2's setup */
 		return __ia2_ro.s.libc_pthread_create(thread, attr, start, arg);
 	allocate_stacks(tops);
 	/* On top of c's new stack, only c can change what the thread runs. */
@@ -176,6 +177,7 @@ int pthread_cancel(pthread_t thread)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+	set_up_libia2();
 	pthread_once(&once, install_cancel_handler);
 	return __ia2_ro.s.libc_pthread_cancel(thread);
 }
