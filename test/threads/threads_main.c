@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "../common/mappings.h"
 #include "threads.h"
 
 static int main_data = 5;
@@ -122,16 +123,6 @@ static void run_cancel(void)
 	expect(cancel_in_lib(1, own) == PTHREAD_CANCELED, "cancelled asynchronously in compartment 2");
 	expect(lib_destructors_run() == 2, "its key destructor ran");
 	expect(lib_spawn(lib_worker, base) == base + 1, "threads still work after cancellations");
-}
-
-static int count_mappings(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	int n = 0, ch;
-	while ((ch = fgetc(f)) != EOF)
-		n += ch == '\n';
-	fclose(f);
-	return n;
 }
 
 static void run_many(int n)
