@@ -24,6 +24,7 @@ struct thread_start {
 	void *(*start)(void *);
 	void *arg;
 	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
+	sigset_t mask;     /* the creator's signal mask */
 };
 
 /* What the thread frees when it ends, however it ends: a TSD destructor
@@ -85,6 +86,7 @@ static void *thread_entry(void *p)
 	set_up_thread_blocks(ts->tops);
 	tag_thread_tls();
 	set_up_thread_signals();
+	pthread_sigmask(SIG_SETMASK, &start.mask, NULL);
 	if (c == 0)
 		free(ts);
 	if (c == 0 || __ia2_ro.s.process.malloc)
@@ -99,6 +101,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 {
 	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
 	struct thread_start *ts;
+	sigset_t all, mask;
 	int c, err;
 
 	set_up_libia2();
@@ -117,7 +120,14 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 	ts->start = start;
 	ts->arg = arg;
 	memcpy(ts->tops, tops, sizeof tops);
+	/* The thread starts with every signal blocked, as glibc starts it
+	 * with its creator's mask: until thread_entry has set up its signal
+	 * stacks and CTBs, a signal entry would find none and trap. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &mask);
+	ts->mask = mask;
 	err = __ia2_ro.s.libc_pthread_create(thread, attr, thread_entry, ts);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	if (err) {
 		free_stacks(tops);
 		if (c == 0)

@@ -22,6 +22,9 @@
  *                  then one handled in 2: both run inside it, in order
  *  thread          pthread_kill to a new thread: handled in 2 on that
  *                  thread's own signal stack
+ *  newborn         300 times, pthread_kill right after pthread_create:
+ *                  each signal is handled in 2, whenever in the thread's
+ *                  start it lands
  *  sigaltstack     the program's sigaltstack is reported back; handlers
  *                  keep working
  *  setuid          setuid() with another thread inside compartment 2:
@@ -36,6 +39,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -330,6 +334,37 @@ static void run_thread(void)
 	       "not the main thread's signal stack");
 }
 
+static sem_t go;
+
+static void *wait_for_go(void *unused)
+{
+	(void)unused;
+	while (sem_wait(&go))   /* EINTR: the signal came here */
+		;
+	return NULL;
+}
+
+/* Each signal lands somewhere in the new thread's start: in glibc, in
+ * libia2's setup of the thread, or in the start routine. */
+static void run_newborn(int n)
+{
+	int bad = 0;
+
+	sem_init(&go, 0, 0);
+	lib_install(SIGUSR1, 0);
+	for (int i = 0; i < n; i++) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, wait_for_go, NULL))
+			return expect(0, "pthread_create");
+		bad += pthread_kill(t, SIGUSR1) != 0;
+		sem_post(&go);
+		bad += pthread_join(t, NULL) != 0;
+	}
+	expect(!bad, "pthread_kill and pthread_join");
+	expect(lib_record().count == n, "compartment 2's handler ran once in each new thread");
+	expect(lib_record().pkru == IA2_PKRU(2), "with PKRU(2)");
+}
+
 static void run_sigaltstack(void)
 {
 	static char stack[65536];
@@ -396,6 +431,8 @@ int main(int argc, char **argv)
 		run_nested();
 	} else if (!strcmp(c, "thread")) {
 		run_thread();
+	} else if (!strcmp(c, "newborn")) {
+		run_newborn(300);
 	} else if (!strcmp(c, "sigaltstack")) {
 		run_sigaltstack();
 	} else if (!strcmp(c, "setuid")) {
