@@ -7,7 +7,8 @@
  * seen first by its init entry (objrewrite/emit.c), which ld.so calls
  * before the DSO's constructors and which calls __ia2_dso_loaded here;
  * at startup that call finds the DSO among those already done.
- * dlclose drops unloaded DSOs' code from the table. */
+ * dlclose drops unloaded DSOs' code from the table, and their dynamic
+ * TLS from dyntls.c's. */
 #include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
@@ -64,6 +65,11 @@ static const struct ia2_note *find_note(const struct dl_phdr_info *info)
 		}
 	}
 	return NULL;
+}
+
+const void *dso_note(const struct dl_phdr_info *info)
+{
+	return find_note(info);
 }
 
 int dso_compartment(const struct dl_phdr_info *info)
@@ -254,11 +260,13 @@ API void __ia2_dso_loaded(const void *p)
 		    "every compartment named in the config file they were linked with; add a rule "
 		    "for %s to that config", dso_name(&o.info), c, dso_name(&o.info));
 	tag_memory(&o.info, o.note, c);
+	add_dynamic_tls(&o.info, o.note, c);
 	update_settings(list_code);
 }
 
 /* After glibc's dlclose the DSO may be unmapped, and its code range
- * reused by another mapping: the code table is built again. */
+ * reused by another mapping: the code table is built again, and its TLS
+ * module ID may go to another DSO. */
 API int dlclose(void *handle)
 {
 	int rc;
@@ -266,5 +274,6 @@ API int dlclose(void *handle)
 	set_up_libia2();
 	rc = __ia2_ro.s.libc_dlclose(handle);
 	update_settings(list_code);
+	drop_unloaded_tls();
 	return rc;
 }

@@ -152,6 +152,7 @@ static void ia2_init(void)
 	tag_thread_tls();
 	set_up_signals();
 	set_up_thread_signals();
+	set_up_dynamic_tls();
 	init_threads();
 	__ia2_leave_startup();
 }

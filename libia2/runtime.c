@@ -74,11 +74,12 @@ void die(const char *fmt, ...)
 	_exit(1);
 }
 
-/* A compartment's stacks on one thread, in one mapping from the bottom:
- * a guard page, the signal stack, a guard page, the stack, a guard page.
- * Frames start IA2_STACK_SLACK bytes below each top (gate_abi.h).
- * "Compartment 0's" stack is the thread's shared stack, pkey 0. */
-#define STACKS_SIZE (IA2_SIGSTACK_SIZE + IA2_STACK_SIZE + 3 * PAGE)
+/* A compartment's memory on one thread, in one mapping from the bottom:
+ * a guard page, its dynamic TLS area (dyntls.c), a guard page, the signal
+ * stack, a guard page, the stack, a guard page. Frames start
+ * IA2_STACK_SLACK bytes below each top (gate_abi.h). "Compartment 0's"
+ * stack is the thread's shared stack, pkey 0, without a TLS area. */
+#define STACKS_SIZE (IA2_DYNTLS_SIZE + IA2_SIGSTACK_SIZE + IA2_STACK_SIZE + 4 * PAGE)
 
 uintptr_t allocate_stack(int c)
 {
@@ -90,6 +91,8 @@ uintptr_t allocate_stack(int c)
 		die("cannot map a stack for compartment %d: %s", c, strerror(errno));
 	tag(top - IA2_STACK_SIZE, top, c, "a compartment stack");
 	tag(sigstack_top(top) - IA2_SIGSTACK_SIZE, sigstack_top(top), c, "a signal stack");
+	if (c)
+		tag(dyntls_area(top), dyntls_area(top) + IA2_DYNTLS_SIZE, c, "a dynamic TLS area");
 	(void)VALGRIND_STACK_REGISTER(top - IA2_STACK_SIZE, top);
 	(void)VALGRIND_STACK_REGISTER(sigstack_top(top) - IA2_SIGSTACK_SIZE, sigstack_top(top));
 	return top;
@@ -110,6 +113,11 @@ void free_stacks(const uintptr_t *tops)
 uintptr_t sigstack_top(uintptr_t top)
 {
 	return top - IA2_STACK_SIZE - PAGE;
+}
+
+uintptr_t dyntls_area(uintptr_t top)
+{
+	return sigstack_top(top) - IA2_SIGSTACK_SIZE - PAGE - IA2_DYNTLS_SIZE;
 }
 
 void free_stack(uintptr_t top)
@@ -134,6 +142,7 @@ void set_up_thread_blocks(const uintptr_t *tops)
 		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_FRAME] = tops[c] ? tops[c] - IA2_STACK_SLACK : 0;
 		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_SIGSTACK] =
 			tops[c] ? sigstack_top(tops[c]) - IA2_STACK_SLACK : 0;
+		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_DYNTLS] = tops[c] ? dyntls_area(tops[c]) : 0;
 		tag(ctb + c * IA2_CTB_SIZE, ctb + (c + 1) * IA2_CTB_SIZE, c,
 		    "a compartment's thread block");
 	}

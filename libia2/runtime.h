@@ -2,6 +2,7 @@
 #ifndef IA2_RUNTIME_H
 #define IA2_RUNTIME_H
 
+#include <link.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,15 +102,17 @@ void *find_in_libc(const char *name);
 
 
 
-/* A compartment's stack on a thread (IA2_STACK_SIZE) and its signal
- * stack (IA2_SIGSTACK_SIZE), with guard pages: allocate_stack returns the
- * stack's top, sigstack_top the signal stack's. */
+/* A compartment's stack on a thread (IA2_STACK_SIZE), its signal stack
+ * (IA2_SIGSTACK_SIZE) and its dynamic TLS area (IA2_DYNTLS_SIZE), with
+ * guard pages: allocate_stack returns the stack's top, sigstack_top the
+ * signal stack's, dyntls_area the area's bottom. */
 uintptr_t allocate_stack(int compartment);
 /* A thread's stacks: tops[0] its shared stack, tops[c] compartment c's
  * for each compartment the program has (0 for the others). */
 void allocate_stacks(uintptr_t *tops);
 void free_stacks(const uintptr_t *tops);
 uintptr_t sigstack_top(uintptr_t top);
+uintptr_t dyntls_area(uintptr_t top);
 void free_stack(uintptr_t top);
 
 /* pkeys.c: the only code that differs in the emulated-PKRU runtime. */
@@ -154,8 +157,9 @@ size_t heap_usable_size(const void *p);
 void *ia2_own_malloc(size_t size);
 
 /* dso.c: the compartment in a DSO's .note.ia2, or 0. */
-struct dl_phdr_info;
 int dso_compartment(const struct dl_phdr_info *info);
+/* Its .note.ia2 descriptor, or NULL. */
+const void *dso_note(const struct dl_phdr_info *info);
 
 /* The compartment DSOs loaded at startup, bit c for compartment c; the
  * compartments their notes say the program may load; and the main
@@ -172,9 +176,18 @@ void tag_startup_dsos(struct startup_dsos *found);
 void list_code(struct ia2_settings *s);
 
 /* tls.c: give this thread's TLS blocks of compartment DSOs their pkeys,
- * and pkey 0 back before the thread's memory is reused. */
+ * and pkey 0 back before the thread's memory is reused; a DSO's PT_TLS,
+ * or NULL. */
 void tag_thread_tls(void);
 void release_thread_tls(void);
+const ElfW(Phdr) *tls_segment(const struct dl_phdr_info *info);
+
+/* dyntls.c: the dynamic TLS of compartment DSOs loaded with dlopen. The
+ * module table becomes read-only at startup; a DSO is added as dlopen
+ * loads it, and those no longer loaded are dropped after a dlclose. */
+void set_up_dynamic_tls(void);
+void add_dynamic_tls(const struct dl_phdr_info *info, const void *note, int compartment);
+void drop_unloaded_tls(void);
 
 /* signals.c: the handler table, once at startup; each thread's alternate
  * stack for the kernel, set up as it starts and freed as it ends; and

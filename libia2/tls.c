@@ -17,7 +17,7 @@
 
 #include "runtime.h"
 
-static const ElfW(Phdr) *tls_segment(const struct dl_phdr_info *info)
+const ElfW(Phdr) *tls_segment(const struct dl_phdr_info *info)
 {
 	for (int i = 0; i < info->dlpi_phnum; i++)
 		if (info->dlpi_phdr[i].p_type == PT_TLS)

@@ -581,6 +581,17 @@ static void emit_tls_padding(struct out *out)
 			"	.balign 4096\n");
 }
 
+/* A reference that gives the DSO a dynamic symbol __ia2_tls_get_addr,
+ * for the post-link step to bind its __tls_get_addr calls to
+ * (tlsbind.c). */
+static void emit_tls_binding(struct out *out)
+{
+	fprintf(out->f, "\n\t.section .data.rel.ro, \"aw\"\n"
+		     "\t.p2align 3\n"
+		     "\t.quad __ia2_tls_get_addr\n"
+		     "\t.text\n");
+}
+
 /* Gates of archive members go into the member itself (rewrite.c), so that
  * the linker pulls a gate in exactly when it pulls the member; all other
  * gates go into the DSO's gates.s. Returns the member's object index, or
@@ -617,8 +628,10 @@ static int write_gates(struct dso *d, const char *asm_path, int home)
 		if (f->wrapper)
 			emit_heap_wrapper(out, f, d->compartment);
 	}
-	if (home < 0)
+	if (home < 0) {
 		emit_init_fini(out, d->compartment);
+		emit_tls_binding(out);
+	}
 	fprintf(out->f, "\n.Ltrap:\n\tud2\n");
 	if (home < 0 && d->has_tls)
 		emit_tls_padding(out);

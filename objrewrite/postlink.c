@@ -1,6 +1,7 @@
 /* postlink: what every route (ia2-cc, ia2-objrewrite --finish) does to
  * the linked DSO: refuse copy relocations, redirect its init and fini
- * arrays, pad its TLS.
+ * arrays, bind its __tls_get_addr calls to libia2's (tlsbind.c), pad its
+ * TLS.
  *
  * After the link, point the DSO's DT_INIT_ARRAY and
  * DT_FINI_ARRAY at the one-entry arrays of its gates (emit.c,
@@ -234,7 +235,8 @@ int finish_dso(const char *path)
 {
 	elf_version(EV_CURRENT);
 	/* gates.s aligned the TLS; pad_tls fills its last page (padtls.c). */
-	if (check_copy_relocs(path) || redirect_init_fini(path) || pad_tls(path, false) < 0)
+	if (check_copy_relocs(path) || redirect_init_fini(path) || bind_tls_get_addr(path) ||
+	    pad_tls(path, false) < 0)
 		return -1;
 	return 0;
 }

@@ -170,8 +170,11 @@ int rewrite_objects(struct dso *d);
 
 /* postlink.c: run on the linked DSO: refuses copy relocations, makes
  * ld.so and libc run its init and fini arrays through its gates and
- * marks it finished (IA2_NOTE_FINISHED), and pads its TLS. */
+ * marks it finished (IA2_NOTE_FINISHED), binds its __tls_get_addr calls
+ * to libia2's, and pads its TLS. */
 int finish_dso(const char *path);
+/* tlsbind.c: binds the linked DSO's __tls_get_addr calls to libia2's. */
+int bind_tls_get_addr(const char *path);
 
 /* explain.c: every gated function with its signature and every reference
  * to one with its binding and reason, as text or JSON. */

@@ -1,14 +1,20 @@
 /* usage: dl_main CASE
  *
  *   ok               dlopen a compartment-2 plugin: constructor, calls,
- *                    callbacks, TLS, a signal handler, a thread that
- *                    existed before the dlopen, dlclose and dlopen again;
- *                    and a compartment-1 plugin
+ *                    callbacks, TLS (pkey 2, in each thread its own), a
+ *                    signal handler, a thread that existed before the
+ *                    dlopen, dlclose and dlopen again (TLS starts afresh);
+ *                    and a compartment-1 plugin (TLS with pkey 1)
+ *   tls-threads      300 threads in turn use the plugin's TLS, each from
+ *                    its initial value with pkey 2: no mapping is left
  *   main-reads-plug  compartment 1 reads the plugin's global: SEGV_PKUERR
+ *   main-reads-plug-tls
+ *                    compartment 1 reads the plugin's TLS: SEGV_PKUERR
  *   plug-writes-main the plugin writes compartment 1's global: SEGV_PKUERR
  *   three            dlopen a compartment-3 plugin the config does not
  *                    name: libia2 stops the program */
 #include "plug.h"
+#include "../common/mappings.h"
 #include "../common/pkeyof.h"
 
 #include <dlfcn.h>
@@ -27,6 +33,7 @@ struct plug {
 	int (*call)(int (*)(int), int);
 	void (*write)(int *);
 	int (*tls_swap)(int);
+	int *(*tls_addr)(void);
 	void (*install_handler)(int);
 	void (*on_signal)(int);
 	int (*raise_deep)(int);
@@ -70,6 +77,7 @@ static struct plug load(const char *file)
 	p.call = must_sym(p.handle, "plug_call");
 	p.write = must_sym(p.handle, "plug_write");
 	p.tls_swap = must_sym(p.handle, "plug_tls_swap");
+	p.tls_addr = must_sym(p.handle, "plug_tls_addr");
 	p.install_handler = must_sym(p.handle, "plug_install_handler");
 	p.on_signal = must_sym(p.handle, "plug_on_signal");
 	p.raise_deep = must_sym(p.handle, "plug_raise_deep");
@@ -83,12 +91,15 @@ static int twice(int x) { return main_global * 0 + 2 * x; }
 static sem_t loaded;
 static struct plug shared_plug;
 
-static void *early_thread(void *arg)
+static void *early_thread(void *main_tls)
 {
-	(void)arg;
+	int *tls;
+
 	sem_wait(&loaded);
+	tls = shared_plug.tls_addr();
 	return (void *)(long)(shared_plug.add(40, 2) == 42 && shared_plug.tls_swap(9) == 7 &&
-			      shared_plug.tls_swap(0) == 9);
+			      shared_plug.tls_swap(0) == 9 && tls != *(int **)main_tls &&
+			      pkey_of(tls) == 2);
 }
 
 static void run_ok(void)
@@ -96,15 +107,18 @@ static void run_ok(void)
 	pthread_t t;
 	void *r;
 	struct plug p;
+	int *main_tls = NULL;
 
 	sem_init(&loaded, 0, 0);
-	check(pthread_create(&t, NULL, early_thread, NULL) == 0, "pthread_create");
+	check(pthread_create(&t, NULL, early_thread, &main_tls) == 0, "pthread_create");
 	p = shared_plug = load("libplug.so");
+	main_tls = p.tls_addr();
 	check(p.initialized() == 42, "the constructor ran in compartment 2");
 	check(pkey_of(p.secret) == 2, "the plugin's .data has pkey 2");
 	check(p.add(1, 2) == 3, "call into the plugin");
 	check(p.call(twice, 5) == 11, "callback from the plugin into compartment 1");
 	check(p.tls_swap(3) == 7 && p.tls_swap(4) == 3, "the plugin's TLS in the main thread");
+	check(pkey_of(main_tls) == 2, "the plugin's TLS has pkey 2");
 	sem_post(&loaded);
 	check(pthread_join(t, &r) == 0 && r == (void *)1,
 	      "a thread started before the dlopen calls the plugin, with its own TLS");
@@ -121,14 +135,45 @@ static void run_ok(void)
 	p = load("libplug.so");
 	check(p.initialized() == 42 && p.add(2, 2) == 4 && pkey_of(p.secret) == 2,
 	      "the plugin loaded again after dlclose");
+	check(p.tls_swap(5) == 7 && pkey_of(p.tls_addr()) == 2,
+	      "the plugin loaded again starts its TLS afresh");
 	check(dlclose(p.handle) == 0, "dlclose again");
 
 	p = load("libplug_one.so");
 	check(pkey_of(p.secret) == 1 && *p.secret == 0x5ec && p.initialized() == 42,
 	      "a compartment-1 plugin shares compartment 1's memory");
+	check(p.tls_swap(1) == 7 && pkey_of(p.tls_addr()) == 1 && *p.tls_addr() == 1,
+	      "a compartment-1 plugin's TLS has pkey 1");
 	p.write(&main_global);
 	check(main_global == 1, "the compartment-1 plugin writes compartment 1's data");
 	check(dlclose(p.handle) == 0, "dlclose of the compartment-1 plugin");
+}
+
+static void *tls_user(void *unused)
+{
+	int *tls = shared_plug.tls_addr();
+
+	(void)unused;
+	return (void *)(long)(pkey_of(tls) == 2 && shared_plug.tls_swap(1) == 7 &&
+			      shared_plug.tls_swap(2) == 1);
+}
+
+static void run_tls_threads(int n)
+{
+	int before = 0, bad = 0;
+
+	shared_plug = load("libplug.so");
+	for (int i = 0; i < n; i++) {
+		pthread_t t;
+		void *r = NULL;
+		if (pthread_create(&t, NULL, tls_user, NULL) || pthread_join(t, &r))
+			bad++;
+		bad += r != (void *)1;
+		if (i == 0)   /* glibc's stack cache and arenas settle in the first */
+			before = count_mappings();
+	}
+	check(!bad, "every thread found the plugin's TLS initialized, with pkey 2");
+	check(count_mappings() == before, "the threads left no mapping behind");
 }
 
 int main(int argc, char **argv)
@@ -140,6 +185,15 @@ int main(int argc, char **argv)
 		if (!failures)
 			puts("dlopen: ok");
 		return failures != 0;
+	}
+	if (!strcmp(c, "tls-threads")) {
+		run_tls_threads(300);
+		return failures != 0;
+	}
+	if (!strcmp(c, "main-reads-plug-tls")) {
+		struct plug p = load("libplug.so");
+		printf("compartment 1 read the plugin's TLS: %d\n", *p.tls_addr());
+		return 0;
 	}
 	if (!strcmp(c, "main-reads-plug")) {
 		struct plug p = load("libplug.so");
@@ -157,6 +211,7 @@ int main(int argc, char **argv)
 		puts("a compartment-3 plugin loaded although nothing set compartment 3 up");
 		return 0;
 	}
-	fprintf(stderr, "usage: dl_main ok|main-reads-plug|plug-writes-main|three\n");
+	fprintf(stderr, "usage: dl_main ok|tls-threads|main-reads-plug|main-reads-plug-tls|"
+			"plug-writes-main|three\n");
 	return 2;
 }

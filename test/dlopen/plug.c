@@ -28,6 +28,8 @@ int plug_tls_swap(int v)
 	return old;
 }
 
+int *plug_tls_addr(void) { return &tls_value; }
+
 /* Increments the plugin's own data, so it must run in the plugin's
  * compartment. Installed by compartment 1, it does only if libia2 knows
  * that the dlopen'd code is the plugin's (dso.c, list_code). */

@@ -12,6 +12,7 @@ int plug_add(int a, int b);
 int plug_call(int (*cb)(int), int x);
 void plug_write(int *p);           /* *p = 1, from the plugin's compartment */
 int plug_tls_swap(int v);          /* this thread's TLS value, replaced by v */
+int *plug_tls_addr(void);          /* where this thread's TLS value is */
 void plug_on_signal(int sig);
 void plug_install_handler(int sig);  /* plug_on_signal, installed by the plugin */
 int plug_raise_deep(int sig);       /* 1 if its frame survived the handler */

@@ -34,6 +34,20 @@ compartment-note)
 	readelf -d libt.so | grep -q 'BIND_NOW\|FLAGS.*NOW' || fail "libt.so not linked -z now"
 	nm -D libt.so | grep -q ' T f$' || fail "f is not exported (as its gate)"
 	;;
+tls-binding)
+	# A compartment DSO's __tls_get_addr calls go to libia2's
+	# (objrewrite/tlsbind.c); TLS descriptors bypass it, with a warning.
+	printf '__thread int v = 3;\nint get(void) { return v; }\n' >tls.c
+	"$ia2cc" -shared tls.c -o libtls.so --ia2-compartment=2 || fail "link"
+	relocs=$(readelf -rW libtls.so)
+	echo "$relocs" | grep -q 'JUMP_SLOT.* __ia2_tls_get_addr' ||
+		fail "libtls.so: no PLT relocation against __ia2_tls_get_addr: $relocs"
+	echo "$relocs" | grep -q ' __tls_get_addr' && fail "libtls.so still calls __tls_get_addr"
+	out=$("$ia2cc" -shared -mtls-dialect=gnu2 tls.c -o libdesc.so --ia2-compartment=2 2>&1) ||
+		fail "link with TLS descriptors: $out"
+	echo "$out" | grep -q 'libdesc.so: 1 TLS descriptor relocations (-mtls-dialect=gnu2)' ||
+		fail "no warning for TLS descriptors: $out"
+	;;
 bad-compartment)
 	out=$("$ia2cc" -shared t.c -o libt.so --ia2-compartment=16 2>&1) && fail "compartment 16 accepted"
 	echo "$out" | grep -q 'compartment-16\|1\.\.15' || fail "unclear message: $out"

@@ -29,6 +29,9 @@
 #define IA2_CTB_HEAP_DEPTH 32
 #define IA2_CTB_HEAP_RETURNS 40
 #define IA2_HEAP_MAX_DEPTH 32
+/* This thread's area for compartment c's blocks of dynamic TLS, those of
+ * its DSOs loaded with dlopen (libia2/dyntls.c); 0 if it has none. */
+#define IA2_CTB_DYNTLS (IA2_CTB_HEAP_RETURNS + 8 * IA2_HEAP_MAX_DEPTH)
 
 /* The shared stack: code compiled with clang's SafeStack
  * (-fsanitize=safe-stack, which ia2-cc adds with --ia2-shared-stack)
@@ -43,6 +46,7 @@
 
 #define IA2_STACK_SIZE (8 << 20)
 #define IA2_SIGSTACK_SIZE (64 << 10)
+#define IA2_DYNTLS_SIZE (1 << 20)
 
 /* Signal entry (libia2/signals.c, objrewrite/stubs.c): where the kernel's
  * ucontext (as glibc's ucontext_t begins) holds the alternate stack as it

@@ -1,0 +1,215 @@
+/* Dynamic TLS: the thread-local data of compartment DSOs loaded with
+ * dlopen, in their compartment's memory.
+ *
+ * glibc allocates a dlopen'd module's block in a thread at the first
+ * __tls_get_addr for it there, with malloc, and frees it from ld.so when
+ * the thread ends, with whatever PKRU that thread has then
+ * (elf/dl-tls.c: allocate_dtv_entry, _dl_deallocate_tls). Such a block
+ * must stay in the shared heap. So the post-link step binds every
+ * compartment DSO's calls of __tls_get_addr to __ia2_tls_get_addr
+ * (objrewrite/tlsbind.c), which keeps these blocks itself:
+ *
+ *  - the modules: a table of the compartment DSOs with TLS that dlopen
+ *    loaded, on a page of its own that is never writable, replaced as a
+ *    whole (runtime.c, replace_pages) as DSOs come and go. Each load
+ *    gets a new serial, so blocks of an earlier load are never reused;
+ *  - the blocks: each thread has, for each compartment c, an area tagged
+ *    with c's pkey beside c's stacks (runtime.c), which CTB(c) points to.
+ *    It begins with one slot per module of the table, the serial and the
+ *    block it holds, then the blocks, allocated in turn, and goes when
+ *    the thread's stacks do. Only c can read or write it, and
+ *    __ia2_tls_get_addr runs with the PKRU(c) of its caller.
+ *
+ * Every other module goes to glibc's __tls_get_addr: those of the DSOs
+ * loaded at startup, whose static TLS tls.c tags, and those outside the
+ * compartments. */
+#include <errno.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "runtime.h"
+
+#define API __attribute__((visibility("default")))
+#define MAX_MODULES 32
+
+struct module {
+	size_t modid;            /* glibc's module ID; 0: a free entry */
+	unsigned long serial;
+	const void *note;        /* the DSO's, which tells it apart while loaded */
+	const char *name;
+	const char *image;       /* PT_TLS: the initialized part, then zeros */
+	size_t filesz, memsz, align;
+	int compartment;
+};
+
+union modules {
+	struct {
+		int n;                   /* entries 0..n-1 may be in use */
+		unsigned long serial;    /* the last one given */
+		struct module m[MAX_MODULES];
+	};
+	char page[PAGE];
+};
+
+static union modules modules __attribute__((aligned(PAGE)));
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The head of a thread's area for one compartment: next is the offset of
+ * the first free byte, 0 before the first block. */
+struct area {
+	size_t next;
+	struct {
+		unsigned long serial;
+		char *block;
+	} slot[MAX_MODULES];
+};
+_Static_assert(sizeof(struct area) < IA2_DYNTLS_SIZE, "gate_abi.h");
+
+/* The psABI's argument of __tls_get_addr (x86-64 psABI, "Thread-Local
+ * Storage"; Drepper, "ELF Handling For Thread-Local Storage", 4.3.4). */
+struct tls_index {
+	unsigned long module, offset;
+};
+
+void *__tls_get_addr(struct tls_index *ti);
+
+void set_up_dynamic_tls(void)
+{
+	if (mprotect(&modules, sizeof modules, PROT_READ))
+		die("cannot make the dynamic TLS table read-only: %s", strerror(errno));
+}
+
+static int entry_of(size_t modid)
+{
+	for (int i = 0; i < modules.n; i++)
+		if (modules.m[i].modid == modid)
+			return i;
+	return -1;
+}
+
+static char *new_block(struct area *a, const struct module *m)
+{
+	uintptr_t base = (uintptr_t)a;
+	uintptr_t lo = base + (a->next ? a->next : sizeof *a);
+
+	lo = (lo + m->align - 1) & ~(m->align - 1);
+	if (lo + m->memsz > base + IA2_DYNTLS_SIZE)
+		die("%s: no room for its %zu bytes of thread-local data in compartment %d's "
+		    "dynamic TLS area of this thread (%d bytes, shared by the compartment's dlopen'd "
+		    "DSOs and their reloads)", m->name, m->memsz, m->compartment, IA2_DYNTLS_SIZE);
+	memcpy((char *)lo, m->image, m->filesz);
+	memset((char *)lo + m->filesz, 0, m->memsz - m->filesz);
+	a->next = lo + m->memsz - base;
+	return (char *)lo;
+}
+
+/* Compartment code calls this instead of __tls_get_addr, on its own
+ * stack with its own PKRU. GCC does not always align the stack for
+ * these calls (GCC bug 58066; glibc's x86-64 __tls_get_addr realigns it
+ * too). */
+API __attribute__((force_align_arg_pointer)) void *__ia2_tls_get_addr(struct tls_index *ti)
+{
+	int i = entry_of(ti->module), c;
+	const struct module *m;
+	struct area *a;
+
+	if (i < 0)
+		return __tls_get_addr(ti);
+	m = &modules.m[i];
+	c = current_compartment();
+	if (c != m->compartment)
+		die("compartment %d asked for the thread-local data of %s, which is compartment "
+		    "%d's", c, m->name, m->compartment);
+	a = *(struct area **)&__ia2_ctb[c][IA2_CTB_DYNTLS];
+	if (!a)
+		die("this thread has no dynamic TLS area for compartment %d", c);
+	if (a->slot[i].serial != m->serial) {
+		a->slot[i].block = new_block(a, m);
+		a->slot[i].serial = m->serial;
+	}
+	return a->slot[i].block + ti->offset;
+}
+
+static void add_module(void *copy, const void *arg)
+{
+	union modules *t = copy;
+	const struct module *m = arg;
+	int i = 0;
+
+	while (i < t->n && t->m[i].modid)
+		i++;
+	if (i == MAX_MODULES)
+		die("%s: more than %d compartment DSOs with thread-local data loaded with dlopen",
+		    m->name, MAX_MODULES);
+	t->m[i] = *m;
+	t->m[i].serial = ++t->serial;
+	if (i == t->n)
+		t->n++;
+}
+
+/* A module that dlopen gave static TLS (DF_STATIC_TLS, in the surplus
+ * glibc reserves for that) already has this thread's block; its code
+ * reaches it without __tls_get_addr. */
+void add_dynamic_tls(const struct dl_phdr_info *info, const void *note, int c)
+{
+	const ElfW(Phdr) *tls = tls_segment(info);
+	struct module m = {0};
+
+	if (!tls || !info->dlpi_tls_modid || info->dlpi_tls_data)
+		return;
+	m.modid = info->dlpi_tls_modid;
+	m.note = note;
+	m.name = info->dlpi_name;
+	m.image = (const char *)(info->dlpi_addr + tls->p_vaddr);
+	m.filesz = tls->p_filesz;
+	m.memsz = tls->p_memsz;
+	m.align = tls->p_align ? tls->p_align : 1;
+	m.compartment = c;
+	if (m.align & (m.align - 1) || m.align > IA2_DYNTLS_SIZE / 2 || m.filesz > m.memsz)
+		die("%s: its TLS segment (alignment %#zx, %zu of %zu bytes initialized) is malformed",
+		    m.name, m.align, m.filesz, m.memsz);
+	pthread_mutex_lock(&lock);
+	replace_pages(&modules, sizeof modules, add_module, &m, "the dynamic TLS table");
+	pthread_mutex_unlock(&lock);
+}
+
+/* Which entries are still loaded: the same note at the same module ID. */
+static int mark_loaded(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	bool *loaded = arg;
+	const void *note = dso_note(info);
+
+	(void)size;
+	for (int i = 0; note && i < modules.n; i++)
+		if (modules.m[i].note == note && modules.m[i].modid == info->dlpi_tls_modid)
+			loaded[i] = true;
+	return 0;
+}
+
+static void drop_modules(void *copy, const void *arg)
+{
+	union modules *t = copy;
+	const bool *loaded = arg;
+
+	for (int i = 0; i < t->n; i++)
+		if (!loaded[i])
+			t->m[i].modid = 0;
+}
+
+void drop_unloaded_tls(void)
+{
+	bool loaded[MAX_MODULES] = {0};
+	bool stale = false;
+
+	pthread_mutex_lock(&lock);
+	dl_iterate_phdr(mark_loaded, loaded);
+	for (int i = 0; i < modules.n; i++)
+		stale |= modules.m[i].modid && !loaded[i];
+	if (stale)
+		replace_pages(&modules, sizeof modules, drop_modules, loaded,
+			      "the dynamic TLS table");
+	pthread_mutex_unlock(&lock);
+}
