@@ -106,19 +106,17 @@ static char *new_block(struct area *a, const struct module *m)
 	return (char *)lo;
 }
 
-/* Compartment code calls this instead of __tls_get_addr, on its own
- * stack with its own PKRU. GCC does not always align the stack for
- * these calls (GCC bug 58066; glibc's x86-64 __tls_get_addr realigns it
- * too). */
-API __attribute__((force_align_arg_pointer)) void *__ia2_tls_get_addr(struct tls_index *ti)
+/* The address ti names in module i's block of this thread, in the
+ * caller's compartment. GCC does not always align the stack for
+ * __tls_get_addr calls (GCC bug 58066; glibc's x86-64 __tls_get_addr
+ * realigns it too). */
+static __attribute__((noinline, force_align_arg_pointer)) void *
+module_block(struct tls_index *ti, int i)
 {
-	int i = entry_of(ti->module), c;
-	const struct module *m;
+	const struct module *m = &modules.m[i];
 	struct area *a;
+	int c;
 
-	if (i < 0)
-		return __tls_get_addr(ti);
-	m = &modules.m[i];
 	c = current_compartment();
 	if (c != m->compartment)
 		die("compartment %d asked for the thread-local data of %s, which is compartment "
@@ -131,6 +129,18 @@ API __attribute__((force_align_arg_pointer)) void *__ia2_tls_get_addr(struct tls
 		a->slot[i].serial = m->serial;
 	}
 	return a->slot[i].block + ti->offset;
+}
+
+/* Compartment code calls this instead of __tls_get_addr, on its own
+ * stack with its own PKRU. Without dlopen'd compartment DSOs it is a
+ * compare and a jump on top of glibc's. */
+API void *__ia2_tls_get_addr(struct tls_index *ti)
+{
+	int i;
+
+	if (!modules.n || (i = entry_of(ti->module)) < 0)
+		return __tls_get_addr(ti);
+	return module_block(ti, i);
 }
 
 static void add_module(void *copy, const void *arg)
