@@ -16,3 +16,12 @@ double d2(double x, double y)
 {
 	return x * y + 1.0;
 }
+
+/* A compartment DSO's own TLS, reached with __tls_get_addr (-fPIC): in
+ * the ia2 build through libia2's __ia2_tls_get_addr (libia2/dyntls.c). */
+static __thread int tls_counter = 41;
+
+int tls_next(void)
+{
+	return ++tls_counter;
+}

@@ -36,6 +36,11 @@ WRAPPER bench_call_d2(void)
 	dresult = d2(1.5, 2.0);
 }
 
+WRAPPER bench_call_tls(void)
+{
+	result = tls_next();
+}
+
 WRAPPER bench_call_same(void)
 {
 	result = same(41);
@@ -57,6 +62,8 @@ int main(void)
 	failures += result != 385;
 	bench_call_d2();
 	failures += dresult != 4.0;
+	bench_call_tls();
+	failures += result != 42;
 	bench_call_same();
 	failures += result != 42;
 	bench_call_same_ptr();
