@@ -53,6 +53,18 @@ static unsigned char detect_xfeatures(void)
 	return f;
 }
 
+/* XSAVE component 9 is PKRU; CPUID leaf 0DH, sub-leaf 9 gives its size
+ * and its offset in the standard format that signal frames use (Intel
+ * SDM vol. 1, 13.2). */
+static unsigned short pkru_xsave_offset(void)
+{
+	unsigned a = 0, b = 0, c = 0, d = 0;
+
+	if (!__get_cpuid_count(0xd, 9, &a, &b, &c, &d) || a != 8 || b > 0xfff0)
+		return 0;
+	return (unsigned short)b;
+}
+
 /* libia2 defines pthread_create() (threads.c), sigaction() and the
  * longjmp family (signals.c), and must go on to glibc's. A lookup through libc's own
  * handle finds them wherever libia2 sits in the lookup scope (RTLD_NEXT
@@ -130,6 +142,7 @@ static void ia2_init(void)
 	__ia2_ro.s.set_up_begun = 1;
 	set_up_pkeys();
 	__ia2_ro.s.xfeatures = detect_xfeatures();
+	__ia2_ro.s.pkru_xsave = pkru_xsave_offset();
 	__ia2_ro.s.libc_pthread_create = find_in_libc("pthread_create");
 	__ia2_ro.s.libc_sigaction = find_in_libc("sigaction");
 	__ia2_ro.s.libc_longjmp.siglongjmp = find_in_libc("siglongjmp");
@@ -138,6 +151,12 @@ static void ia2_init(void)
 	__ia2_ro.s.libc_longjmp.longjmp_chk = find_in_libc("__longjmp_chk");
 	__ia2_ro.s.libc_dlclose = find_in_libc("dlclose");
 	__ia2_ro.s.libc_pthread_cancel = find_in_libc("pthread_cancel");
+	__ia2_ro.s.libc_cancel.register_cancel = find_in_libc("__pthread_register_cancel");
+	__ia2_ro.s.libc_cancel.unregister_cancel = find_in_libc("__pthread_unregister_cancel");
+	__ia2_ro.s.libc_cancel.register_cancel_defer = find_in_libc("__pthread_register_cancel_defer");
+	__ia2_ro.s.libc_cancel.unregister_cancel_restore =
+		find_in_libc("__pthread_unregister_cancel_restore");
+	__ia2_ro.s.libc_cancel.unwind_next = find_in_libc("__pthread_unwind_next");
 	tag_startup_dsos(&found);
 	require_main_compartment(&found);
 	choose_compartments(&found);
@@ -149,6 +168,7 @@ static void ia2_init(void)
 	if (mprotect(&__ia2_ro, PAGE, PROT_READ))
 		die("cannot make ia2's settings read-only: %s", strerror(errno));
 	set_up_main_thread();
+	set_up_thread_cancel(0);
 	tag_thread_tls();
 	set_up_signals();
 	set_up_thread_signals();

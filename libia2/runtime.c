@@ -21,6 +21,7 @@ __attribute__((visibility("default"))) __thread uintptr_t __safestack_unsafe_sta
 	__attribute__((tls_model("initial-exec")));
 
 _Static_assert(offsetof(struct ia2_settings, xfeatures) == IA2_RO_XFEATURES, "gate_abi.h");
+_Static_assert(offsetof(struct ia2_settings, pkru_xsave) == IA2_RO_PKRU_XSAVE, "gate_abi.h");
 
 /* A copy of the pages is changed aside, made read-only and moved over the
  * old pages with mremap, which replaces the mapping in one step
@@ -75,11 +76,13 @@ void die(const char *fmt, ...)
 }
 
 /* A compartment's memory on one thread, in one mapping from the bottom:
- * a guard page, its dynamic TLS area (dyntls.c), a guard page, the signal
- * stack, a guard page, the stack, a guard page. Frames start
- * IA2_STACK_SLACK bytes below each top (gate_abi.h). "Compartment 0's"
- * stack is the thread's shared stack, pkey 0, without a TLS area. */
-#define STACKS_SIZE (IA2_DYNTLS_SIZE + IA2_SIGSTACK_SIZE + IA2_STACK_SIZE + 4 * PAGE)
+ * a guard page, its dynamic TLS area (dyntls.c), its landing stack
+ * (cancel.c), a guard page, the signal stack, a guard page, the stack, a
+ * guard page. Frames start IA2_STACK_SLACK bytes below each top
+ * (gate_abi.h). "Compartment 0's" stack is the thread's shared stack,
+ * pkey 0, with a landing stack but no TLS area. */
+#define STACKS_SIZE (IA2_DYNTLS_SIZE + IA2_CANCEL_STACK_SIZE + IA2_SIGSTACK_SIZE + IA2_STACK_SIZE + \
+		     4 * PAGE)
 
 uintptr_t allocate_stack(int c)
 {
@@ -91,8 +94,8 @@ uintptr_t allocate_stack(int c)
 		die("cannot map a stack for compartment %d: %s", c, strerror(errno));
 	tag(top - IA2_STACK_SIZE, top, c, "a compartment stack");
 	tag(sigstack_top(top) - IA2_SIGSTACK_SIZE, sigstack_top(top), c, "a signal stack");
-	if (c)
-		tag(dyntls_area(top), dyntls_area(top) + IA2_DYNTLS_SIZE, c, "a dynamic TLS area");
+	tag(c ? dyntls_area(top) : landing_top(top) - IA2_CANCEL_STACK_SIZE, landing_top(top), c,
+	    "a dynamic TLS area and a landing stack");
 	(void)VALGRIND_STACK_REGISTER(top - IA2_STACK_SIZE, top);
 	(void)VALGRIND_STACK_REGISTER(sigstack_top(top) - IA2_SIGSTACK_SIZE, sigstack_top(top));
 	return top;
@@ -115,9 +118,14 @@ uintptr_t sigstack_top(uintptr_t top)
 	return top - IA2_STACK_SIZE - PAGE;
 }
 
+uintptr_t landing_top(uintptr_t top)
+{
+	return sigstack_top(top) - IA2_SIGSTACK_SIZE - PAGE;
+}
+
 uintptr_t dyntls_area(uintptr_t top)
 {
-	return sigstack_top(top) - IA2_SIGSTACK_SIZE - PAGE - IA2_DYNTLS_SIZE;
+	return landing_top(top) - IA2_CANCEL_STACK_SIZE - IA2_DYNTLS_SIZE;
 }
 
 void free_stack(uintptr_t top)
@@ -136,6 +144,7 @@ void set_up_thread_blocks(const uintptr_t *tops)
 	if (ctb & (PAGE - 1))
 		die("the TLS block __ia2_ctb at %#lx is not page-aligned", (unsigned long)ctb);
 	__safestack_unsafe_stack_ptr = tops[0];
+	*(uintptr_t *)&__ia2_ctb[0][IA2_CTB_CANCEL_STACK] = landing_top(tops[0]);
 	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++) {
 		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_SHARED_LO] = tops[0] - IA2_STACK_SIZE;
 		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_SHARED_HI] = tops[0];
@@ -143,6 +152,7 @@ void set_up_thread_blocks(const uintptr_t *tops)
 		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_SIGSTACK] =
 			tops[c] ? sigstack_top(tops[c]) - IA2_STACK_SLACK : 0;
 		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_DYNTLS] = tops[c] ? dyntls_area(tops[c]) : 0;
+		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_CANCEL_STACK] = tops[c] ? landing_top(tops[c]) : 0;
 		tag(ctb + c * IA2_CTB_SIZE, ctb + (c + 1) * IA2_CTB_SIZE, c,
 		    "a compartment's thread block");
 	}

@@ -42,6 +42,15 @@ struct libc_longjmp {
 	void (*longjmp_chk)(void *, int) __attribute__((noreturn));
 };
 
+/* glibc's cleanup-region functions, which cancel.c replaces. */
+struct libc_cancel {
+	void (*register_cancel)(void *);
+	void (*unregister_cancel)(void *);
+	void (*register_cancel_defer)(void *);
+	void (*unregister_cancel_restore)(void *);
+	void (*unwind_next)(void *) __attribute__((noreturn));
+};
+
 /* Another allocator's malloc family, when it comes before libia2's. */
 struct process_malloc {
 	void *(*malloc)(size_t);
@@ -55,11 +64,13 @@ struct process_malloc {
 struct ia2_settings {
 	unsigned char xfeatures;                          /* IA2_RO_XFEATURES */
 	unsigned char set_up_begun;                       /* init.c */
+	unsigned short pkru_xsave;                        /* IA2_RO_PKRU_XSAVE */
 	int (*libc_pthread_create)(void *, const void *, void *(*)(void *), void *);
 	int (*libc_sigaction)(int, const void *, void *);
 	int (*libc_dlclose)(void *);
 	int (*libc_pthread_cancel)(unsigned long);
 	struct libc_longjmp libc_longjmp;
+	struct libc_cancel libc_cancel;
 	/* Compartments with stacks and a heap: those with a DSO at startup,
 	 * and those the program may load (IA2_NOTE_LOADABLE). */
 	unsigned char present[IA2_MAX_COMPARTMENTS + 1];
@@ -103,15 +114,17 @@ void *find_in_libc(const char *name);
 
 
 /* A compartment's stack on a thread (IA2_STACK_SIZE), its signal stack
- * (IA2_SIGSTACK_SIZE) and its dynamic TLS area (IA2_DYNTLS_SIZE), with
- * guard pages: allocate_stack returns the stack's top, sigstack_top the
- * signal stack's, dyntls_area the area's bottom. */
+ * (IA2_SIGSTACK_SIZE), its landing stack (IA2_CANCEL_STACK_SIZE) and its
+ * dynamic TLS area (IA2_DYNTLS_SIZE), with guard pages: allocate_stack
+ * returns the stack's top, sigstack_top the signal stack's, landing_top
+ * the landing stack's, dyntls_area the area's bottom. */
 uintptr_t allocate_stack(int compartment);
 /* A thread's stacks: tops[0] its shared stack, tops[c] compartment c's
  * for each compartment the program has (0 for the others). */
 void allocate_stacks(uintptr_t *tops);
 void free_stacks(const uintptr_t *tops);
 uintptr_t sigstack_top(uintptr_t top);
+uintptr_t landing_top(uintptr_t top);
 uintptr_t dyntls_area(uintptr_t top);
 void free_stack(uintptr_t top);
 
@@ -196,6 +209,13 @@ void set_up_signals(void);
 void set_up_thread_signals(void);
 void release_thread_signals(void);
 void wrap_glibc_handlers(void);
+/* Arm all of this thread's alternate stack again, after a handler was
+ * left without rt_sigreturn. */
+void rearm_altstack(void);
+
+/* cancel.c: a thread's landing buffer and end, in the compartment it
+ * starts in (0: the main thread). */
+void set_up_thread_cancel(int compartment);
 
 /* threads.c: called once at startup. */
 void init_threads(void);

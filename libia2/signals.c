@@ -34,6 +34,7 @@ _Static_assert(offsetof(ucontext_t, uc_stack.ss_sp) == IA2_UC_STACK, "gate_abi.h
 _Static_assert(offsetof(ucontext_t, uc_stack.ss_size) == IA2_UC_STACK + 16, "gate_abi.h");
 _Static_assert(offsetof(ucontext_t, uc_mcontext.gregs[REG_RSP]) == IA2_UC_RSP, "gate_abi.h");
 _Static_assert(offsetof(ucontext_t, uc_sigmask) == IA2_UC_SIGMASK, "gate_abi.h");
+_Static_assert(offsetof(ucontext_t, uc_mcontext.fpregs) == IA2_UC_FPREGS, "gate_abi.h");
 _Static_assert(NSIG == IA2_NSIG, "gate_abi.h");
 
 /* The handlers the entries call and the masks they set (stubs.c), and
@@ -61,6 +62,7 @@ static union actions asked __attribute__((aligned(PAGE)));
  * SIGSETXID handler. */
 extern void *const __ia2_signal_entries[IA2_MAX_COMPARTMENTS + 1];
 void __ia2_signal_entry_setxid(int sig, siginfo_t *si, void *uc);
+void __ia2_signal_entry_cancel(int sig, siginfo_t *si, void *uc);
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -114,7 +116,8 @@ static bool is_entry(const void *handler)
 	for (int k = 0; k <= IA2_MAX_COMPARTMENTS; k++)
 		if (handler == __ia2_signal_entries[k])
 			return true;
-	return handler == (void *)__ia2_signal_entry_setxid;
+	return handler == (void *)__ia2_signal_entry_setxid ||
+	       handler == (void *)__ia2_signal_entry_cancel;
 }
 
 static int libc_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
@@ -268,7 +271,7 @@ void set_up_thread_signals(void)
  * entry's frame; every longjmp arms all of it again. A longjmp from a
  * nested handler into an outer one is not told apart: the outer frame is
  * then open to a further nested signal. */
-static void rearm_altstack(void)
+void rearm_altstack(void)
 {
 	if (altstack && set_altstack(altstack, ALTSTACK_SIZE, IA2_SS_AUTODISARM))
 		set_altstack(altstack, ALTSTACK_SIZE, 0);
@@ -325,12 +328,15 @@ struct kernel_sigaction {
  * the first pthread_create, which set*id() signals every thread with, and
  * SIGCANCEL's in the first pthread_cancel (nptl/pthread_create.c,
  * pthread_cancel.c; threads.c makes it happen early). They would run on a
- * compartment's stack with the kernel's PKRU, which cannot touch it. So
- * each runs on the alternate stack: SIGCANCEL's through entry 0, with
- * PKRU(0), and SIGSETXID's, which reads its command from the stack of
- * the thread that called setuid, whatever compartment that is, through
- * the startup-state entry (stubs.c says why). glibc refuses these
- * signals to sigaction, so their table slots are free. */
+ * compartment's stack with the kernel's PKRU, which cannot touch it.
+ * SIGCANCEL's runs through the entry of the interrupted compartment, so
+ * that a cancellation unwinds that compartment's frames with its rights
+ * (cancel.c), with every signal blocked until the entry sets glibc's mask
+ * (the signal itself, unless SA_NODEFER); SIGSETXID's, which reads its
+ * command from the stack of the thread that called setuid, whatever
+ * compartment that is, through the startup-state entry on the alternate
+ * stack (stubs.c says why). glibc refuses these signals to sigaction, so
+ * their table slots are free. */
 void wrap_glibc_handlers(void)
 {
 	/* glibc's sysdeps/unix/sysv/linux/internal-signals.h */
@@ -338,7 +344,7 @@ void wrap_glibc_handlers(void)
 		int sig;
 		void *entry;
 	} glibc[] = {
-		{__SIGRTMIN, NULL},                                    /* SIGCANCEL */
+		{__SIGRTMIN, (void *)__ia2_signal_entry_cancel},      /* SIGCANCEL */
 		{__SIGRTMIN + 1, (void *)__ia2_signal_entry_setxid},  /* SIGSETXID */
 	};
 	sigset_t all, mask;
@@ -353,10 +359,14 @@ void wrap_glibc_handlers(void)
 			continue;
 		if (k.handler == SIG_DFL || k.handler == SIG_IGN || is_entry(k.handler))
 			continue;
-		change_tables(&(struct table_change){sig, k.handler, __ia2_signal_handlers.mask[sig],
-						     NULL});
-		k.handler = glibc[i].entry ? glibc[i].entry : __ia2_signal_entries[0];
+		uint64_t own = k.flags & SA_NODEFER ? 0 : 1ull << (sig - 1);
+		change_tables(&(struct table_change){sig, k.handler, k.mask | own, NULL});
+		k.handler = glibc[i].entry;
 		k.flags |= SA_ONSTACK | SA_SIGINFO;
+		if (glibc[i].entry == (void *)__ia2_signal_entry_cancel) {
+			k.flags &= ~(unsigned long)SA_NODEFER;
+			k.mask = ~0ul;
+		}
 		syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof k.mask);
 	}
 	pthread_mutex_unlock(&lock);

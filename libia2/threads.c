@@ -86,6 +86,7 @@ static void *thread_entry(void *p)
 	set_up_thread_blocks(ts->tops);
 	tag_thread_tls();
 	set_up_thread_signals();
+	set_up_thread_cancel(c);
 	pthread_sigmask(SIG_SETMASK, &start.mask, NULL);
 	if (c == 0)
 		free(ts);

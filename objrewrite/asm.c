@@ -67,3 +67,27 @@ void emit_check_shared_stack(struct out *out, int k, const char *ctb)
 		     "\tja .Ltrap\n",
 		k * IA2_CTB_SIZE + IA2_CTB_SHARED_LO, ctb, k * IA2_CTB_SIZE + IA2_CTB_SHARED_HI, ctb);
 }
+
+/* Registers no argument uses: zeroed so the callee learns nothing of the
+ * caller (and back). The final xor also leaves the flags in one state. */
+void emit_scrub_vectors(struct out *out, int keep_args, int keep_carried)
+{
+	for (int i = keep_args; i < 8; i++)
+		fprintf(out->f, "\tpxor %%xmm%d, %%xmm%d\n", i, i);
+	for (int i = 8 + keep_carried; i < 16; i++)
+		fprintf(out->f, "\tpxor %%xmm%d, %%xmm%d\n", i, i);
+	/* vzeroupper and the AVX-512 state exist only on CPUs that have them;
+	 * __ia2_xfeatures says which, set once at startup (libia2/init.c). */
+	fprintf(out->f, "\tmov __ia2_ro@GOTPCREL(%%rip), %%r10\n"
+		     "\ttestb $%d, %d(%%r10)\n"
+		     "\tjz 1f\n"
+		     "\tvzeroupper\n"
+		     "1:\ttestb $%d, %d(%%r10)\n"
+		     "\tjz 1f\n",
+		IA2_XF_AVX, IA2_RO_XFEATURES, IA2_XF_AVX512, IA2_RO_XFEATURES);
+	for (int i = 16; i < 32; i++)
+		fprintf(out->f, "\tvpxord %%zmm%d, %%zmm%d, %%zmm%d\n", i, i, i);
+	for (int i = 0; i < 8; i++)
+		fprintf(out->f, "\tkxorq %%k%d, %%k%d, %%k%d\n", i, i, i);
+	fprintf(out->f, "1:\n");
+}

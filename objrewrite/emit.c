@@ -20,30 +20,6 @@
 #include "ia2/gate_abi.h"
 #include "ia2/pkru.h"
 
-/* Registers no argument uses: zeroed so the callee learns nothing of the
- * caller (and back). The final xor also leaves the flags in one state. */
-static void emit_scrub_vectors(struct out *out, int keep_args, int keep_carried)
-{
-	for (int i = keep_args; i < 8; i++)
-		fprintf(out->f, "\tpxor %%xmm%d, %%xmm%d\n", i, i);
-	for (int i = 8 + keep_carried; i < 16; i++)
-		fprintf(out->f, "\tpxor %%xmm%d, %%xmm%d\n", i, i);
-	/* vzeroupper and the AVX-512 state exist only on CPUs that have them;
-	 * __ia2_xfeatures says which, set once at startup (libia2/init.c). */
-	fprintf(out->f, "\tmov __ia2_ro@GOTPCREL(%%rip), %%r10\n"
-		     "\ttestb $%d, %d(%%r10)\n"
-		     "\tjz 1f\n"
-		     "\tvzeroupper\n"
-		     "1:\ttestb $%d, %d(%%r10)\n"
-		     "\tjz 1f\n",
-		IA2_XF_AVX, IA2_RO_XFEATURES, IA2_XF_AVX512, IA2_RO_XFEATURES);
-	for (int i = 16; i < 32; i++)
-		fprintf(out->f, "\tvpxord %%zmm%d, %%zmm%d, %%zmm%d\n", i, i, i);
-	for (int i = 0; i < 8; i++)
-		fprintf(out->f, "\tkxorq %%k%d, %%k%d, %%k%d\n", i, i, i);
-	fprintf(out->f, "1:\n");
-}
-
 /* A variadic callee gets al, which its gate kept in r15 (emit_gate). */
 static void emit_scrub_entry(struct out *out, const struct signature *s)
 {

@@ -76,7 +76,12 @@ static void emit_return_stub(struct out *out, int c)
 	fprintf(out->f, "\txor %%esi, %%esi\n"
 		     "\tjrcxz 1f\n");
 	emit_copy_sret(out);
+	/* A cancellation that crossed the gate goes on in c, as if the
+	 * caller had called __ia2_cancel_arrived (libia2/cancel.c). */
 	fprintf(out->f, "1:\tpop %%r15\n\tpop %%r14\n\tpop %%r13\n\tpop %%r12\n\tpop %%rbp\n\tpop %%rbx\n"
+		     "\tmov __ia2_cancel_crossing@gottpoff(%%rip), %%rcx\n"
+		     "\tcmpb $0, %%fs:(%%rcx)\n"
+		     "\tjne __ia2_cancel_arrived\n"
 		     "\tmov %%r10, %%rax\n"
 		     "\tmov %%r11, %%rdx\n"
 		     "\txor %%ecx, %%ecx\n"
@@ -167,8 +172,8 @@ static void emit_unblock(struct out *out)
 }
 
 /* The kernel's handler for a signal whose handler is in compartment k, or
- * for k = 0 one of glibc's own (libia2/signals.c installs them, with
- * SA_SIGINFO and SA_ONSTACK). The kernel enters it on the thread's
+ * for k = 0 outside every compartment (libia2/signals.c installs them,
+ * with SA_SIGINFO and SA_ONSTACK). The kernel enters it on the thread's
  * alternate stack, pkey-0 memory, with its default PKRU, which opens pkey
  * 0 alone (pkeys(7)); rdi, rsi and rdx are the handler's arguments, and
  * every register may be clobbered, since rt_sigreturn restores them all
@@ -185,13 +190,14 @@ static void emit_unblock(struct out *out)
  *  4. returns through rt_sigreturn, as if it had popped the frame's return
  *     address (the kernel finds the frame 8 bytes below the stack pointer,
  *     arch/x86/kernel/signal_64.c).
- * Handlers outside every compartment (k = 0: glibc's SIGCANCEL handler,
- * or code of a DSO that has no compartment) run with PKRU(0) on the
- * alternate stack itself; a nested signal lands below, in pkey-0 memory
- * still. PKRU(0) matters for SIGCANCEL: when it cancels the thread, glibc
- * unwinds and runs the thread's key destructors and TLS destructors with
- * the PKRU the handler had, and gates take a compartment's destructor
- * into that compartment only from a real compartment PKRU.
+ * Handlers outside every compartment (k = 0: code of a DSO that has no
+ * compartment, and glibc's SIGCANCEL handler when it interrupts one) run
+ * with PKRU(0) on the alternate stack itself; a nested signal lands
+ * below, in pkey-0 memory still. Never the startup state for SIGCANCEL:
+ * when it cancels the thread, glibc unwinds and runs the thread's key
+ * destructors and TLS destructors with the PKRU the handler had, and
+ * gates take a compartment's destructor into that compartment only from
+ * a real compartment PKRU.
  * __ia2_signal_entry_setxid is entry 0 in the startup state, for
  * glibc's SIGSETXID handler alone, which reads a command from the stack
  * of the thread that called setuid, whatever its compartment, and calls
@@ -239,6 +245,101 @@ static void emit_signal_entry(struct out *out, const char *name, int k, unsigned
 		     "\t.size %s, .-%s\n", name, name);
 }
 
+/* Where glibc's unwinder, having unwound a cancelled thread to the end
+ * of a compartment's frames, longjmps to (libia2/cancel.c): the stack
+ * pointer it sets means nothing, so this moves to the landing stack of
+ * the compartment whose PKRU the thread has, and calls on. */
+static void emit_cancel_landing(struct out *out)
+{
+	fprintf(out->f, "\n\t.p2align 4\n\t.globl __ia2_cancel_landing\n"
+		     "\t.hidden __ia2_cancel_landing\n"
+		     "\t.type __ia2_cancel_landing, @function\n"
+		     "__ia2_cancel_landing:\n"
+		     "\t.cfi_startproc\n"
+		     "\t.cfi_undefined %%rip\n"
+		     "\tendbr64\n");
+	emit_read_pkru(out);
+	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+		fprintf(out->f, "\tmov $%d, %%r11d\n"
+			     "\tcmp $%#x, %%eax\n"
+			     "\tje 1f\n", c * IA2_CTB_SIZE + IA2_CTB_CANCEL_STACK, IA2_PKRU(c));
+	fprintf(out->f, "\tjmp .Ltrap\n"
+		     "1:\tmov __ia2_ctb@gottpoff(%%rip), %%rcx\n"
+		     "\tadd %%r11, %%rcx\n"
+		     "\tmov %%fs:(%%rcx), %%rsp\n"
+		     "\ttest %%rsp, %%rsp\n"
+		     "\tjz .Ltrap\n"
+		     "\tcall __ia2_cancel_arrived\n"
+		     "\tud2\n"
+		     "\t.cfi_endproc\n"
+		     "\t.size __ia2_cancel_landing, .-__ia2_cancel_landing\n");
+}
+
+/* __ia2_cancel_cross(c): leave the compartment through the innermost
+ * gate, to c, as its return would, with nothing of this compartment's
+ * registers; __ia2_cancel_crossing makes the return stub go on with the
+ * cancellation. */
+static void emit_cancel_cross(struct out *out)
+{
+	fprintf(out->f, "\n\t.p2align 4\n\t.globl __ia2_cancel_cross\n"
+		     "\t.hidden __ia2_cancel_cross\n"
+		     "\t.type __ia2_cancel_cross, @function\n"
+		     "__ia2_cancel_cross:\n"
+		     "\tendbr64\n"
+		     "\tmov %%edi, %%r11d\n");
+	emit_scrub_vectors(out, 0, 0);
+	fprintf(out->f, "\txor %%eax, %%eax\n"
+		     "\txor %%edx, %%edx\n"
+		     "\txor %%esi, %%esi\n"
+		     "\txor %%edi, %%edi\n"
+		     "\txor %%r8d, %%r8d\n"
+		     "\txor %%r9d, %%r9d\n"
+		     "\tcmp $%d, %%r11\n"
+		     "\tja .Ltrap\n"
+		     "\tmov __ia2_return_table@GOTPCREL(%%rip), %%r10\n"
+		     "\tjmp *(%%r10,%%r11,8)\n"
+		     "\t.size __ia2_cancel_cross, .-__ia2_cancel_cross\n",
+		IA2_MAX_COMPARTMENTS);
+}
+
+/* The kernel's handler for glibc's SIGCANCEL: entry k for the compartment
+ * whose PKRU the signal interrupted, found in the XSAVE image of the
+ * signal frame (rdx: the ucontext), so that glibc's handler, when it
+ * cancels the thread, unwinds that compartment's frames with its rights
+ * (libia2/cancel.c). The image is in pkey-0 memory, so another thread
+ * could change the PKRU in it first; then the entry of another
+ * compartment runs glibc's handler, which can cancel only what that
+ * compartment has on this thread. Not a compartment's PKRU (the startup
+ * state, or XSTATE_BV bit 9 clear: PKRU was 0): entry 0. */
+static void emit_cancel_entry(struct out *out)
+{
+	fprintf(out->f, "\n\t.p2align 4\n\t.globl __ia2_signal_entry_cancel\n"
+		     "\t.hidden __ia2_signal_entry_cancel\n"
+		     "\t.type __ia2_signal_entry_cancel, @function\n"
+		     "__ia2_signal_entry_cancel:\n"
+		     "\tendbr64\n");
+	if (out->emulate)
+		fprintf(out->f, "\tmov __ia2_pkru@gottpoff(%%rip), %%rax\n"
+				"\tmov %%fs:(%%rax), %%eax\n");
+	else
+		fprintf(out->f, "\tmov %d(%%rdx), %%rax\n"
+			     "\ttest %%rax, %%rax\n"
+			     "\tjz __ia2_signal_entry_0\n"
+			     "\tbtq $9, 512(%%rax)\n"
+			     "\tjnc __ia2_signal_entry_0\n"
+			     "\tmov __ia2_ro@GOTPCREL(%%rip), %%rcx\n"
+			     "\tmovzwl %d(%%rcx), %%ecx\n"
+			     "\ttest %%ecx, %%ecx\n"
+			     "\tjz __ia2_signal_entry_0\n"
+			     "\tmov (%%rax,%%rcx), %%eax\n",
+			IA2_UC_FPREGS, IA2_RO_PKRU_XSAVE);
+	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
+		fprintf(out->f, "\tcmp $%#x, %%eax\n"
+			     "\tje __ia2_signal_entry_%d\n", IA2_PKRU(c), c);
+	fprintf(out->f, "\tjmp __ia2_signal_entry_0\n"
+		     "\t.size __ia2_signal_entry_cancel, .-__ia2_signal_entry_cancel\n");
+}
+
 /* A read-only table of stubs `entry`0..15: the return stubs for gates in
  * every DSO, the signal entries for libia2's sigaction alone. */
 static void emit_table(struct out *out, const char *name, const char *entry, bool exported)
@@ -273,6 +374,9 @@ int emit_runtime(const char *asm_path, bool emulate)
 	fprintf(out->f, "\n\t.globl __ia2_signal_entry_setxid\n"
 		     "\t.hidden __ia2_signal_entry_setxid\n");
 	emit_signal_entry(out, "__ia2_signal_entry_setxid", 0, IA2_PKRU_STARTUP);
+	emit_cancel_entry(out);
+	emit_cancel_landing(out);
+	emit_cancel_cross(out);
 	fprintf(out->f, "\n.Ltrap:\n\tud2\n");
 	emit_table(out, "__ia2_return_table", "__ia2_return_to_", true);
 	emit_table(out, "__ia2_signal_entries", "__ia2_signal_entry_", false);

@@ -32,6 +32,14 @@
 /* This thread's area for compartment c's blocks of dynamic TLS, those of
  * its DSOs loaded with dlopen (libia2/dyntls.c); 0 if it has none. */
 #define IA2_CTB_DYNTLS (IA2_CTB_HEAP_RETURNS + 8 * IA2_HEAP_MAX_DEPTH)
+/* Thread cancellation (libia2/cancel.c): compartment c's innermost
+ * cleanup region on this thread, 0 if none; the unwind buffer glibc ends
+ * the thread with, in the compartment the thread started in; and the top
+ * of c's landing stack, where a cancellation that glibc has unwound to
+ * the end of c's frames goes on. */
+#define IA2_CTB_CANCEL_TOP (IA2_CTB_DYNTLS + 8)
+#define IA2_CTB_CANCEL_BASE (IA2_CTB_DYNTLS + 16)
+#define IA2_CTB_CANCEL_STACK (IA2_CTB_DYNTLS + 24)
 
 /* The shared stack: code compiled with clang's SafeStack
  * (-fsanitize=safe-stack, which ia2-cc adds with --ia2-shared-stack)
@@ -47,18 +55,22 @@
 #define IA2_STACK_SIZE (8 << 20)
 #define IA2_SIGSTACK_SIZE (64 << 10)
 #define IA2_DYNTLS_SIZE (1 << 20)
+#define IA2_CANCEL_STACK_SIZE (16 << 10)
 
 /* Signal entry (libia2/signals.c, objrewrite/stubs.c): where the kernel's
  * ucontext (as glibc's ucontext_t begins) holds the alternate stack as it
  * was before delivery (uc_stack: ss_sp, ss_flags at +8, ss_size at +16),
- * the interrupted stack pointer (uc_mcontext.gregs[REG_RSP]) and signal
+ * the interrupted stack pointer (uc_mcontext.gregs[REG_RSP]), the pointer
+ * to the XSAVE image of its registers (uc_mcontext.fpregs) and signal
  * mask (uc_sigmask, the kernel's 64 bits); the alternate stack's flags
  * (SS_AUTODISARM, linux/signal.h) and the least size worth arming it
  * with; and how many signals __ia2_signal_handlers has a handler and then
- * a mask for. */
+ * a mask for. uc_mcontext.fpregs points to the XSAVE image of the
+ * interrupted registers. */
 #define IA2_UC_STACK 16
 #define IA2_UC_RSP 160
 #define IA2_UC_SIGMASK 296
+#define IA2_UC_FPREGS 224
 #define IA2_SS_AUTODISARM (1u << 31)
 #define IA2_MIN_ALTSTACK 8192
 #define IA2_NSIG 65
@@ -142,6 +154,10 @@
 
 /* __ia2_ro: a page of settings made read-only once startup sets them. */
 #define IA2_RO_XFEATURES 0  /* byte: IA2_XF_* bits, which register state to scrub */
+/* 16 bits: where XSAVE's standard format keeps PKRU (CPUID.(EAX=0DH,
+ * ECX=9):EBX, Intel SDM vol. 1, 13.4), for the SIGCANCEL entry to read
+ * the interrupted PKRU from the signal frame; 0 if unknown. */
+#define IA2_RO_PKRU_XSAVE 2
 #define IA2_XF_AVX 1
 #define IA2_XF_AVX512 2
 
