@@ -30,6 +30,12 @@ void lib_block(int *started, enum wait how, void (*wait_in_1)(int *started));
 /* lib's handlers, outer and inner, as they last ran; then cleared. */
 struct ran lib_ran(int which);
 void lib_reset(void);
+/* Pushes one handler (the inner one) and calls pthread_exit(NULL). */
+void lib_exit(void);
+/* Compartment 2 starts a thread of its own, in compartment 2, that
+ * pushes both handlers and waits at pthread_testcancel(); cancels and
+ * joins it; returns 1 if it ended with PTHREAD_CANCELED. */
+int lib_thread_cancelled(void);
 /* A handler of compartment 2 that reads *p as it runs. */
 void lib_block_reading(int *started, const int *p);
 

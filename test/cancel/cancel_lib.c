@@ -49,6 +49,34 @@ void lib_block(int *started, enum wait how, void (*wait_in_1)(int *))
 	pthread_cleanup_pop(0);
 }
 
+void lib_exit(void)
+{
+	pthread_cleanup_push(record, (void *)1);
+	pthread_exit(NULL);
+	pthread_cleanup_pop(0);
+}
+
+static void *own_thread(void *started)
+{
+	lib_block(started, AT_TESTCANCEL, NULL);
+	return NULL;
+}
+
+int lib_thread_cancelled(void)
+{
+	static int started;   /* compartment 2's own: both threads run in 2 */
+	pthread_t t;
+	void *ret = NULL;
+
+	if (pthread_create(&t, NULL, own_thread, &started))
+		return 0;
+	while (!__atomic_load_n(&started, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	pthread_cancel(t);
+	pthread_join(t, &ret);
+	return ret == PTHREAD_CANCELED;
+}
+
 struct ran lib_ran(int which)
 {
 	return ran[which];

@@ -11,6 +11,12 @@
  *              a handler and waits at pthread_testcancel()
  * Each handler runs once, innermost first, in its own compartment with
  * its own PKRU, and the thread ends with PTHREAD_CANCELED (7 for exit).
+ *  lib-thread  a thread that compartment 2 starts, in compartment 2, with
+ *              both handlers there
+ *  main-exit   the main thread pushes a handler and calls into
+ *              compartment 2, which pushes one and calls pthread_exit:
+ *              both run, and the process exits with status 0 once the
+ *              main thread has ended (an atexit handler checks them)
  *  escape      compartment 2's handler reads compartment 1's data */
 #include <ia2.h>
 #include <pthread.h>
@@ -127,6 +133,24 @@ static void run(enum wait how)
 	expect_ran(ran[0], 3, 1, "compartment 1's handler");
 }
 
+static void check_main_exit(void)
+{
+	expect_ran(lib_ran(1), 1, 2, "compartment 2's handler");
+	expect_ran(ran[0], 2, 1, "the main thread's handler");
+	if (failures)
+		_exit(1);
+}
+
+static void run_main_exit(void)
+{
+	atexit(check_main_exit);
+	pthread_cleanup_push(record, (void *)0);
+	lib_exit();
+	pthread_cleanup_pop(0);
+	printf("FAIL: pthread_exit returned\n");
+	exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -138,6 +162,14 @@ int main(int argc, char **argv)
 	};
 	const char *c = argc > 1 ? argv[1] : "";
 
+	if (!strcmp(c, "lib-thread")) {
+		expect(lib_thread_cancelled(), "compartment 2's own thread ended cancelled");
+		expect_ran(lib_ran(1), 1, 2, "compartment 2's inner handler");
+		expect_ran(lib_ran(0), 2, 2, "compartment 2's outer handler");
+		return failures != 0;
+	}
+	if (!strcmp(c, "main-exit"))
+		run_main_exit();
 	if (!strcmp(c, "escape")) {
 		run_worker(AT_PAUSE, 1);
 		printf("compartment 2's handler read compartment 1's data\n");
@@ -148,6 +180,7 @@ int main(int argc, char **argv)
 			run(cases[i].how);
 			return failures != 0;
 		}
-	fprintf(stderr, "usage: cancel pause|testcancel|async|exit|bare|callback|escape\n");
+	fprintf(stderr, "usage: cancel pause|testcancel|async|exit|bare|callback|lib-thread|"
+			"main-exit|escape\n");
 	return 2;
 }
