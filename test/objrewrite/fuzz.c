@@ -1,19 +1,20 @@
 /* Mutation fuzzer for the objrewrite engine.
  *
- * usage: rwfuzz [--iterations N] [--seed S] [--only I] SEED.o WORKDIR
+ * usage: rwfuzz [--iterations N] [--seed S] [--only I] [--finish] SEED.o WORKDIR
  *
  * Each iteration writes a mutated copy of SEED.o (an x86-64 ET_REL
  * object, or a thin archive) to WORKDIR/input.o and runs every pass on it in a child
- * process. The child must exit 0 (the mutant was still acceptable) or 1
+ * process; with --finish, SEED is a linked DSO and the child runs the
+ * post-link step on it (postlink.c, tlsbind.c, padtls). The child must exit 0 (the mutant was still acceptable) or 1
  * (a pass refused it). A child killed by a signal is a bug: a crash, or
  * SIGALRM after the time limit, a hang; so is any other exit status. Its
  * input is kept as WORKDIR/crash-I.o, I being the iteration, and
  * `--seed S --only I` repeats exactly that iteration. Exits 1 if any
  * child failed so, 2 on bad usage.
  *
- * Mutations aim at what the engine parses: the ELF header, section
- * headers, symbols and relocation entries, plus byte flips and
- * truncation anywhere. */
+ * Mutations aim at what the engine parses: the ELF header, program and
+ * section headers, symbols (static and dynamic) and relocation entries,
+ * plus byte flips and truncation anywhere. */
 #include "rewrite.h"
 #include "random.h"
 #include "util.h"
@@ -21,6 +22,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,7 +47,7 @@ struct range {
 };
 
 struct layout {
-	struct range shdrs, syms, relas[64];
+	struct range phdrs, shdrs, syms, dynsyms, relas[64];
 	size_t nrelas;
 };
 
@@ -60,6 +62,12 @@ static const struct field ehdr_fields[] = {
 	FIELD(Elf64_Ehdr, e_type), FIELD(Elf64_Ehdr, e_machine), FIELD(Elf64_Ehdr, e_phoff),
 	FIELD(Elf64_Ehdr, e_shoff), FIELD(Elf64_Ehdr, e_ehsize), FIELD(Elf64_Ehdr, e_phnum),
 	FIELD(Elf64_Ehdr, e_shentsize), FIELD(Elf64_Ehdr, e_shnum), FIELD(Elf64_Ehdr, e_shstrndx),
+};
+
+static const struct field phdr_fields[] = {
+	FIELD(Elf64_Phdr, p_type), FIELD(Elf64_Phdr, p_flags), FIELD(Elf64_Phdr, p_offset),
+	FIELD(Elf64_Phdr, p_vaddr), FIELD(Elf64_Phdr, p_filesz), FIELD(Elf64_Phdr, p_memsz),
+	FIELD(Elf64_Phdr, p_align),
 };
 
 static const struct field shdr_fields[] = {
@@ -123,12 +131,16 @@ static struct layout parse_seed(const struct buf *b)
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shoff + eh->e_shnum * sizeof(Elf64_Shdr) > b->n)
 		return l;
 	l.shdrs = (struct range){eh->e_shoff, eh->e_shnum, sizeof(Elf64_Shdr)};
+	if (eh->e_phoff + eh->e_phnum * sizeof(Elf64_Phdr) <= b->n)
+		l.phdrs = (struct range){eh->e_phoff, eh->e_phnum, sizeof(Elf64_Phdr)};
 	for (size_t i = 0; i < eh->e_shnum; i++) {
 		const Elf64_Shdr *sh = (const Elf64_Shdr *)(b->p + eh->e_shoff) + i;
 		struct range r = {sh->sh_offset, sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0,
 				  sh->sh_entsize};
 		if (sh->sh_type == SHT_SYMTAB)
 			l.syms = r;
+		else if (sh->sh_type == SHT_DYNSYM)
+			l.dynsyms = r;
 		else if (sh->sh_type == SHT_RELA && l.nrelas < COUNT(l.relas))
 			l.relas[l.nrelas++] = r;
 	}
@@ -175,7 +187,7 @@ static void poke_entry(struct buf *b, const struct range *r, const struct field 
 
 static const char *mutate_once(struct buf *b, const struct layout *l, uint64_t *rng)
 {
-	switch (below(rng, 6)) {
+	switch (below(rng, 8)) {
 	case 0:
 		for (size_t i = 1 + below(rng, 8); i > 0; i--)
 			b->p[below(rng, b->n)] ^= (unsigned char)(1u << below(rng, 8));
@@ -194,6 +206,12 @@ static const char *mutate_once(struct buf *b, const struct layout *l, uint64_t *
 	case 4:
 		poke_entry(b, &l->syms, sym_fields, COUNT(sym_fields), rng);
 		return "sym";
+	case 5:
+		poke_entry(b, &l->dynsyms, sym_fields, COUNT(sym_fields), rng);
+		return "dynsym";
+	case 6:
+		poke_entry(b, &l->phdrs, phdr_fields, COUNT(phdr_fields), rng);
+		return "phdr";
 	default:
 		if (l->nrelas)
 			poke_entry(b, &l->relas[below(rng, l->nrelas)], rela_fields,
@@ -213,12 +231,20 @@ static void mutate(struct buf *b, const struct layout *l, uint64_t *rng, char *w
 	}
 }
 
-/* The whole pipeline, as ia2-cc's link runs it (driver/link.c). */
+/* The whole pipeline, as ia2-cc's link runs it (driver/link.c), or
+ * with --finish its post-link step. */
+static bool finish;
+
 static int run_pipeline(char *input, const char *workdir)
 {
 	struct dso d = {.compartment = 1, .workdir = workdir};
-	char *gates = format("%s/gates.s", workdir);
-	int rc = run_passes(&d, &input, 1, gates);
+	char *gates;
+	int rc;
+
+	if (finish)
+		return finish_dso(input);
+	gates = format("%s/gates.s", workdir);
+	rc = run_passes(&d, &input, 1, gates);
 
 	dso_free(&d);
 	free(gates);
@@ -282,7 +308,8 @@ static int iterate(const struct buf *seed, const struct layout *l, uint64_t seed
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rwfuzz [--iterations N] [--seed S] [--only I] SEED.o WORKDIR\n");
+	fprintf(stderr, "usage: rwfuzz [--iterations N] [--seed S] [--only I] [--finish] SEED.o "
+			"WORKDIR\n");
 	exit(2);
 }
 
@@ -293,7 +320,10 @@ int main(int argc, char **argv)
 	int i;
 
 	for (i = 1; i + 1 < argc && argv[i][0] == '-'; i += 2) {
-		if (!strcmp(argv[i], "--iterations"))
+		if (!strcmp(argv[i], "--finish")) {
+			finish = true;
+			i--;
+		} else if (!strcmp(argv[i], "--iterations"))
 			iterations = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "--seed"))
 			seed_value = strtoull(argv[i + 1], NULL, 0);
