@@ -119,23 +119,34 @@ static __attribute__((noreturn)) void unwind_to(__pthread_unwind_buf_t *buf)
 }
 
 /* unwind_stop longjmps to the landing buffer once a frame's CFA is no
- * longer below the buffer's stack pointer, compared as offsets from the
- * top of the thread's glibc stack (_JMPBUF_CFA_UNWINDS_ADJ): one below
- * that top is never reached, so glibc unwinds to the end of the frames. */
-static uintptr_t unwind_top(void)
+ * longer below the buffer's stack pointer, both taken as offsets from
+ * the top of the thread's glibc stack (_JMPBUF_CFA_UNWINDS_ADJ), so the
+ * stack pointer is one near that top, in that stack: every compartment
+ * frame, on stacks of its own, compares below it, and glibc unwinds to
+ * the end of them. sp is a local of the thread's first frames; the main
+ * thread's glibc stack ends at __libc_stack_end. valgrind, though, takes
+ * a move of the stack pointer by less than 2 MiB for a change of depth
+ * and the frames below for dead, live as the cleanup regions in them
+ * are: under valgrind the landing buffer's stack pointer is compartment
+ * 0's landing stack, another stack, and glibc may longjmp to the landing
+ * before it has unwound every frame. */
+static uintptr_t landing_sp(uintptr_t sp)
 {
 	extern void *__libc_stack_end;
-	pthread_attr_t a;
-	void *lo;
-	size_t size;
 
-	if (gettid() == getpid())   /* glibc's stackblock for the main thread */
-		return (uintptr_t)__libc_stack_end;
-	if (pthread_getattr_np(pthread_self(), &a))
-		return 0;
-	pthread_attr_getstack(&a, &lo, &size);
-	pthread_attr_destroy(&a);
-	return (uintptr_t)lo + size;
+	if (RUNNING_ON_VALGRIND)
+		return *ctb_word(0, IA2_CTB_CANCEL_STACK);
+	if (gettid() == getpid())
+		return ((uintptr_t)__libc_stack_end & ~15UL) - 16;
+	return sp & ~15UL;
+}
+
+/* The thread's first activation of c was begun by no gate (see
+ * gate_caller): thread_entry starts it at CTB(c)'s stack top, or below it
+ * with a return address there. */
+static void mark_first_activation(int c)
+{
+	*(uintptr_t *)((*ctb_word(c, IA2_CTB_FRAME) & ~15UL) - 8) = UINTPTR_MAX;
 }
 
 /* In a new thread, in its first compartment c (0 for the main thread,
@@ -146,14 +157,16 @@ void set_up_thread_cancel(int c)
 	long *jb = landing.__cancel_jmp_buf[0].__cancel_jmp_buf;
 
 	jb[JB_RBP] = mangle(0);
-	jb[JB_RSP] = mangle(unwind_top() - 1);
+	jb[JB_RSP] = mangle(landing_sp((uintptr_t)&end));
 	jb[JB_PC] = mangle((uintptr_t)__ia2_cancel_landing);
 	landing.__cancel_jmp_buf[0].__mask_was_saved = 0;
 	if (!end)
 		return;
 	thread_end = end;
-	if (c)
+	if (c) {
 		*ctb_word(c, IA2_CTB_CANCEL_BASE) = (uintptr_t)end;
+		mark_first_activation(c);
+	}
 	set_glibc_head(&landing);
 }
 

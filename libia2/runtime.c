@@ -98,6 +98,7 @@ uintptr_t allocate_stack(int c)
 	    "a dynamic TLS area and a landing stack");
 	(void)VALGRIND_STACK_REGISTER(top - IA2_STACK_SIZE, top);
 	(void)VALGRIND_STACK_REGISTER(sigstack_top(top) - IA2_SIGSTACK_SIZE, sigstack_top(top));
+	(void)VALGRIND_STACK_REGISTER(landing_top(top) - IA2_CANCEL_STACK_SIZE, landing_top(top));
 	return top;
 }
 

@@ -39,6 +39,16 @@ int lib_thread_cancelled(void);
 /* A handler of compartment 2 that reads *p as it runs. */
 void lib_block_reading(int *started, const int *p);
 
+/* The emulated-PKRU build (CANCEL_EMULATED) keeps PKRU in libia2's
+ * variable, and runs natively, without rdpkru. */
+#ifdef CANCEL_EMULATED
+extern __thread unsigned __ia2_pkru;
+
+static inline unsigned read_pkru(void)
+{
+	return __ia2_pkru;
+}
+#else
 static inline unsigned read_pkru(void)
 {
 	unsigned eax, edx;
@@ -46,5 +56,6 @@ static inline unsigned read_pkru(void)
 	__asm__ volatile("rdpkru" : "=a"(eax), "=d"(edx) : "c"(0));
 	return eax;
 }
+#endif
 
 #endif
