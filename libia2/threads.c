@@ -9,7 +9,9 @@
  * blocks, moves to c's stack and calls the start routine, which is a gate
  * if it lives in another compartment. A creator in compartment 0 (libc,
  * or any DSO outside the compartments) starts its thread there. */
+#include <dlfcn.h>
 #include <errno.h>
+#include <jemalloc/jemalloc.h>
 #include <limits.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -97,6 +99,22 @@ static void *thread_entry(void *p)
 	return __ia2_run_on_stack(start.start, start.arg, (uintptr_t)ts);
 }
 
+/* jemalloc's background threads (MALLOC_CONF=background_thread:true)
+ * start inside its first malloc, before libia2's setup, or as libia2
+ * creates its arenas, in the startup state: they could get no
+ * compartment, and libia2's setup from inside jemalloc's locks hung the
+ * process. */
+static void refuse_allocator_thread(void *(*start)(void *))
+{
+	Dl_info thread, jemalloc;
+
+	if (dladdr((void *)start, &thread) && dladdr((void *)mallocx, &jemalloc) &&
+	    thread.dli_fbase == jemalloc.dli_fbase)
+		die("jemalloc's background threads are on (MALLOC_CONF=background_thread:true); "
+		    "ia2 cannot give them a compartment, so they would run with every protection "
+		    "key open: take background_thread out of MALLOC_CONF");
+}
+
 __attribute__((visibility("default")))
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *), void *arg)
 {
@@ -105,6 +123,8 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 	sigset_t all, mask;
 	int c, err;
 
+	if (!__ia2_ro.s.set_up_begun || in_startup_state())
+		refuse_allocator_thread(start);
 	set_up_libia2();
 	c = current_compartment();
 	if (in_startup_state())   /* inside libia2's setup */
