@@ -16,8 +16,9 @@
  *  - the blocks: each thread has, for each compartment c, an area tagged
  *    with c's pkey beside c's stacks (runtime.c), which CTB(c) points to.
  *    It begins with one slot per module of the table, the serial and the
- *    block it holds, then the blocks, allocated in turn, and goes when
- *    the thread's stacks do. Only c can read or write it, and
+ *    block it holds, then the blocks, allocated in turn (and from the
+ *    start again once only unloaded DSOs' are left), and goes when the
+ *    thread's stacks do. Only c can read or write it, and
  *    __ia2_tls_get_addr runs with the PKRU(c) of its caller.
  *
  * Every other module goes to glibc's __tls_get_addr: those of the DSOs
@@ -90,12 +91,29 @@ static int entry_of(size_t modid)
 	return -1;
 }
 
+/* Whether a slot of the area holds the block of a module still loaded,
+ * in the load it was made for. */
+static bool holds_live_block(const struct area *a)
+{
+	for (int i = 0; i < modules.n; i++)
+		if (modules.m[i].modid && a->slot[i].serial == modules.m[i].serial)
+			return true;
+	return false;
+}
+
+/* Blocks are allocated in turn and never freed one by one: the area
+ * starts again once it is full and holds blocks of unloaded DSOs only,
+ * as after a DSO is closed and opened again. */
 static char *new_block(struct area *a, const struct module *m)
 {
 	uintptr_t base = (uintptr_t)a;
 	uintptr_t lo = base + (a->next ? a->next : sizeof *a);
 
 	lo = (lo + m->align - 1) & ~(m->align - 1);
+	if (lo + m->memsz > base + IA2_DYNTLS_SIZE && !holds_live_block(a)) {
+		memset(a, 0, sizeof *a);
+		lo = (base + sizeof *a + m->align - 1) & ~(m->align - 1);
+	}
 	if (lo + m->memsz > base + IA2_DYNTLS_SIZE)
 		die("%s: no room for its %zu bytes of thread-local data in compartment %d's "
 		    "dynamic TLS area of this thread (%d bytes, shared by the compartment's dlopen'd "

@@ -7,6 +7,8 @@
  *                    and a compartment-1 plugin (TLS with pkey 1)
  *   tls-threads      300 threads in turn use the plugin's TLS, each from
  *                    its initial value with pkey 2: no mapping is left
+ *   reload           300 times dlopen, use the TLS, dlclose, in one thread:
+ *                    more blocks than the thread's TLS area holds at once
  *   main-reads-plug  compartment 1 reads the plugin's global: SEGV_PKUERR
  *   main-reads-plug-tls
  *                    compartment 1 reads the plugin's TLS: SEGV_PKUERR
@@ -176,6 +178,18 @@ static void run_tls_threads(int n)
 	check(count_mappings() == before, "the threads left no mapping behind");
 }
 
+static void run_reload(int n)
+{
+	int bad = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct plug p = load("libplug.so");
+		bad += p.tls_swap(i) != 7 || pkey_of(p.tls_addr()) != 2;
+		bad += dlclose(p.handle) != 0;
+	}
+	check(!bad, "each load's TLS started from its initial value, with pkey 2");
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc == 2 ? argv[1] : "";
@@ -188,6 +202,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(c, "tls-threads")) {
 		run_tls_threads(300);
+		return failures != 0;
+	}
+	if (!strcmp(c, "reload")) {
+		run_reload(300);
 		return failures != 0;
 	}
 	if (!strcmp(c, "main-reads-plug-tls")) {
@@ -211,7 +229,7 @@ int main(int argc, char **argv)
 		puts("a compartment-3 plugin loaded although nothing set compartment 3 up");
 		return 0;
 	}
-	fprintf(stderr, "usage: dl_main ok|tls-threads|main-reads-plug|main-reads-plug-tls|"
+	fprintf(stderr, "usage: dl_main ok|tls-threads|reload|main-reads-plug|main-reads-plug-tls|"
 			"plug-writes-main|three\n");
 	return 2;
 }
