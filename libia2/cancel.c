@@ -53,7 +53,9 @@
  * __pad[1] and [2] the old-style cleanup chain and cancel type; glibc
  * leaves __pad[3] unused, and libia2 keeps a region's activation there.
  * libia2 uses __pad[0] for the previous region of the same compartment:
- * glibc reads it only in the functions below, which libia2 replaces. */
+ * glibc reads it only in the functions below, which libia2 replaces.
+ * The jmp_buf words the landing buffer sets, mangled as setjmp leaves
+ * them (sysdeps/x86_64/jmpbuf-offsets.h): */
 #define JB_RBP 1
 #define JB_RSP 6
 #define JB_PC 7
