@@ -65,8 +65,7 @@
  * mask (uc_sigmask, the kernel's 64 bits); the alternate stack's flags
  * (SS_AUTODISARM, linux/signal.h) and the least size worth arming it
  * with; and how many signals __ia2_signal_handlers has a handler and then
- * a mask for. uc_mcontext.fpregs points to the XSAVE image of the
- * interrupted registers. */
+ * a mask for. */
 #define IA2_UC_STACK 16
 #define IA2_UC_RSP 160
 #define IA2_UC_SIGMASK 296
