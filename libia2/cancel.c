@@ -73,11 +73,6 @@ static __thread __pthread_unwind_buf_t landing;
  * trusts nothing; the thread's first compartment has it in its CTB. */
 static __thread __pthread_unwind_buf_t *thread_end;
 
-static uintptr_t *ctb_word(int c, int offset)
-{
-	return (uintptr_t *)&__ia2_ctb[c][offset];
-}
-
 /* glibc's PTR_MANGLE for x86-64 (sysdeps/unix/sysv/linux/x86_64/
  * pointer_guard.h): xor with the pointer guard at %fs:0x30, rotate left
  * by 17. */

@@ -49,7 +49,7 @@ static int compartment_heap(void)
 	if (!__ia2_ro.s.heap_base)
 		return 0;
 	c = current_compartment();
-	if (c && *(const uintptr_t *)&__ia2_ctb[c][IA2_CTB_HEAP_DEPTH])
+	if (c && *ctb_word(c, IA2_CTB_HEAP_DEPTH))
 		return 0;
 	return c;
 }

@@ -145,15 +145,14 @@ void set_up_thread_blocks(const uintptr_t *tops)
 	if (ctb & (PAGE - 1))
 		die("the TLS block __ia2_ctb at %#lx is not page-aligned", (unsigned long)ctb);
 	__safestack_unsafe_stack_ptr = tops[0];
-	*(uintptr_t *)&__ia2_ctb[0][IA2_CTB_CANCEL_STACK] = landing_top(tops[0]);
+	*ctb_word(0, IA2_CTB_CANCEL_STACK) = landing_top(tops[0]);
 	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++) {
-		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_SHARED_LO] = tops[0] - IA2_STACK_SIZE;
-		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_SHARED_HI] = tops[0];
-		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_FRAME] = tops[c] ? tops[c] - IA2_STACK_SLACK : 0;
-		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_SIGSTACK] =
-			tops[c] ? sigstack_top(tops[c]) - IA2_STACK_SLACK : 0;
-		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_DYNTLS] = tops[c] ? dyntls_area(tops[c]) : 0;
-		*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_CANCEL_STACK] = tops[c] ? landing_top(tops[c]) : 0;
+		*ctb_word(c, IA2_CTB_SHARED_LO) = tops[0] - IA2_STACK_SIZE;
+		*ctb_word(c, IA2_CTB_SHARED_HI) = tops[0];
+		*ctb_word(c, IA2_CTB_FRAME) = tops[c] ? tops[c] - IA2_STACK_SLACK : 0;
+		*ctb_word(c, IA2_CTB_SIGSTACK) = tops[c] ? sigstack_top(tops[c]) - IA2_STACK_SLACK : 0;
+		*ctb_word(c, IA2_CTB_DYNTLS) = tops[c] ? dyntls_area(tops[c]) : 0;
+		*ctb_word(c, IA2_CTB_CANCEL_STACK) = tops[c] ? landing_top(tops[c]) : 0;
 		tag(ctb + c * IA2_CTB_SIZE, ctb + (c + 1) * IA2_CTB_SIZE, c,
 		    "a compartment's thread block");
 	}

@@ -99,8 +99,14 @@ void update_settings(void (*change)(struct ia2_settings *));
 void replace_pages(void *pages, size_t size, void (*change)(void *copy, const void *arg),
 		   const void *arg, const char *what);
 
-/* This thread's compartment thread blocks (gate_abi.h). */
+/* This thread's compartment thread blocks (gate_abi.h), and the word at
+ * `offset` (an IA2_CTB_* field) of CTB(c). */
 extern __thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE];
+
+static inline uintptr_t *ctb_word(int c, int offset)
+{
+	return (uintptr_t *)&__ia2_ctb[c][offset];
+}
 
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 

@@ -95,7 +95,7 @@ static void *thread_entry(void *p)
 	if (c == 0 || __ia2_ro.s.process.malloc)
 		return start.start(start.arg);
 	/* c's stack continues below ts; CTB(c) is c's, and so is this PKRU. */
-	*(uintptr_t *)&__ia2_ctb[c][IA2_CTB_FRAME] = (uintptr_t)ts;
+	*ctb_word(c, IA2_CTB_FRAME) = (uintptr_t)ts;
 	return __ia2_run_on_stack(start.start, start.arg, (uintptr_t)ts);
 }
 
