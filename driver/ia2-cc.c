@@ -108,15 +108,15 @@ static int policy_for(struct ia2_options *opt, const char *output, struct policy
 		return -1;
 	if (opt->loadable_arg && parse_compartment_list(opt->loadable_arg, &p->named)) {
 		policy_free(p);
-		return error("--ia2-loadable=%s: expected compartment numbers 1..15, separated by "
-			     "commas", opt->loadable_arg);
+		return error("--ia2-loadable=%s: expected compartment numbers 1..%d, separated by "
+			     "commas", opt->loadable_arg, IA2_MAX_COMPARTMENTS);
 	}
 	if (opt->compartment_arg) {
 		p->compartment = parse_compartment(opt->compartment_arg);
 		if (p->compartment < 0) {
 			policy_free(p);
-			return error("--ia2-compartment=%s: expected a compartment number 1..15",
-				     opt->compartment_arg);
+			return error("--ia2-compartment=%s: expected a compartment number 1..%d",
+				     opt->compartment_arg, IA2_MAX_COMPARTMENTS);
 		}
 	}
 	return 0;

@@ -94,10 +94,11 @@ static int read_options_policy(const struct options *o, struct policy *p)
 	if (o->config && read_policy(o->config, o->output, p))
 		return -1;
 	if (o->loadable && parse_compartment_list(o->loadable, &p->named))
-		return error("--loadable=%s: expected compartment numbers 1..15, separated by commas",
-			     o->loadable);
+		return error("--loadable=%s: expected compartment numbers 1..%d, separated by commas",
+			     o->loadable, IA2_MAX_COMPARTMENTS);
 	if (o->compartment && (p->compartment = parse_compartment(o->compartment)) < 0)
-		return error("--compartment=%s: expected a compartment number 1..15", o->compartment);
+		return error("--compartment=%s: expected a compartment number 1..%d", o->compartment,
+			     IA2_MAX_COMPARTMENTS);
 	if (!p->compartment)
 		return error(o->config ? "%s: no rule gives %s a compartment, and there is no "
 					 "--compartment=N"

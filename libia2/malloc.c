@@ -70,7 +70,7 @@ static void check_owner(const void *p, const char *what)
 	if (!owner)
 		return;
 	c = current_compartment();
-	if (!in_startup_state() && c != owner) {
+	if (!has_runtime_rights() && c != owner) {
 		fprintf(stderr, "ia2: compartment %d called %s on %p, which belongs to compartment "
 			"%d's heap; only the compartment that allocated a block may free or resize "
 			"it (share blocks with ia2_shared_malloc)\n", c, what, p, owner);

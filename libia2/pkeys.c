@@ -68,12 +68,13 @@ static void check_pku(void)
 }
 
 /* pkey_alloc hands out the lowest free key and opens it in PKRU for the
- * calling thread (pkeys(7)); after all fifteen, PKRU is 0, the startup
- * state. Another user of pkeys breaks the compartment = pkey rule. */
+ * calling thread (pkeys(7)); after all fifteen, the compartments' and the
+ * runtime's, PKRU is 0, the startup state. Another user of pkeys breaks
+ * the compartment = pkey rule. */
 void set_up_pkeys(void)
 {
 	check_pku();
-	for (long want = 1; want <= IA2_MAX_COMPARTMENTS; want++) {
+	for (long want = 1; want <= IA2_RUNTIME_PKEY; want++) {
 		long got = syscall(SYS_pkey_alloc, 0, 0);
 		if (got < 0)
 			die("pkey_alloc failed for pkey %ld: %s", want, strerror(errno));
@@ -123,7 +124,7 @@ int compartment_of_pkru(unsigned pkru)
 	unsigned open = ~pkru & ~3u;
 	int c = open ? __builtin_ctz(open) / 2 : 0;
 
-	if (pkru == IA2_PKRU_STARTUP)
+	if (pkru == IA2_PKRU_RUNTIME)
 		return 0;
 	if (c > IA2_MAX_COMPARTMENTS || pkru != IA2_PKRU(c))
 		die("PKRU is %#x, which is no compartment's", pkru);
@@ -135,7 +136,7 @@ int current_compartment(void)
 	return compartment_of_pkru(current_pkru());
 }
 
-bool in_startup_state(void)
+bool has_runtime_rights(void)
 {
-	return current_pkru() == IA2_PKRU_STARTUP;
+	return current_pkru() == IA2_PKRU_RUNTIME;
 }

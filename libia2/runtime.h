@@ -137,18 +137,19 @@ void free_stack(uintptr_t top);
 /* pkeys.c: the only code that differs in the emulated-PKRU runtime. */
 /* True in libia2-emulated.so, whose gates keep PKRU in a variable. */
 extern const _Bool pkru_emulated;
-/* Check for PKU and allocate pkeys 1..15 (emulated: say so, loudly). */
+/* Check for PKU and allocate pkeys 1..15, the compartments' and the
+ * runtime's (emulated: say so, loudly). */
 void set_up_pkeys(void);
 /* pkey_mprotect [lo, hi) read-write with `pkey`: try_tag returns -1 with
  * errno on failure, tag dies naming `what`. */
 int try_tag(uintptr_t lo, uintptr_t hi, int pkey);
 void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what);
 /* This thread's PKRU; the compartment whose it is (0 for PKRU(0) and
- * the startup state); whether it is the startup state. */
+ * the runtime's rights); whether it has the runtime's rights. */
 unsigned current_pkru(void);
 int compartment_of_pkru(unsigned pkru);
 int current_compartment(void);
-_Bool in_startup_state(void);
+_Bool has_runtime_rights(void);
 /* A new thread starts with its creator's PKRU. */
 void inherit_pkru(unsigned pkru);
 /* stubs.c: the end of the startup state, PKRU(0). */
@@ -183,7 +184,7 @@ const void *dso_note(const struct dl_phdr_info *info);
 /* The compartment DSOs loaded at startup, bit c for compartment c; the
  * compartments their notes say the program may load; and the main
  * program's compartment, 0 if it has none. */
-#define IA2_COMPARTMENT_BITS 0xfffeu
+#define IA2_COMPARTMENT_BITS ((2u << IA2_MAX_COMPARTMENTS) - 2)
 struct startup_dsos {
 	unsigned compartments, loadable;
 	int main_compartment;

@@ -123,11 +123,11 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 	sigset_t all, mask;
 	int c, err;
 
-	if (!__ia2_ro.s.set_up_begun || in_startup_state())
+	if (!__ia2_ro.s.set_up_begun || has_runtime_rights())
 		refuse_allocator_thread(start);
 	set_up_libia2();
 	c = current_compartment();
-	if (in_startup_state())   /* inside libia2's setup */
+	if (has_runtime_rights())   /* inside libia2's setup */
 		return __ia2_ro.s.libc_pthread_create(thread, attr, start, arg);
 	allocate_stacks(tops);
 	/* On top of c's new stack, only c can change what the thread runs. */

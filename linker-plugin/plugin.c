@@ -50,12 +50,14 @@ static enum ld_plugin_status parse_option(const char *opt)
 {
 	if (!strncmp(opt, "ia2-compartment=", 16)) {
 		if ((ld.compartment = parse_compartment(opt + 16)) < 0)
-			return fail("-plugin-opt=%s: expected a compartment number 1..15", opt);
+			return fail("-plugin-opt=%s: expected a compartment number 1..%d", opt,
+				    IA2_MAX_COMPARTMENTS);
 	} else if (!strncmp(opt, "ia2-config=", 11)) {
 		ld.config = opt + 11;
 	} else if (!strncmp(opt, "ia2-loadable=", 13)) {
 		if (parse_compartment_list(opt + 13, &ld.loadable))
-			return fail("-plugin-opt=%s: expected compartment numbers 1..15", opt);
+			return fail("-plugin-opt=%s: expected compartment numbers 1..%d", opt,
+				    IA2_MAX_COMPARTMENTS);
 	} else if (!strcmp(opt, "ia2-emulate-pkru")) {
 		ld.emulate = true;
 	} else {

@@ -7,7 +7,7 @@
  *     copy-arg GLOB FUNCTION...
  *
  * GLOB is matched with fnmatch(3) against the basename of the link output
- * (`-o`). A compartment rule puts matching outputs in COMPARTMENT, 1..15;
+ * (`-o`). A compartment rule puts matching outputs in COMPARTMENT, 1..14;
  * the first matching one wins. A share rule keeps the named global
  * variables of matching outputs in shared memory (pkey 0), readable and
  * writable by every compartment. A share-heap rule makes the named
@@ -20,6 +20,8 @@
 #define IA2_CONFIG_H
 
 #include <stddef.h>
+
+#include "ia2/pkru.h"
 
 /* A symbol a share, share-heap or copy-arg rule names, and the rule's FILE:LINE
  * for messages. */
@@ -45,7 +47,8 @@ struct policy {
 int read_policy(const char *path, const char *output, struct policy *p);
 void policy_free(struct policy *p);
 
-/* Parses "N" as a compartment number 1..15; -1 if it is not one. */
+/* Parses "N" as a compartment number 1..IA2_MAX_COMPARTMENTS; -1 if it is
+ * not one. */
 int parse_compartment(const char *s);
 /* Parses "N,M,..." into bits of *mask (bit c for compartment c), the
  * compartments a program may dlopen beyond those its config names;

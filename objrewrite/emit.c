@@ -1,7 +1,7 @@
 /* emit: write the DSO's call gates as assembly (docs/design.md, "Gate ABI").
  *
  * A gate is entered by any caller. It reads PKRU to learn the caller's
- * compartment c: 1..15, or 0 for code outside every compartment, libc and
+ * compartment c: 1..14, or 0 for code outside every compartment, libc and
  * ld.so after libia2's startup, whose PKRU(0) opens pkey 0 alone. If c is
  * the gate's own compartment k (or the startup state) it jumps straight
  * to the body. Otherwise, under the caller's
@@ -82,8 +82,8 @@ static void emit_symbol_header(struct out *out, const struct func *f)
 }
 
 /* eax holds the caller's PKRU. Valid values open exactly pkey 0 and one
- * pkey c, or pkey 0 alone, PKRU(0) (pkru.h); anything else traps. Leaves
- * c in r11. */
+ * pkey c of a compartment, or pkey 0 alone, PKRU(0) (pkru.h); anything
+ * else, the runtime's own pkey included, traps. Leaves c in r11. */
 static void emit_caller_compartment(struct out *out, const struct func *f)
 {
 	fprintf(out->f, "\txor %%r11d, %%r11d\n"
@@ -98,8 +98,10 @@ static void emit_caller_compartment(struct out *out, const struct func *f)
 		     "\tcmp %%eax, %%r10d\n"
 		     "\tjne .Ltrap\n"
 		     "\tshr $1, %%r11d\n"
+		     "\tcmp $%d, %%r11d\n"
+		     "\tja .Ltrap\n"
 		     ".Lcaller.%s:\n",
-		IA2_PKRU(0), f->gate, f->gate);
+		IA2_PKRU(0), f->gate, IA2_MAX_COMPARTMENTS, f->gate);
 }
 
 /* Push the caller's callee-saved registers, its shared stack pointer,

@@ -373,7 +373,7 @@ int emit_runtime(const char *asm_path, bool emulate)
 	}
 	fprintf(out->f, "\n\t.globl __ia2_signal_entry_setxid\n"
 		     "\t.hidden __ia2_signal_entry_setxid\n");
-	emit_signal_entry(out, "__ia2_signal_entry_setxid", 0, IA2_PKRU_STARTUP);
+	emit_signal_entry(out, "__ia2_signal_entry_setxid", 0, IA2_PKRU_RUNTIME);
 	emit_cancel_entry(out);
 	emit_cancel_landing(out);
 	emit_cancel_cross(out);

@@ -77,7 +77,7 @@ static void run_ctor(void)
 {
 	struct early_ctor c = early_ctor_record();
 
-	expect(c.pkru_before != IA2_PKRU(0) && c.pkru_before != IA2_PKRU_STARTUP,
+	expect(c.pkru_before != IA2_PKRU(0) && c.pkru_before != IA2_PKRU_RUNTIME,
 	       "the constructor ran before libia2's setup");
 	expect(c.pkru_after == IA2_PKRU(0), "its first call into libia2 left it with PKRU(0)");
 	expect(c.created, "its pthread_create worked");

@@ -7,7 +7,7 @@
  * and out of range, share rules, comments), very long lines, lines of
  * hundreds of fields, and raw bytes; then reads it for a few output names
  * in a child process. read_policy must return 0 or -1 and leave a policy
- * whose compartment is 0..15; a crash, a hang or another exit status is a
+ * whose compartment is 0..IA2_MAX_COMPARTMENTS; a crash, a hang or another exit status is a
  * bug, and the file is kept as WORKDIR/crash-I.conf. */
 #include "config.h"
 #include "random.h"
@@ -25,7 +25,7 @@
 
 static const char *const pieces[] = {
 	"libfoo.so*", "*", "prog", "lib[a-z]*.so", "[", "\\\\", "share", "#", "# comment",
-	"1", "2", "15", "16", "0", "-1", "99999999999999999999", "2x", "table", "counter",
+	"1", "2", "14", "15", "16", "0", "-1", "99999999999999999999", "2x", "table", "counter",
 	"\t", " ", "libfoo.so", "[!a]*", "**", "share share", "share-heap", "share-heap share",
 	"copy-arg", "copy-arg libfoo.so f",
 };
@@ -65,7 +65,7 @@ static int read_all(const char *path)
 		int rc = read_policy(path, outputs[i], &p);
 		if (rc != 0 && rc != -1)
 			return 3;
-		if (rc == 0 && (p.compartment < 0 || p.compartment > 15))
+		if (rc == 0 && (p.compartment < 0 || p.compartment > IA2_MAX_COMPARTMENTS))
 			return 4;
 		if (rc == 0)
 			policy_free(&p);

@@ -86,8 +86,8 @@ errors)
 	cc -O2 $cflags -c "$src/abi/lib.c" -o lib.o && head -c 3000 lib.o >cut.o || fail "compiling"
 	out=$("$rw" --compartment=2 -o rw cut.o 2>&1) && fail "truncated object accepted"
 	echo "$out" | grep -q 'cut.o: ' || fail "cut.o: $out"
-	out=$("$rw" --compartment=16 -o rw lib.o 2>&1) && fail "compartment 16 accepted"
-	echo "$out" | grep -q 'expected a compartment number 1..15' || fail "compartment 16: $out"
+	out=$("$rw" --compartment=15 -o rw lib.o 2>&1) && fail "compartment 15 accepted"
+	echo "$out" | grep -q 'expected a compartment number 1..14' || fail "compartment 15: $out"
 	out=$("$rw" -o rw lib.o 2>&1) && fail "no compartment accepted"
 	echo "$out" | grep -q 'give the objects a compartment' || fail "no compartment: $out"
 	;;

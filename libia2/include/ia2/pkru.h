@@ -8,16 +8,22 @@
 #ifndef IA2_PKRU_H
 #define IA2_PKRU_H
 
-#define IA2_MAX_COMPARTMENTS 15
+/* Compartments 1..14 own pkeys 1..14. Pkey 15 is the runtime's own:
+ * memory that no compartment can read or write, for the state libia2
+ * must trust. */
+#define IA2_MAX_COMPARTMENTS 14
+#define IA2_RUNTIME_PKEY 15
 
 #define IA2_PKRU(c) (~((3u << (2 * (c))) | 3u) & 0xffffffffu)
 
 /* IA2_PKRU(0), pkey 0 alone, is compartment 0's: libc, ld.so and every
  * DSO outside the compartments, once libia2's startup is over.
  *
- * The startup state: every key open. It lasts from libia2's key
- * allocation to the end of its constructor, before any compartment code
- * runs (libia2/init.c); nothing enters it again. */
-#define IA2_PKRU_STARTUP 0u
+ * The runtime's rights: every key open. libia2's startup holds them,
+ * from its key allocation to the end of its constructor, before any
+ * compartment code runs (libia2/init.c): the startup state. After that
+ * only the entry of glibc's SIGSETXID handler writes them
+ * (objrewrite/stubs.c; docs/design.md, "Threat model"). */
+#define IA2_PKRU_RUNTIME 0u
 
 #endif
