@@ -1,4 +1,4 @@
-/* ia2-expect-pkuerr [--addr=HEX | --addr-file=PATH] CMD [ARGS...]
+/* ia2-expect-pkuerr [--addr=HEX | --addr-file=PATH] [--follow-forks] CMD [ARGS...]
  *
  * Succeed only if CMD takes a protection-key fault: a SIGSEGV whose si_code
  * is SEGV_PKUERR, which the kernel raises for a pkey violation and nothing
@@ -9,7 +9,9 @@
  *
  * CMD runs under ptrace, which sees each signal before CMD's own handlers
  * do, so a test that catches SIGSEGV still counts. Every thread is traced:
- * ia2 faults can happen off the main thread. Processes CMD forks are not. */
+ * ia2 faults can happen off the main thread. Processes CMD forks are
+ * traced too with --follow-forks, and the first protection-key fault in
+ * any of them is the verdict; CMD must not exit first. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -27,12 +29,14 @@
 
 static const char *expected_addr;      /* --addr=HEX */
 static const char *expected_addr_file; /* --addr-file=PATH */
+static int follow_forks;               /* --follow-forks */
 
 static void usage(void) __attribute__((noreturn));
 
 static void usage(void)
 {
-	fputs("usage: ia2-expect-pkuerr [--addr=HEX | --addr-file=PATH] CMD [ARGS...]\n", stderr);
+	fputs("usage: ia2-expect-pkuerr [--addr=HEX | --addr-file=PATH] [--follow-forks] CMD "
+	      "[ARGS...]\n", stderr);
 	exit(2);
 }
 
@@ -75,10 +79,15 @@ static void exec_traced(char **argv)
 
 /* EXITKILL: CMD must not outlive us (say, when a test harness kills us).
  * TRACECLONE: trace every thread. TRACEEXEC: report exec as an event, not
- * as a SIGTRAP that would look like CMD's own. */
+ * as a SIGTRAP that would look like CMD's own. TRACEFORK, TRACEVFORK: the
+ * processes CMD forks, with --follow-forks; each starts with a SIGSTOP,
+ * which resume() swallows as it does a new thread's. */
 static void set_trace_options(pid_t pid)
 {
 	long options = PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
+
+	if (follow_forks)
+		options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
 
 	if (ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)options))
 		fail("PTRACE_SETOPTIONS: %s", strerror(errno));
@@ -171,7 +180,7 @@ static void trace(pid_t pid, const char *name)
 			continue;
 		}
 		if (tid != pid)
-			continue; /* another thread ended */
+			continue; /* another thread, or a forked process, ended */
 		if (WIFEXITED(status))
 			fail("%s exited with status %d without a protection-key fault", name,
 			     WEXITSTATUS(status));
@@ -191,6 +200,8 @@ int main(int argc, char **argv)
 			expected_addr = argv[i] + 7;
 		else if (strncmp(argv[i], "--addr-file=", 12) == 0)
 			expected_addr_file = argv[i] + 12;
+		else if (strcmp(argv[i], "--follow-forks") == 0)
+			follow_forks = 1;
 		else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
