@@ -80,7 +80,7 @@ void *__tls_get_addr(struct tls_index *ti);
 void set_up_dynamic_tls(void)
 {
 	if (mprotect(&modules, sizeof modules, PROT_READ))
-		die("cannot make the dynamic TLS table read-only: %s", strerror(errno));
+		die("cannot make the dynamic TLS table read-only: %s", strerrorname_np(errno));
 }
 
 static int entry_of(size_t modid)

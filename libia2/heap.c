@@ -168,7 +168,7 @@ static void reserve_heaps(int last)
 			return;
 		}
 	}
-	die("cannot reserve address space for %d compartments' heaps: %s", last, strerror(errno));
+	die("cannot reserve address space for %d compartments' heaps: %s", last, strerrorname_np(errno));
 }
 
 /* In the startup state, before __ia2_ro becomes read-only. The state page
@@ -194,7 +194,7 @@ void set_up_heaps(void)
 		atomic_store(&st->next, range_lo(c) + PAGE);
 		err = mallctl("arenas.create", &__ia2_ro.s.heap_arena[c], &sz, &hooks, sizeof hooks);
 		if (err)
-			die("jemalloc could not create compartment %d's arena: %s", c, strerror(err));
+			die("jemalloc could not create compartment %d's arena: %s", c, strerrorname_np(err));
 	}
 }
 

@@ -10,7 +10,9 @@
  * first (set_up_libia2), so no thread or handler ever escapes it.
  *
  *  1. check that the CPU and kernel offer protection keys;
- *  2. allocate pkeys 1..15, so compartment N gets pkey N;
+ *  2. allocate pkeys 1..15, so compartment N gets pkey N and the runtime
+ *     pkey 15, and set up the runtime's private memory (privilege.c,
+ *     registry.c, fork.c);
  *  3. find each compartment DSO by its .note.ia2 and tag its writable
  *     memory, leaving RELRO and its ia2_shared section at pkey 0 (dso.c);
  *  4. set up the heaps, and the main thread's stacks, CTBs, TLS and
@@ -125,13 +127,13 @@ static bool own_malloc(void)
 	return false;
 }
 
-/* The main thread's stacks and CTBs. */
+/* The main thread's record, stacks, CTBs, TLS blocks and alternate
+ * signal stack, as any thread's (registry.c). */
 static void set_up_main_thread(void)
 {
-	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
+	struct pair record = run_privileged(IA2_OP_THREAD_NEW, 0, 0);
 
-	allocate_stacks(tops);
-	set_up_thread_blocks(tops);
+	__safestack_unsafe_stack_ptr = run_privileged(IA2_OP_THREAD_START, record.a, 0).b;
 }
 
 static void ia2_init(void)
@@ -157,21 +159,24 @@ static void ia2_init(void)
 	__ia2_ro.s.libc_cancel.unregister_cancel_restore =
 		find_in_libc("__pthread_unregister_cancel_restore");
 	__ia2_ro.s.libc_cancel.unwind_next = find_in_libc("__pthread_unwind_next");
+	set_up_private_memory();
+	set_up_registry();
+	set_up_fork();
 	tag_startup_dsos(&found);
 	require_main_compartment(&found);
 	choose_compartments(&found);
 	list_code(&__ia2_ro.s);
+	find_tls_blocks();
 	if (own_malloc())
 		set_up_heaps();
 	else
 		use_process_malloc();
+	register_fork_handlers();
 	if (mprotect(&__ia2_ro, PAGE, PROT_READ))
-		die("cannot make ia2's settings read-only: %s", strerror(errno));
+		die("cannot make ia2's settings read-only: %s", strerrorname_np(errno));
 	set_up_main_thread();
 	set_up_thread_cancel(0);
-	tag_thread_tls();
 	set_up_signals();
-	set_up_thread_signals();
 	set_up_dynamic_tls();
 	init_threads();
 	__ia2_leave_startup();

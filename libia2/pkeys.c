@@ -77,7 +77,7 @@ void set_up_pkeys(void)
 	for (long want = 1; want <= IA2_RUNTIME_PKEY; want++) {
 		long got = syscall(SYS_pkey_alloc, 0, 0);
 		if (got < 0)
-			die("pkey_alloc failed for pkey %ld: %s", want, strerror(errno));
+			die("pkey_alloc failed for pkey %ld: %s", want, strerrorname_np(errno));
 		if (got != want)
 			die("pkey_alloc returned pkey %ld, expected %ld: something else in this "
 			    "process allocated protection keys before ia2", got, want);
@@ -114,7 +114,7 @@ void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what)
 {
 	if (try_tag(lo, hi, pkey))
 		die("pkey_mprotect(%#lx, %#lx, pkey %d) for %s failed: %s", (unsigned long)lo,
-		    (unsigned long)(hi - lo), pkey, what, strerror(errno));
+		    (unsigned long)(hi - lo), pkey, what, strerrorname_np(errno));
 }
 
 /* PKRU(c) opens exactly pkeys 0 and c (pkru.h): the lowest cleared bit

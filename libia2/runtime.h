@@ -51,6 +51,23 @@ struct libc_cancel {
 	void (*unwind_next)(void *) __attribute__((noreturn));
 };
 
+/* jemalloc's fork handlers, which fork.c runs with the runtime's rights. */
+struct allocator_fork {
+	void (*prepare)(void);
+	void (*parent)(void);
+	void (*child)(void);
+};
+
+/* A compartment DSO's static TLS block, at the same offset from every
+ * thread's thread pointer (tls.c). */
+#define MAX_TLS_BLOCKS 32
+struct tls_block {
+	intptr_t offset;
+	const char *image;
+	unsigned size, filesz;
+	int compartment;
+};
+
 /* Another allocator's malloc family, when it comes before libia2's. */
 struct process_malloc {
 	void *(*malloc)(size_t);
@@ -65,6 +82,7 @@ struct ia2_settings {
 	unsigned char xfeatures;                          /* IA2_RO_XFEATURES */
 	unsigned char set_up_begun;                       /* init.c */
 	unsigned short pkru_xsave;                        /* IA2_RO_PKRU_XSAVE */
+	char *private_area;                               /* IA2_RO_PRIVATE */
 	int (*libc_pthread_create)(void *, const void *, void *(*)(void *), void *);
 	int (*libc_sigaction)(int, const void *, void *);
 	int (*libc_dlclose)(void *);
@@ -77,6 +95,10 @@ struct ia2_settings {
 	uintptr_t heap_base, heap_span, heap_size;        /* heap.c */
 	struct process_malloc process;
 	unsigned heap_arena[IA2_MAX_COMPARTMENTS + 1];
+	struct allocator_fork allocator_fork;             /* fork.c */
+	unsigned char fork_handlers_registered;
+	int ntls;                                         /* tls.c */
+	struct tls_block tls[MAX_TLS_BLOCKS];
 	int ncode;
 	struct code_range code[MAX_CODE_RANGES];
 	/* The notes of the compartment DSOs tagged at startup (dso.c). */
@@ -99,9 +121,59 @@ void update_settings(void (*change)(struct ia2_settings *));
 void replace_pages(void *pages, size_t size, void (*change)(void *copy, const void *arg),
 		   const void *arg, const char *what);
 
+/* privilege.c: the runtime's privileged operations (gate_abi.h). Each
+ * gets two words from its caller and the caller's compartment, and
+ * returns two words. */
+struct pair {
+	uintptr_t a, b;
+};
+typedef struct pair (*privileged_op)(uintptr_t a, uintptr_t b, int caller);
+/* Runs operation op (IA2_OP_*) with the runtime's rights; in the startup
+ * state, right here. Call set_up_libia2 first. */
+struct pair run_privileged(int op, uintptr_t a, uintptr_t b);
+/* The first page of the runtime's private area (gate_abi.h): state only
+ * the runtime's rights can read or write. */
+struct thread_record;
+struct private_state {
+	int lock, fork_tid, fork_pid;       /* IA2_PRIVATE_*, the entry's */
+	volatile int *fork_marker;          /* fork.c */
+	struct thread_record *records;      /* registry.c */
+	long nrecords, free_record;
+};
+struct private_state *private_state(void);
+void set_up_private_memory(void);
+/* This thread's thread pointer, from the kernel. */
+uintptr_t thread_pointer(void);
+/* Dies unless %fs:0 is the thread pointer. */
+void check_thread_control_block(void);
+
+/* fork.c: the operations, the fork marker page (at startup), and the
+ * handlers, registered at startup if jemalloc did not register first. */
+struct pair op_fork_prepare(uintptr_t a, uintptr_t b, int caller);
+struct pair op_fork_parent(uintptr_t a, uintptr_t b, int caller);
+struct pair op_fork_child(uintptr_t a, uintptr_t b, int caller);
+void set_up_fork(void);
+void register_fork_handlers(void);
+
+/* registry.c: the thread records (at startup) and their operations:
+ * new (the creator: maps the stacks; returns the record and the stack
+ * top of the creator's compartment), abandon (pthread_create failed),
+ * start (the new thread: sets up its CTBs, TLS blocks and alternate
+ * signal stack; returns the same stack top and the shared stack's) and
+ * end; and, in a fork's child, the end of every other thread's record. */
+void set_up_registry(void);
+struct pair op_thread_new(uintptr_t a, uintptr_t b, int caller);
+struct pair op_thread_abandon(uintptr_t record, uintptr_t b, int caller);
+struct pair op_thread_start(uintptr_t record, uintptr_t b, int caller);
+struct pair op_thread_end(uintptr_t record, uintptr_t b, int caller);
+void end_other_threads(void);
+
 /* This thread's compartment thread blocks (gate_abi.h), and the word at
  * `offset` (an IA2_CTB_* field) of CTB(c). */
 extern __thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE];
+
+/* The shared stack pointer (gate_abi.h, IA2_SHARED_STACK_PTR). */
+extern __thread uintptr_t __safestack_unsafe_stack_ptr;
 
 static inline uintptr_t *ctb_word(int c, int offset)
 {
@@ -155,11 +227,14 @@ void inherit_pkru(unsigned pkru);
 /* stubs.c: the end of the startup state, PKRU(0). */
 void __ia2_leave_startup(void);
 
-/* Give this thread's CTBs their stacks (tops[c], 0 if none; tops[0] is
- * the shared stack) and pkeys, and set the shared stack pointer. */
-void set_up_thread_blocks(const uintptr_t *tops);
-/* Return this thread's CTB pages to pkey 0, for glibc to reuse. */
-void release_thread_blocks(void);
+/* With the runtime's rights: tag the CTBs of the thread whose thread
+ * pointer is fs with their pkeys and give them their stacks (tops[c], 0
+ * if none; tops[0] is the shared stack); clear them and give them pkey
+ * 0 back, for glibc to reuse. Both leave CTB(keep)'s frame as it is
+ * (keep 0: none), where the privileged entry that called them returns
+ * through. */
+void set_up_thread_blocks(uintptr_t fs, const uintptr_t *tops, int keep);
+void clear_thread_blocks(uintptr_t fs, int keep);
 
 /* heap.c: heap 0 is the shared heap, heap c compartment c's. */
 void set_up_heaps(void);
@@ -195,11 +270,14 @@ void tag_startup_dsos(struct startup_dsos *found);
  * compartment DSO. */
 void list_code(struct ia2_settings *s);
 
-/* tls.c: give this thread's TLS blocks of compartment DSOs their pkeys,
- * and pkey 0 back before the thread's memory is reused; a DSO's PT_TLS,
- * or NULL. */
-void tag_thread_tls(void);
-void release_thread_tls(void);
+/* tls.c: the static TLS blocks of the compartment DSOs loaded at
+ * startup, found once then; with the runtime's rights, tag the blocks of
+ * the thread whose thread pointer is fs and initialize them from their
+ * DSOs' images, or clear them and give them pkey 0 back; a DSO's
+ * PT_TLS, or NULL. */
+void find_tls_blocks(void);
+void tag_tls_blocks(uintptr_t fs);
+void clear_tls_blocks(uintptr_t fs);
 const ElfW(Phdr) *tls_segment(const struct dl_phdr_info *info);
 
 /* dyntls.c: the dynamic TLS of compartment DSOs loaded with dlopen. The
@@ -210,10 +288,11 @@ void add_dynamic_tls(const struct dl_phdr_info *info, const void *note, int comp
 void drop_unloaded_tls(void);
 
 /* signals.c: the handler table, once at startup; each thread's alternate
- * stack for the kernel, set up as it starts and freed as it ends; and
- * glibc's own handlers wrapped once glibc has installed them. */
+ * stack for the kernel, the signal stack of its shared stack's mapping
+ * (shared_top: that stack's top), armed as it starts and disarmed as it
+ * ends; and glibc's own handlers wrapped once glibc has installed them. */
 void set_up_signals(void);
-void set_up_thread_signals(void);
+void set_up_thread_signals(uintptr_t shared_top);
 void release_thread_signals(void);
 void wrap_glibc_handlers(void);
 /* Arm all of this thread's alternate stack again, after a handler was

@@ -28,7 +28,6 @@
 #include "runtime.h"
 
 #define API __attribute__((visibility("default")))
-#define ALTSTACK_SIZE (64 << 10)
 
 _Static_assert(offsetof(ucontext_t, uc_stack.ss_sp) == IA2_UC_STACK, "gate_abi.h");
 _Static_assert(offsetof(ucontext_t, uc_stack.ss_size) == IA2_UC_STACK + 16, "gate_abi.h");
@@ -74,7 +73,7 @@ void set_up_signals(void)
 {
 	if (mprotect(&__ia2_signal_handlers, sizeof __ia2_signal_handlers, PROT_READ) ||
 	    mprotect(&asked, sizeof asked, PROT_READ))
-		die("cannot make the signal tables read-only: %s", strerror(errno));
+		die("cannot make the signal tables read-only: %s", strerrorname_np(errno));
 }
 
 /* One signal's new handler and mask, and what the program asked for
@@ -252,18 +251,16 @@ static int set_altstack(void *sp, size_t size, int flags)
 
 /* SS_AUTODISARM: each delivery disarms the stack and rt_sigreturn arms
  * it again as it was; the entries arm what is left below their frame in
- * between (stubs.c). */
-void set_up_thread_signals(void)
+ * between (stubs.c). The stack is the signal stack of the mapping that
+ * holds the thread's shared stack, pkey 0 like it (runtime.c). */
+void set_up_thread_signals(uintptr_t shared_top)
 {
-	altstack = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (altstack == MAP_FAILED)
-		die("cannot map a signal stack: %s", strerror(errno));
+	altstack = (void *)(sigstack_top(shared_top) - IA2_SIGSTACK_SIZE);
 	/* Linux before 4.7, and valgrind, know no SS_AUTODISARM: the entries
 	 * arm the stack below their frame all the same. */
-	if (set_altstack(altstack, ALTSTACK_SIZE, IA2_SS_AUTODISARM) &&
-	    set_altstack(altstack, ALTSTACK_SIZE, 0))
-		die("sigaltstack: %s", strerror(errno));
+	if (set_altstack(altstack, IA2_SIGSTACK_SIZE, IA2_SS_AUTODISARM) &&
+	    set_altstack(altstack, IA2_SIGSTACK_SIZE, 0))
+		die("sigaltstack: %s", strerrorname_np(errno));
 }
 
 /* A handler that leaves by siglongjmp skips rt_sigreturn, so the
@@ -273,8 +270,8 @@ void set_up_thread_signals(void)
  * then open to a further nested signal. */
 void rearm_altstack(void)
 {
-	if (altstack && set_altstack(altstack, ALTSTACK_SIZE, IA2_SS_AUTODISARM))
-		set_altstack(altstack, ALTSTACK_SIZE, 0);
+	if (altstack && set_altstack(altstack, IA2_SIGSTACK_SIZE, IA2_SS_AUTODISARM))
+		set_altstack(altstack, IA2_SIGSTACK_SIZE, 0);
 }
 
 /* The longjmp family goes on to glibc's, which __ia2_ro holds. */
@@ -312,8 +309,8 @@ API __attribute__((noreturn)) void __longjmp_chk(sigjmp_buf env, int val)
 void release_thread_signals(void)
 {
 	if (set_altstack(NULL, 0, SS_DISABLE))
-		die("sigaltstack: %s", strerror(errno));
-	munmap(altstack, ALTSTACK_SIZE);
+		die("sigaltstack: %s", strerrorname_np(errno));
+	altstack = NULL;
 }
 
 /* The kernel's struct sigaction (arch/x86/include/uapi/asm/signal.h). */

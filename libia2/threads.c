@@ -2,12 +2,13 @@
  * any compartment.
  *
  * libia2's pthread_create runs in the creator's compartment c (libia2 is
- * compartment 0 code, called without a gate). It gives the new thread a
- * stack in every compartment and passes the start routine on c's new
- * stack, which only c can write. The thread inherits PKRU(c) from its
- * creator (clone keeps PKRU, pkeys(7)); it sets up its compartment thread
- * blocks, moves to c's stack and calls the start routine, which is a gate
- * if it lives in another compartment. A creator in compartment 0 (libc,
+ * compartment 0 code, called without a gate). It has the runtime give
+ * the new thread a stack in every compartment (registry.c) and passes
+ * the start routine on c's new stack, which only c can write. The thread
+ * inherits PKRU(c) from its creator (clone keeps PKRU, pkeys(7)); the
+ * runtime sets up its compartment thread blocks, and the thread moves to
+ * c's stack and calls the start routine, which is a gate if it lives in
+ * another compartment. A creator in compartment 0 (libc,
  * or any DSO outside the compartments) starts its thread there. */
 #include <dlfcn.h>
 #include <errno.h>
@@ -25,47 +26,46 @@ struct thread_start {
 	unsigned pkru;     /* the creator's */
 	void *(*start)(void *);
 	void *arg;
-	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
+	uintptr_t record;  /* registry.c */
 	sigset_t mask;     /* the creator's signal mask */
-};
-
-/* What the thread frees when it ends, however it ends: a TSD destructor
- * runs after a return, pthread_exit or cancellation alike. */
-struct thread_stacks {
-	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
-	int rounds;
 };
 
 /* Calls fn(arg) with rsp = stack_top (stack.S). */
 void *__ia2_run_on_stack(void *(*fn)(void *), void *arg, uintptr_t stack_top);
 
-static pthread_key_t stacks_key;
+static pthread_key_t end_key;
+
+/* This thread's record (registry.c), which its end gives back; the
+ * runtime checks that it is this thread's. */
+static __thread uintptr_t thread_record;
+static __thread int end_rounds;
 
 /* glibc calls the key destructors in key order, libia2's key first, in up
  * to PTHREAD_DESTRUCTOR_ITERATIONS rounds while any destructor sets a key
  * again (nptl/nptl_deallocate_tsd.c). The program's destructors are gates
  * into their compartments and need this thread's stacks, so libia2's sets
- * its key again until the last round, and frees the stacks then. */
-static void release_thread(void *p)
+ * its key again until the last round, and ends the thread's record then. */
+static void end_thread(void *p)
 {
-	struct thread_stacks *s = p;
-
-	if (++s->rounds < PTHREAD_DESTRUCTOR_ITERATIONS) {
-		pthread_setspecific(stacks_key, s);
+	if (++end_rounds < PTHREAD_DESTRUCTOR_ITERATIONS) {
+		pthread_setspecific(end_key, p);
 		return;
 	}
-	release_thread_signals();
-	release_thread_blocks();
-	release_thread_tls();
-	free_stacks(s->tops);
-	free(s);
+	run_privileged(IA2_OP_THREAD_END, thread_record, 0);
 }
 
 void init_threads(void)
 {
-	int err = pthread_key_create(&stacks_key, release_thread);
+	int err = pthread_key_create(&end_key, end_thread);
 	if (err)
-		die("pthread_key_create: %s", strerror(err));
+		die("pthread_key_create: %s", strerrorname_np(err));
+}
+
+/* The start block of compartment c's thread, on top of c's new stack,
+ * where only c can change what the thread runs. */
+static struct thread_start *start_block(uintptr_t top)
+{
+	return (struct thread_start *)((top - IA2_STACK_SLACK - sizeof(struct thread_start)) & ~15UL);
 }
 
 /* A creator in compartment 0 has no stack to start the thread on, nor
@@ -76,25 +76,34 @@ void init_threads(void)
  * in the emulated runtime, every thread starts there. */
 static void *thread_entry(void *p)
 {
-	struct thread_start *ts = p, start = *ts;
-	struct thread_stacks *s = calloc(1, sizeof *s);
-	int c = compartment_of_pkru(ts->pkru);
+	struct thread_start *ts = p, start;
+	struct pair tops;
+	int c;
 
+	/* Natively the thread has its creator's PKRU already, and ts could
+	 * be anyone's until it is found where only c can write it; emulated,
+	 * PKRU is a variable that starts at 0, and nothing is isolated. */
 	inherit_pkru(ts->pkru);
-	if (!s)
-		die("out of memory starting a thread");
-	memcpy(s->tops, ts->tops, sizeof s->tops);
-	pthread_setspecific(stacks_key, s);
-	set_up_thread_blocks(ts->tops);
-	tag_thread_tls();
-	set_up_thread_signals();
+	c = current_compartment();
+	tops = run_privileged(IA2_OP_THREAD_START, ts->record, 0);
+	if (c && ts != start_block(tops.a))
+		die("a new thread of compartment %d found its start block away from its stack", c);
+	start = *ts;
+	thread_record = start.record;
+	pthread_setspecific(end_key, (void *)1);
+	/* The privileged entry gives CTB(c)'s frame and the shared stack
+	 * pointer back as it found them (gate_abi.h): c's stack starts here.
+	 * CTB(c) is c's, and so is this PKRU. */
+	__safestack_unsafe_stack_ptr = tops.b;
+	if (c)
+		*ctb_word(c, IA2_CTB_FRAME) = tops.a - IA2_STACK_SLACK;
 	set_up_thread_cancel(c);
 	pthread_sigmask(SIG_SETMASK, &start.mask, NULL);
 	if (c == 0)
 		free(ts);
 	if (c == 0 || __ia2_ro.s.process.malloc)
 		return start.start(start.arg);
-	/* c's stack continues below ts; CTB(c) is c's, and so is this PKRU. */
+	/* c's stack continues below ts. */
 	*ctb_word(c, IA2_CTB_FRAME) = (uintptr_t)ts;
 	return __ia2_run_on_stack(start.start, start.arg, (uintptr_t)ts);
 }
@@ -118,8 +127,8 @@ static void refuse_allocator_thread(void *(*start)(void *))
 __attribute__((visibility("default")))
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *), void *arg)
 {
-	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
 	struct thread_start *ts;
+	struct pair record;
 	sigset_t all, mask;
 	int c, err;
 
@@ -129,18 +138,16 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 	c = current_compartment();
 	if (has_runtime_rights())   /* inside libia2's setup */
 		return __ia2_ro.s.libc_pthread_create(thread, attr, start, arg);
-	allocate_stacks(tops);
-	/* On top of c's new stack, only c can change what the thread runs. */
-	ts = c ? (struct thread_start *)((tops[c] - IA2_STACK_SLACK - sizeof *ts) & ~15UL)
-	       : malloc(sizeof *ts);
+	record = run_privileged(IA2_OP_THREAD_NEW, 0, 0);
+	ts = c ? start_block(record.b) : malloc(sizeof *ts);
 	if (!ts) {
-		free_stacks(tops);
+		run_privileged(IA2_OP_THREAD_ABANDON, record.a, 0);
 		return EAGAIN;
 	}
 	ts->pkru = current_pkru();
 	ts->start = start;
 	ts->arg = arg;
-	memcpy(ts->tops, tops, sizeof tops);
+	ts->record = record.a;
 	/* The thread starts with every signal blocked, as glibc starts it
 	 * with its creator's mask: until thread_entry has set up its signal
 	 * stacks and CTBs, a signal entry would find none and trap. */
@@ -150,7 +157,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 	err = __ia2_ro.s.libc_pthread_create(thread, attr, thread_entry, ts);
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	if (err) {
-		free_stacks(tops);
+		run_privileged(IA2_OP_THREAD_ABANDON, record.a, 0);
 		if (c == 0)
 			free(ts);
 	} else
@@ -193,7 +200,7 @@ static void install_cancel_handler(void)
 	pthread_sigmask(SIG_SETMASK, &all, &mask);
 	err = __ia2_ro.s.libc_pthread_create(&th, NULL, wait_for_go, &t);
 	if (err)   /* pthread_create returns its error; errno is not set */
-		die("cannot start the thread that sets up cancellation: %s", strerror(err));
+		die("cannot start the thread that sets up cancellation: %s", strerrorname_np(err));
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	while (sem_wait(&t.ready))
 		;

@@ -1,6 +1,6 @@
 /* Thread-local storage of compartment DSOs: each thread's block of a
  * compartment DSO gets the compartment's pkey when the thread starts and
- * pkey 0 back when it ends.
+ * pkey 0 back, cleared, when it ends (registry.c).
  *
  * Nothing else of TLS is tagged, so these stay shared, as the ABI needs
  * (docs/runtime.md, "TLS"): the thread control block at %fs:0 (the
@@ -9,11 +9,18 @@
  * every other DSO: libc's (errno), libgcc's, ld.so's. libia2's own block
  * holds the CTBs, which carry their compartments' pkeys (runtime.c).
  *
+ * The static TLS blocks of the DSOs loaded at startup lie at the same
+ * offset from every thread's thread pointer (glibc's TLS_TCB_AT_TP layout,
+ * fixed once ld.so has laid out static TLS). The offsets are found once,
+ * at startup, before any compartment code runs, and kept read-only in
+ * __ia2_ro: later, the DTV and ld.so's link maps that dl_iterate_phdr
+ * reads are pkey-0 memory that any compartment could have changed.
+ *
  * ia2-cc pads each compartment DSO's TLS to whole pages (emit.c); a block
  * that does not fill whole pages would share them with another DSO's and
  * is refused. */
 #include <link.h>
-#include <stdbool.h>
+#include <string.h>
 
 #include "runtime.h"
 
@@ -25,13 +32,13 @@ const ElfW(Phdr) *tls_segment(const struct dl_phdr_info *info)
 	return NULL;
 }
 
-/* dlpi_tls_data is this thread's block, or NULL if the DSO has none or
- * this thread has not allocated it yet (dynamic TLS; dl_iterate_phdr(3)). */
-static int retag_block(struct dl_phdr_info *info, size_t size, void *arg)
+/* dlpi_tls_data is this thread's block, or NULL if the DSO has none
+ * (dl_iterate_phdr(3)); every DSO of startup has its block by now. */
+static int find_block(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	const ElfW(Phdr) *tls = tls_segment(info);
-	bool restore = *(bool *)arg;
-	uintptr_t lo = (uintptr_t)info->dlpi_tls_data;
+	uintptr_t lo = (uintptr_t)info->dlpi_tls_data, tp = *(uintptr_t *)arg;
+	struct tls_block *b = &__ia2_ro.s.tls[__ia2_ro.s.ntls];
 	int c;
 
 	(void)size;
@@ -42,20 +49,48 @@ static int retag_block(struct dl_phdr_info *info, size_t size, void *arg)
 		    "get compartment %d's pkey; link it with this version of ia2-cc",
 		    info->dlpi_name[0] ? info->dlpi_name : "the main program",
 		    (unsigned long)tls->p_memsz, (unsigned long)lo, c);
-	tag(lo, lo + tls->p_memsz, restore ? 0 : c, "a TLS block");
+	if (__ia2_ro.s.ntls == MAX_TLS_BLOCKS)
+		die("more than %d compartment DSOs with thread-local data at startup",
+		    MAX_TLS_BLOCKS);
+	b->offset = (intptr_t)(lo - tp);
+	b->image = (const char *)(info->dlpi_addr + tls->p_vaddr);
+	b->size = tls->p_memsz;
+	b->filesz = tls->p_filesz;
+	b->compartment = c;
+	__ia2_ro.s.ntls++;
 	return 0;
 }
 
-void tag_thread_tls(void)
+/* In the startup state, before __ia2_ro becomes read-only. */
+void find_tls_blocks(void)
 {
-	bool restore = false;
+	uintptr_t tp = thread_pointer();
 
-	dl_iterate_phdr(retag_block, &restore);
+	dl_iterate_phdr(find_block, &tp);
 }
 
-void release_thread_tls(void)
+/* Tagged first, then initialized as glibc did when it made the thread
+ * (elf/dl-tls.c, _dl_allocate_tls_init): whatever another compartment
+ * wrote there before the tag is gone. */
+void tag_tls_blocks(uintptr_t fs)
 {
-	bool restore = true;
+	for (int i = 0; i < __ia2_ro.s.ntls; i++) {
+		const struct tls_block *b = &__ia2_ro.s.tls[i];
+		char *lo = (char *)(fs + b->offset);
 
-	dl_iterate_phdr(retag_block, &restore);
+		tag((uintptr_t)lo, (uintptr_t)lo + b->size, b->compartment, "a TLS block");
+		memcpy(lo, b->image, b->filesz);
+		memset(lo + b->filesz, 0, b->size - b->filesz);
+	}
+}
+
+void clear_tls_blocks(uintptr_t fs)
+{
+	for (int i = 0; i < __ia2_ro.s.ntls; i++) {
+		const struct tls_block *b = &__ia2_ro.s.tls[i];
+		char *lo = (char *)(fs + b->offset);
+
+		memset(lo, 0, b->size);
+		tag((uintptr_t)lo, (uintptr_t)lo + b->size, 0, "a TLS block");
+	}
 }

@@ -91,3 +91,38 @@ void emit_scrub_vectors(struct out *out, int keep_args, int keep_carried)
 		fprintf(out->f, "\tkxorq %%k%d, %%k%d, %%k%d\n", i, i, i);
 	fprintf(out->f, "1:\n");
 }
+
+/* Push the caller's callee-saved registers, its shared stack pointer,
+ * empty argument-copy slots (emit.c, emit_copy_arg, fills them), its
+ * sret buffer (rdi) and the result's size, sret_size, or two zeros for
+ * none, and link the gate frame into CTB(c), all under the caller's PKRU,
+ * in the caller's own memory (gate_abi.h). c is in r11, and then in r14;
+ * clobbers rax. */
+void emit_save_caller(struct out *out, int sret_size)
+{
+	static const char *const saved[] = {"rbx", "rbp", "r12", "r13", "r14", "r15"};
+
+	for (size_t i = 0; i < sizeof saved / sizeof *saved; i++)
+		fprintf(out->f, "\tpush %%%s\n"
+			     "\t.cfi_adjust_cfa_offset 8\n"
+			     "\t.cfi_rel_offset %%%s, 0\n",
+			saved[i], saved[i]);
+	fprintf(out->f, "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%rax\n"
+		     "\tpush %%fs:(%%rax)\n"
+		     "\tpush $0\n"   /* padding, gate_abi.h */
+		     "\tpush $0\n"
+		     "\tpush $0\n"
+		     "\t.cfi_adjust_cfa_offset 32\n");
+	if (sret_size)
+		fprintf(out->f, "\tpush %%rdi\n\tpush $%d\n", sret_size);
+	else
+		fprintf(out->f, "\tpush $0\n\tpush $0\n");
+	fprintf(out->f, "\t.cfi_adjust_cfa_offset 16\n"
+		     "\tmov %%r11, %%r14\n"
+		     "\tshl $12, %%r11\n"
+		     "\tadd __ia2_ctb@gottpoff(%%rip), %%r11\n"
+		     "\tpush %%fs:%d(%%r11)\n"
+		     "\t.cfi_adjust_cfa_offset 8\n"
+		     "\tmov %%rsp, %%fs:%d(%%r11)\n",
+		IA2_CTB_FRAME, IA2_CTB_FRAME);
+}

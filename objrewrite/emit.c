@@ -104,40 +104,6 @@ static void emit_caller_compartment(struct out *out, const struct func *f)
 		IA2_PKRU(0), f->gate, IA2_MAX_COMPARTMENTS, f->gate);
 }
 
-/* Push the caller's callee-saved registers, its shared stack pointer,
- * empty argument-copy slots (emit_copy_arg fills them), its sret buffer
- * and the result's size, and link the gate frame into
- * CTB(c), all under the caller's PKRU, in the caller's own memory
- * (gate_abi.h). */
-static void emit_save_caller(struct out *out, const struct signature *s)
-{
-	static const char *const saved[] = {"rbx", "rbp", "r12", "r13", "r14", "r15"};
-
-	for (size_t i = 0; i < sizeof saved / sizeof *saved; i++)
-		fprintf(out->f, "\tpush %%%s\n"
-			     "\t.cfi_adjust_cfa_offset 8\n"
-			     "\t.cfi_rel_offset %%%s, 0\n",
-			saved[i], saved[i]);
-	fprintf(out->f, "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%rax\n"
-		     "\tpush %%fs:(%%rax)\n"
-		     "\tpush $0\n"   /* padding, gate_abi.h */
-		     "\tpush $0\n"
-		     "\tpush $0\n"
-		     "\t.cfi_adjust_cfa_offset 32\n");
-	if (s->ret == RET_MEMORY)
-		fprintf(out->f, "\tpush %%rdi\n\tpush $%d\n", s->ret_size);
-	else
-		fprintf(out->f, "\tpush $0\n\tpush $0\n");
-	fprintf(out->f, "\t.cfi_adjust_cfa_offset 16\n"
-		     "\tmov %%r11, %%r14\n"
-		     "\tshl $12, %%r11\n"
-		     "\tadd __ia2_ctb@gottpoff(%%rip), %%r11\n"
-		     "\tpush %%fs:%d(%%r11)\n"
-		     "\t.cfi_adjust_cfa_offset 8\n"
-		     "\tmov %%rsp, %%fs:%d(%%r11)\n",
-		IA2_CTB_FRAME, IA2_CTB_FRAME);
-}
-
 /* rep movsb takes rdi, rsi and rcx, which may carry arguments: they wait
  * in rbx, rbp and r15, which emit_save_caller saved already. */
 static void emit_park_string_regs(struct out *out)
@@ -293,7 +259,7 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 	int area = args + 16 * sret_chunks(&f->sig);
 
 	emit_caller_compartment(out, f);
-	emit_save_caller(out, &f->sig);
+	emit_save_caller(out, f->sig.ret == RET_MEMORY ? f->sig.ret_size : 0);
 	if (f->copies_arg)
 		emit_copy_arg(out, &f->sig);
 	if (f->sig.va_lists)

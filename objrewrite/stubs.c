@@ -1,6 +1,7 @@
 /* stubs: libia2's half of the gate ABI, written at ia2's build time by
  * the same code as the gates (ia2-genstubs): the return stubs that gates
- * dispatch to, the signal entries and their tables. */
+ * dispatch to, the signal entries and their tables, and the entry of the
+ * runtime's privileged operations. */
 #include "asm.h"
 #include "rewrite.h"
 
@@ -340,6 +341,188 @@ static void emit_cancel_entry(struct out *out)
 		     "\t.size __ia2_signal_entry_cancel, .-__ia2_signal_entry_cancel\n");
 }
 
+/* r11 = the compartment c whose PKRU eax holds, 0..IA2_MAX_COMPARTMENTS;
+ * any other value traps. */
+static void emit_compartment_of_pkru(struct out *out)
+{
+	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+		fprintf(out->f, "\tmov $%d, %%r11d\n"
+			     "\tcmp $%#x, %%eax\n"
+			     "\tje .Lpriv_caller\n", c, IA2_PKRU(c));
+	fprintf(out->f, "\tjmp .Ltrap\n"
+		     ".Lpriv_caller:\n");
+}
+
+/* Takes the lock of the privileged operations (rbx: the private area), as
+ * Drepper's "Futexes Are Tricky", mutex3: 1 taken, 2 taken and waited
+ * for; the waiting thread uses no stack. */
+static void emit_private_lock(struct out *out)
+{
+	fprintf(out->f, "\txor %%eax, %%eax\n"
+		     "\tmov $1, %%ecx\n"
+		     "\tlock cmpxchg %%ecx, %d(%%rbx)\n"
+		     "\tje .Lpriv_locked\n"
+		     ".Lpriv_wait:\n"
+		     "\tmov $2, %%eax\n"
+		     "\txchg %%eax, %d(%%rbx)\n"
+		     "\ttest %%eax, %%eax\n"
+		     "\tje .Lpriv_locked\n"
+		     "\tlea %d(%%rbx), %%rdi\n"
+		     "\tmov $128, %%esi\n"      /* FUTEX_WAIT_PRIVATE */
+		     "\tmov $2, %%edx\n"
+		     "\txor %%r10d, %%r10d\n"
+		     "\tmov $202, %%eax\n"      /* futex */
+		     "\tsyscall\n"
+		     "\tjmp .Lpriv_wait\n"
+		     ".Lpriv_locked:\n",
+		IA2_PRIVATE_LOCK, IA2_PRIVATE_LOCK, IA2_PRIVATE_LOCK);
+}
+
+static void emit_private_unlock(struct out *out)
+{
+	fprintf(out->f, "\txor %%eax, %%eax\n"
+		     "\txchg %%eax, %d(%%rbx)\n"
+		     "\tcmp $2, %%eax\n"
+		     "\tjne .Lpriv_unlocked\n"
+		     "\tlea %d(%%rbx), %%rdi\n"
+		     "\tmov $129, %%esi\n"      /* FUTEX_WAKE_PRIVATE */
+		     "\tmov $1, %%edx\n"
+		     "\tmov $202, %%eax\n"
+		     "\tsyscall\n"
+		     ".Lpriv_unlocked:\n",
+		IA2_PRIVATE_LOCK, IA2_PRIVATE_LOCK);
+}
+
+/* A fork keeps the lock from its prepare operation on (gate_abi.h): its
+ * parent operation must come from the thread and process that began
+ * it, its child operation from another process (fork.c tells a real
+ * child from one that shares the parent's memory). gettid and getpid
+ * come from the kernel, not from memory a compartment could write. */
+static void emit_fork_holds_lock(struct out *out)
+{
+	fprintf(out->f, ".Lpriv_parent:\n"
+		     "\tmov $186, %%eax\n"      /* gettid */
+		     "\tsyscall\n"
+		     "\tcmp %d(%%rbx), %%eax\n"
+		     "\tjne .Ltrap\n"
+		     "\tmov $39, %%eax\n"       /* getpid */
+		     "\tsyscall\n"
+		     "\tcmp %d(%%rbx), %%eax\n"
+		     "\tjne .Ltrap\n"
+		     "\tjmp .Lpriv_run\n"
+		     ".Lpriv_child:\n"
+		     "\tcmpl $0, %d(%%rbx)\n"
+		     "\tje .Ltrap\n"
+		     "\tmov $39, %%eax\n"
+		     "\tsyscall\n"
+		     "\tcmp %d(%%rbx), %%eax\n"
+		     "\tje .Ltrap\n"
+		     "\tjmp .Lpriv_run\n",
+		IA2_PRIVATE_FORK_TID, IA2_PRIVATE_FORK_PID, IA2_PRIVATE_FORK_PID,
+		IA2_PRIVATE_FORK_PID);
+}
+
+/* Traps unless every signal is blocked (rt_sigprocmask(SIG_BLOCK, NULL,
+ * &old)): a signal delivered with the runtime's rights would run a
+ * handler, and leave a frame, in the middle of an operation. The kernel
+ * never reports SIGKILL (bit 8) and SIGSTOP (bit 18) as blocked. */
+static void emit_require_signals_blocked(struct out *out)
+{
+	fprintf(out->f, "\tsub $16, %%rsp\n"
+		     "\txor %%edi, %%edi\n"
+		     "\txor %%esi, %%esi\n"
+		     "\tmov %%rsp, %%rdx\n"
+		     "\tmov $8, %%r10d\n"
+		     "\tmov $14, %%eax\n"       /* rt_sigprocmask */
+		     "\tsyscall\n"
+		     "\ttest %%rax, %%rax\n"
+		     "\tjnz .Ltrap\n"
+		     "\tpop %%rax\n"
+		     "\tadd $8, %%rsp\n"
+		     "\tnot %%rax\n"
+		     "\tcmp $%#x, %%rax\n"
+		     "\tjne .Ltrap\n",
+		(1u << 8) | (1u << 18));
+}
+
+/* __ia2_privileged(op, a, b): runs __ia2_privileged_ops[op](a, b, c),
+ * where c is the caller's compartment, with the runtime's rights, on
+ * the runtime's stack, and returns its two words in rax and rdx. From
+ * the gate frame on: r12 op, r13 a, r15 b, r14 c, rbx the runtime's
+ * private area (__ia2_ro, read-only).
+ * libia2's C code calls it with every signal blocked (privilege.c).
+ * Under the caller's PKRU it builds a gate frame on the caller's stack,
+ * as a gate would (gate_abi.h), and it leaves through the caller's
+ * return stub, which restores the caller's PKRU, stack and registers
+ * from that frame alone. So a compartment that jumps into the middle,
+ * to the wrpkru with eax = 0, runs one of the operations, which check
+ * their own arguments, and leaves as through __ia2_return_to_<r15>:
+ * what any compartment can do by jumping to a return stub
+ * (docs/design.md, "Threat model"). */
+static void emit_privileged_entry(struct out *out)
+{
+	fprintf(out->f, "\n\t.p2align 4\n\t.globl __ia2_privileged\n"
+		     "\t.hidden __ia2_privileged\n"
+		     "\t.type __ia2_privileged, @function\n"
+		     "__ia2_privileged:\n"
+		     "\t.cfi_startproc\n"
+		     "\tendbr64\n");
+	emit_read_pkru(out);
+	emit_compartment_of_pkru(out);
+	emit_save_caller(out, 0);
+	fprintf(out->f, "\tmov %%rdi, %%r12\n"
+		     "\tmov %%rsi, %%r13\n"
+		     "\tmov %%rdx, %%r15\n");
+	emit_write_pkru(out, IA2_PKRU_RUNTIME);
+	fprintf(out->f, "\tmov __ia2_ro@GOTPCREL(%%rip), %%rbx\n"
+		     "\tmov %d(%%rbx), %%rbx\n"
+		     "\tcmp $%d, %%r12\n"
+		     "\tje .Lpriv_parent\n"
+		     "\tcmp $%d, %%r12\n"
+		     "\tje .Lpriv_child\n",
+		IA2_RO_PRIVATE, IA2_OP_FORK_PARENT, IA2_OP_FORK_CHILD);
+	emit_private_lock(out);
+	fprintf(out->f, ".Lpriv_run:\n"
+		     "\tlea %d(%%rbx), %%rsp\n"
+		     "\t.cfi_undefined %%rip\n",
+		IA2_PRIVATE_SIZE);
+	emit_require_signals_blocked(out);
+	fprintf(out->f, "\tcmp $%d, %%r12\n"
+		     "\tjae .Ltrap\n"
+		     "\tmov %%r13, %%rdi\n"
+		     "\tmov %%r15, %%rsi\n"
+		     "\tmov %%r14, %%rdx\n"
+		     "\tlea __ia2_privileged_ops(%%rip), %%rax\n"
+		     "\tcall *(%%rax,%%r12,8)\n"
+		     "\tmov %%rax, %%r13\n"
+		     "\tmov %%rdx, %%r15\n"
+		     "\tcmp $%d, %%r12\n"
+		     "\tje .Lpriv_keep_lock\n",
+		IA2_OPS, IA2_OP_FORK_PREPARE);
+	emit_private_unlock(out);
+	fprintf(out->f, ".Lpriv_keep_lock:\n"
+		     "\tmov %%r13, %%rax\n"
+		     "\tmov %%r15, %%rdx\n");
+	emit_scrub_vectors(out, 0, 0);
+	fprintf(out->f, "\txor %%esi, %%esi\n"
+		     "\txor %%edi, %%edi\n"
+		     "\txor %%r8d, %%r8d\n"
+		     "\txor %%r9d, %%r9d\n"
+		     "\txor %%r10d, %%r10d\n"
+		     "\txor %%r11d, %%r11d\n"
+		     "\txor %%r12d, %%r12d\n"
+		     "\txor %%r13d, %%r13d\n"
+		     "\txor %%r15d, %%r15d\n"
+		     "\tcmp $%d, %%r14\n"
+		     "\tja .Ltrap\n"
+		     "\tmov __ia2_return_table@GOTPCREL(%%rip), %%rcx\n"
+		     "\tjmp *(%%rcx,%%r14,8)\n",
+		IA2_MAX_COMPARTMENTS);
+	emit_fork_holds_lock(out);
+	fprintf(out->f, "\t.cfi_endproc\n"
+		     "\t.size __ia2_privileged, .-__ia2_privileged\n");
+}
+
 /* A read-only table of stubs `entry`0..15: the return stubs for gates in
  * every DSO, the signal entries for libia2's sigaction alone. */
 static void emit_table(struct out *out, const char *name, const char *entry, bool exported)
@@ -377,6 +560,7 @@ int emit_runtime(const char *asm_path, bool emulate)
 	emit_cancel_entry(out);
 	emit_cancel_landing(out);
 	emit_cancel_cross(out);
+	emit_privileged_entry(out);
 	fprintf(out->f, "\n.Ltrap:\n\tud2\n");
 	emit_table(out, "__ia2_return_table", "__ia2_return_to_", true);
 	emit_table(out, "__ia2_signal_entries", "__ia2_signal_entry_", false);

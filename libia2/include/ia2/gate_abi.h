@@ -147,6 +147,37 @@
 #define IA2_NOTE_EMULATED 1
 #define IA2_NOTE_FINISHED 2
 
+/* The runtime's privileged operations (libia2/privilege.c). The entry
+ * __ia2_privileged(op, a, b) (objrewrite/stubs.c) runs operation op of
+ * the read-only table __ia2_privileged_ops with the runtime's rights
+ * (pkru.h) on the runtime's stack, one operation at a time in the
+ * process. Both live in the runtime's private area, IA2_PRIVATE_SIZE
+ * bytes with pkey IA2_RUNTIME_PKEY mapped at startup, whose address
+ * __ia2_ro holds at IA2_RO_PRIVATE: its first page holds the lock of the
+ * operations (a
+ * futex word: 0 free, 1 taken, 2 taken with waiters) and the thread and
+ * process that began a fork, which keeps the lock from its prepare
+ * operation to its parent or child operation, so that no operation is
+ * half done in the child; a guard page follows, then the stack, which
+ * ends at the area's end. */
+#define IA2_PRIVATE_LOCK 0
+#define IA2_PRIVATE_FORK_TID 4
+#define IA2_PRIVATE_FORK_PID 8
+#define IA2_PRIVATE_STACK_SIZE (64 << 10)
+#define IA2_PRIVATE_SIZE (IA2_PRIVATE_STACK_SIZE + 2 * 4096)
+
+/* The operations, by number: fork's three (libia2/fork.c), which the
+ * entry treats apart, then those of the thread records
+ * (libia2/registry.c). */
+#define IA2_OP_FORK_PREPARE 0
+#define IA2_OP_FORK_PARENT 1
+#define IA2_OP_FORK_CHILD 2
+#define IA2_OP_THREAD_NEW 3
+#define IA2_OP_THREAD_ABANDON 4
+#define IA2_OP_THREAD_START 5
+#define IA2_OP_THREAD_END 6
+#define IA2_OPS 7
+
 /* Compartment code's calls to malloc, strdup, ... are bound to
  * IA2_HEAP_PREFIX + the name (objrewrite/heapcalls.c, libia2/malloc.c). */
 #define IA2_HEAP_PREFIX "__ia2_heap_"
@@ -157,6 +188,8 @@
  * ECX=9):EBX, Intel SDM vol. 1, 13.4), for the SIGCANCEL entry to read
  * the interrupted PKRU from the signal frame; 0 if unknown. */
 #define IA2_RO_PKRU_XSAVE 2
+/* 64 bits: the runtime's private area (above). */
+#define IA2_RO_PRIVATE 8
 #define IA2_XF_AVX 1
 #define IA2_XF_AVX512 2
 

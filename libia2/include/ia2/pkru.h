@@ -8,9 +8,10 @@
 #ifndef IA2_PKRU_H
 #define IA2_PKRU_H
 
-/* Compartments 1..14 own pkeys 1..14. Pkey 15 is the runtime's own:
- * memory that no compartment can read or write, for the state libia2
- * must trust. */
+/* Compartments 1..14 own pkeys 1..14. Pkey 15 is the runtime's own
+ * (libia2/privilege.c): memory that no compartment can read or write,
+ * for the state libia2 trusts and the stack of its privileged
+ * operations. */
 #define IA2_MAX_COMPARTMENTS 14
 #define IA2_RUNTIME_PKEY 15
 
@@ -22,8 +23,10 @@
  * The runtime's rights: every key open. libia2's startup holds them,
  * from its key allocation to the end of its constructor, before any
  * compartment code runs (libia2/init.c): the startup state. After that
- * only the entry of glibc's SIGSETXID handler writes them
- * (objrewrite/stubs.c; docs/design.md, "Threat model"). */
+ * two entries write them (objrewrite/stubs.c): the one of the runtime's
+ * privileged operations, which runs nothing but libia2's own code on the
+ * runtime's own stack and leaves through a return stub, and the one of
+ * glibc's SIGSETXID handler (docs/design.md, "Threat model"). */
 #define IA2_PKRU_RUNTIME 0u
 
 #endif
