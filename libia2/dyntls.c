@@ -56,7 +56,7 @@ union modules {
 };
 
 static union modules modules __attribute__((aligned(PAGE)));
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t dyntls_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The head of a thread's area for one compartment: next is the offset of
  * the first free byte, 0 before the first block. */
@@ -199,9 +199,9 @@ void add_dynamic_tls(const struct dl_phdr_info *info, const void *note, int c)
 	if (m.align & (m.align - 1) || m.align > IA2_DYNTLS_SIZE / 2 || m.filesz > m.memsz)
 		die("%s: its TLS segment (alignment %#zx, %zu of %zu bytes initialized) is malformed",
 		    m.name, m.align, m.filesz, m.memsz);
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&dyntls_lock);
 	replace_pages(&modules, sizeof modules, add_module, &m, "the dynamic TLS table");
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&dyntls_lock);
 }
 
 /* Which entries are still loaded: the same note at the same module ID. */
@@ -232,12 +232,12 @@ void drop_unloaded_tls(void)
 	bool loaded[MAX_MODULES] = {0};
 	bool stale = false;
 
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&dyntls_lock);
 	dl_iterate_phdr(mark_loaded, loaded);
 	for (int i = 0; i < modules.n; i++)
 		stale |= modules.m[i].modid && !loaded[i];
 	if (stale)
 		replace_pages(&modules, sizeof modules, drop_modules, loaded,
 			      "the dynamic TLS table");
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&dyntls_lock);
 }

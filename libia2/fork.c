@@ -28,6 +28,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <jemalloc/jemalloc.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -54,20 +56,45 @@ void set_up_fork(void)
 	*st->fork_marker = 1;
 }
 
+/* libia2's own mutexes are held across the fork too, lest the child
+ * find one taken by a thread that did not come along (a pthread_create
+ * in another thread, in the middle of wrapping glibc's handlers, hung
+ * fork.thread-fork's child). The forking thread blocks signals until
+ * after the fork: a handler of its own could otherwise wait for them, or
+ * for the lock of the privileged operations that the fork keeps. */
+static pthread_mutex_t *const runtime_locks[] = {&settings_lock, &signals_lock, &dyntls_lock};
+static __thread sigset_t mask_before_fork;
+
 static void fork_prepare(void)
 {
+	sigset_t all;
+
 	set_up_libia2();
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &mask_before_fork);
+	for (size_t i = 0; i < sizeof runtime_locks / sizeof *runtime_locks; i++)
+		pthread_mutex_lock(runtime_locks[i]);
 	run_privileged(IA2_OP_FORK_PREPARE, 0, 0);
+}
+
+static void release_runtime_locks(void)
+{
+	for (size_t i = 0; i < sizeof runtime_locks / sizeof *runtime_locks; i++)
+		pthread_mutex_unlock(runtime_locks[i]);
+	pthread_sigmask(SIG_SETMASK, &mask_before_fork, NULL);
 }
 
 static void fork_parent(void)
 {
 	run_privileged(IA2_OP_FORK_PARENT, 0, 0);
+	release_runtime_locks();
 }
 
+/* The child's mutexes are its copies, held by its one thread. */
 static void fork_child(void)
 {
 	run_privileged(IA2_OP_FORK_CHILD, 0, 0);
+	release_runtime_locks();
 }
 
 static int register_handlers(void *dso)

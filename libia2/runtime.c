@@ -55,15 +55,16 @@ static void change_settings(void *copy, const void *arg)
 	c->change(&((union ia2_ro *)copy)->s);
 }
 
+pthread_mutex_t settings_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* After startup __ia2_ro changes only as a whole page. */
 void update_settings(void (*change)(struct ia2_settings *))
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	struct settings_change c = {change};
 
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&settings_lock);
 	replace_pages(&__ia2_ro, PAGE, change_settings, &c, "ia2's settings");
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&settings_lock);
 }
 
 /* die's printf, for the conversions libia2's messages use: %s, %d, %u,

@@ -3,6 +3,7 @@
 #define IA2_RUNTIME_H
 
 #include <link.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -167,6 +168,11 @@ struct pair op_thread_abandon(uintptr_t record, uintptr_t b, int caller);
 struct pair op_thread_start(uintptr_t record, uintptr_t b, int caller);
 struct pair op_thread_end(uintptr_t record, uintptr_t b, int caller);
 void end_other_threads(void);
+
+/* libia2's mutexes: of __ia2_ro's changes (runtime.c), of the signal
+ * tables (signals.c) and of the dynamic TLS table (dyntls.c). None is
+ * taken while another is held; fork.c holds them all across a fork. */
+extern pthread_mutex_t settings_lock, signals_lock, dyntls_lock;
 
 /* This thread's compartment thread blocks (gate_abi.h), and the word at
  * `offset` (an IA2_CTB_* field) of CTB(c). */

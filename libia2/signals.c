@@ -63,7 +63,7 @@ extern void *const __ia2_signal_entries[IA2_MAX_COMPARTMENTS + 1];
 void __ia2_signal_entry_setxid(int sig, siginfo_t *si, void *uc);
 void __ia2_signal_entry_cancel(int sig, siginfo_t *si, void *uc);
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t signals_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* This thread's alternate stack, and the one the program asked for. */
 static __thread void *altstack;
@@ -205,12 +205,12 @@ API int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 	set_up_libia2();
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &mask);
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&signals_lock);
 	if (old)
 		rc = report(sig, old);
 	if (!rc && act)
 		rc = install(sig, act);
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&signals_lock);
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	return rc;
 }
@@ -348,7 +348,7 @@ void wrap_glibc_handlers(void)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &mask);
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&signals_lock);
 	for (size_t i = 0; i < sizeof glibc / sizeof *glibc; i++) {
 		struct kernel_sigaction k;
 		int sig = glibc[i].sig;
@@ -366,6 +366,6 @@ void wrap_glibc_handlers(void)
 		}
 		syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof k.mask);
 	}
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&signals_lock);
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 }
