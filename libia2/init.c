@@ -17,7 +17,9 @@
  *     memory, leaving RELRO and its ia2_shared section at pkey 0 (dso.c);
  *  4. set up the heaps, and the main thread's stacks, CTBs, TLS and
  *     signal stack, for those compartments and for those the program
- *     may dlopen later.
+ *     may dlopen later;
+ *  5. install the syscall filter (syscall_filter.c) before any
+ *     compartment code runs.
  *
  * It ends by leaving the startup state (all keys open) for PKRU(0), which
  * no code ever changes back (docs/design.md, "Compartments and the PKRU
@@ -172,6 +174,7 @@ static void ia2_init(void)
 	else
 		use_process_malloc();
 	register_fork_handlers();
+	set_up_syscall_filter();
 	if (mprotect(&__ia2_ro, PAGE, PROT_READ))
 		die("cannot make ia2's settings read-only: %s", strerrorname_np(errno));
 	set_up_main_thread();

@@ -136,18 +136,47 @@ static void format_message(struct message *m, const char *fmt, va_list ap)
 	}
 }
 
-void die(const char *fmt, ...)
+size_t format_to(char *buf, size_t size, const char *fmt, ...)
 {
 	struct message m = {.n = 0};
 	va_list ap;
 
-	put(&m, "ia2: ", 5);
 	va_start(ap, fmt);
 	format_message(&m, fmt, ap);
 	va_end(ap);
+	m.n = m.n < size ? m.n : size - 1;
+	memcpy(buf, m.text, m.n);
+	buf[m.n] = '\0';
+	return m.n;
+}
+
+static void write_line(const char *fmt, va_list ap)
+{
+	struct message m = {.n = 0};
+
+	put(&m, "ia2: ", 5);
+	format_message(&m, fmt, ap);
 	m.text[m.n++] = '\n';
 	if (write(2, m.text, m.n) < 0)
-		_exit(1);
+		return;
+}
+
+void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	write_line(fmt, ap);
+	va_end(ap);
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	write_line(fmt, ap);
+	va_end(ap);
 	_exit(1);
 }
 

@@ -98,6 +98,7 @@ struct ia2_settings {
 	unsigned heap_arena[IA2_MAX_COMPARTMENTS + 1];
 	struct allocator_fork allocator_fork;             /* fork.c */
 	unsigned char fork_handlers_registered;
+	unsigned char syscall_filter;                     /* syscall_filter.c */
 	int ntls;                                         /* tls.c */
 	struct tls_block tls[MAX_TLS_BLOCKS];
 	int ncode;
@@ -186,7 +187,25 @@ static inline uintptr_t *ctb_word(int c, int offset)
 	return (uintptr_t *)&__ia2_ctb[c][offset];
 }
 
+/* Messages to stderr, one line each, starting "ia2: ", formatted without
+ * stdio (runtime.c): die then exits with status 1. format_to writes the
+ * same conversions into buf. */
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void say(const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) size_t format_to(char *buf, size_t size, const char *fmt, ...);
+
+/* syscall_policy.c: the calls the kernel refuses to every compartment
+ * after startup; arg >= 0 limits a rule to calls whose argument arg has
+ * `value` in its low 32 bits. syscall_filter.c enforces them. */
+struct syscall_rule {
+	int nr, arg;
+	uint32_t value;
+	const char *name, *why;
+};
+extern const struct syscall_rule denied_syscalls[];
+extern const size_t ndenied_syscalls;
+/* Installs the filter for every thread, unless IA2_SYSCALL_FILTER=off. */
+void set_up_syscall_filter(void);
 
 /* init.c: libia2's setup, unless it has begun already. Entry points
  * that use __ia2_ro call it, for constructors that run before libia2's. */

@@ -203,6 +203,11 @@ API int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 		return -1;
 	}
 	set_up_libia2();
+	/* SIGSYS reports the filter's refusals (syscall_filter.c). */
+	if (sig == SIGSYS && act && __ia2_ro.s.syscall_filter) {
+		errno = EINVAL;
+		return -1;
+	}
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &mask);
 	pthread_mutex_lock(&signals_lock);
