@@ -13,6 +13,7 @@ struct record {
 	int order[4];         /* nested handlers: which ran when */
 	int norder;
 	int blocked[3];       /* in the handler: the signal, SIGUSR2, SIGTERM blocked */
+	unsigned interrupted; /* the PKRU the signal interrupted, from the frame */
 };
 
 static inline unsigned read_pkru(void)
@@ -32,6 +33,10 @@ void lib_reset(void);
 void lib_raise(int sig);
 /* Spins in compartment 2 until its handler has run n times. */
 int lib_spin(int n);
+/* Arms a one-shot ITIMER_REAL of usec microseconds, then spins until the
+ * handler has run once: wherever the machine's load delays it, SIGALRM
+ * lands in compartment 2. */
+void lib_alarm_spin(long usec);
 int lib_ping(int x);
 /* A NULL dereference in compartment 2. */
 int lib_fault(void);

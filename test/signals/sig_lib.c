@@ -1,9 +1,12 @@
 /* Compartment 2 of the signal test. */
 #define _GNU_SOURCE
+#include <cpuid.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/time.h>
+#include <ucontext.h>
 
 #include "sig.h"
 
@@ -30,10 +33,23 @@ static void note(int sig, siginfo_t *info)
 	lib_data++;   /* compartment 2's data: only its own rights can write it */
 }
 
+/* The frame's XSAVE area holds the interrupted PKRU at the offset that
+ * CPUID leaf 0DH, sub-leaf 9 gives (Intel SDM vol. 1, 13.2). */
+static unsigned interrupted_pkru(const void *uctx)
+{
+	const char *fp = (const char *)((const ucontext_t *)uctx)->uc_mcontext.fpregs;
+	unsigned a, b, c, d, pkru;
+
+	if (!__get_cpuid_count(0xd, 9, &a, &b, &c, &d))
+		return 0;
+	memcpy(&pkru, fp + b, sizeof pkru);
+	return pkru;
+}
+
 void lib_handler(int sig, siginfo_t *info, void *uctx)
 {
-	(void)uctx;
 	note(sig, info);
+	rec.interrupted = interrupted_pkru(uctx);
 }
 
 /* block: a signal for sa_mask, or 0. */
@@ -65,6 +81,14 @@ int lib_spin(int n)
 	while (*(volatile int *)&rec.count < n)
 		spins++;
 	return spins > 0;
+}
+
+void lib_alarm_spin(long usec)
+{
+	struct itimerval t = {{0, 0}, {0, usec}};
+
+	setitimer(ITIMER_REAL, &t, NULL);
+	lib_spin(1);
 }
 
 int lib_ping(int x) { return x + 1000; }

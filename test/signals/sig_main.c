@@ -5,9 +5,10 @@
  *                  and gets its siginfo; SA_ONSTACK and SA_SIGINFO given
  *  main-installs   compartment 1 installs compartment 2's handler
  *  in-lib          SIGUSR1 raised inside compartment 2, handled in 1
- *  alarm           SIGALRM while compartment 2 spins; then a 1 ms interval
- *                  timer while compartment 1 makes 100,000 calls into 2,
- *                  so that signals land in gates: every call returns what
+ *  alarm           SIGALRM, armed inside compartment 2, lands there (the
+ *                  frame holds PKRU(2)); then a 1 ms interval
+ *                  timer while compartment 1 makes 100,000 calls into 2 (more,
+ *                  until three signals came), so that signals land in gates: every call returns what
  *                  it must and every handler runs with PKRU(1)
  *  segv-lib        compartment 2 recovers from its own NULL dereference
  *                  with siglongjmp, twice
@@ -16,7 +17,8 @@
  *  mask            in the handler, sa_mask is blocked and the signal
  *                  too, or not with SA_NODEFER; the mask is back after it
  *  resethand       after one delivery, sigaction reports SIG_DFL
- *  restart         read() interrupted by SIGALRM: restarted with
+ *  restart         read() interrupted by SIGALRM, sent once the thread
+ *                  waits in it: restarted with
  *                  SA_RESTART, EINTR without
  *  nested          compartment 2's handler raises a signal handled in 1,
  *                  then one handled in 2: both run inside it, in order
@@ -126,12 +128,13 @@ static void run_alarm(void)
 	long bad = 0;
 
 	lib_install(SIGALRM, 0);
-	set_timer(20000, 0);
-	expect(lib_spin(1), "compartment 2 spun until its SIGALRM handler ran");
+	lib_alarm_spin(20000);
 	expect_lib_ran(1, SIGALRM);
+	expect(lib_record().interrupted == IA2_PKRU(2), "SIGALRM interrupted compartment 2");
 	install(SIGALRM, main_handler, SA_RESTART);
 	set_timer(1000, 1000);
-	for (int i = 0; i < 100000; i++)
+	/* However slowly the calls go, they go on until signals came. */
+	for (int i = 0; i < 100000 || main_rec.count < 3; i++)
 		bad += lib_ping(i) != i + 1000;
 	set_timer(0, 0);
 	printf("sig: %d timer signals during 100000 calls\n", main_rec.count);
@@ -241,12 +244,45 @@ static void run_resethand(void)
 }
 
 static int pipe_fds[2];
+static pthread_t reader_thread;
+static pid_t reader_tid;
 
-static void *late_writer(void *unused)
+/* Whether thread tid waits in read(2): /proc/PID/task/TID/syscall names
+ * the call a blocked thread is in (proc(5)), 0 for read on x86-64. */
+static int in_read(pid_t tid)
 {
-	(void)unused;
-	usleep(300000);
-	write(pipe_fds[1], "x", 1);
+	char path[64], line[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(line, sizeof line, f))
+			line[0] = 0;
+		fclose(f);
+	}
+	return !strncmp(line, "0 ", 2);
+}
+
+static void wait_in_read(void)
+{
+	while (!in_read(reader_tid))
+		usleep(1000);
+}
+
+/* Signals the reader once it waits in read, never before; with
+ * SA_RESTART, writes once the handler has run and the read waits
+ * again. */
+static void *signal_reader(void *restarts)
+{
+	wait_in_read();
+	pthread_kill(reader_thread, SIGALRM);
+	while (lib_record().count < 1)
+		usleep(1000);
+	if (restarts) {
+		wait_in_read();
+		write(pipe_fds[1], "x", 1);
+	}
 	return NULL;
 }
 
@@ -257,10 +293,12 @@ static ssize_t interrupted_read(int flags)
 	char c;
 	ssize_t n;
 
-	if (pipe(pipe_fds) || pthread_create(&t, NULL, late_writer, NULL))
+	reader_thread = pthread_self();
+	reader_tid = gettid();
+	if (pipe(pipe_fds) ||
+	    pthread_create(&t, NULL, signal_reader, (void *)(long)(flags & SA_RESTART)))
 		return -2;
 	lib_install(SIGALRM, flags);
-	set_timer(50000, 0);
 	n = read(pipe_fds[0], &c, 1);
 	pthread_join(t, NULL);
 	close(pipe_fds[0]);
