@@ -6,10 +6,11 @@
  *  main-installs   compartment 1 installs compartment 2's handler
  *  in-lib          SIGUSR1 raised inside compartment 2, handled in 1
  *  alarm           SIGALRM, armed inside compartment 2, lands there (the
- *                  frame holds PKRU(2)); then a 1 ms interval
- *                  timer while compartment 1 makes 100,000 calls into 2 (more,
- *                  until three signals came), so that signals land in gates: every call returns what
- *                  it must and every handler runs with PKRU(1)
+ *                  frame holds PKRU(2)); then a 1 ms interval timer
+ *                  while compartment 1 makes 100,000 calls into 2, and
+ *                  more until three signals came, so that signals land
+ *                  in gates: every call returns what it must and every
+ *                  handler runs with PKRU(1)
  *  segv-lib        compartment 2 recovers from its own NULL dereference
  *                  with siglongjmp, twice
  *  segv-main       compartment 1 recovers with siglongjmp from a fault in
@@ -18,8 +19,7 @@
  *                  too, or not with SA_NODEFER; the mask is back after it
  *  resethand       after one delivery, sigaction reports SIG_DFL
  *  restart         read() interrupted by SIGALRM, sent once the thread
- *                  waits in it: restarted with
- *                  SA_RESTART, EINTR without
+ *                  waits in it: restarted with SA_RESTART, EINTR without
  *  nested          compartment 2's handler raises a signal handled in 1,
  *                  then one handled in 2: both run inside it, in order
  *  thread          pthread_kill to a new thread: handled in 2 on that
