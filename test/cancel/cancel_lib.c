@@ -1,4 +1,5 @@
 /* Compartment 2 of the cancellation test. */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <unistd.h>
 
@@ -25,7 +26,8 @@ static void wait_as(int *started, enum wait how, void (*wait_in_1)(int *))
 	}
 	if (how == ASYNC)
 		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old);
-	__atomic_store_n(started, 1, __ATOMIC_SEQ_CST);
+	/* Its thread ID, never 0: the test can see the thread wait in pause. */
+	__atomic_store_n(started, gettid(), __ATOMIC_SEQ_CST);
 	for (;;) {
 		if (how == AT_PAUSE)
 			pause();
@@ -95,7 +97,7 @@ static void read_it(void *p)
 void lib_block_reading(int *started, const int *p)
 {
 	pthread_cleanup_push(read_it, (void *)p);
-	__atomic_store_n(started, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(started, gettid(), __ATOMIC_SEQ_CST);
 	for (;;)
 		pause();
 	pthread_cleanup_pop(0);
