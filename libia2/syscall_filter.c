@@ -93,11 +93,14 @@ static size_t build_filter(struct sock_filter *p)
 	return i;
 }
 
+/* The registers of a syscall's six arguments (x86-64 psABI, A.2.1). */
+static const int arg_regs[6] = {REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9};
+
 static const struct syscall_rule *rule_for(long nr, const greg_t *regs)
 {
 	for (size_t r = 0; r < ndenied_syscalls; r++) {
 		const struct syscall_rule *d = &denied_syscalls[r];
-		if (d->nr == nr && (d->arg < 0 || (uint32_t)regs[REG_RSI] == d->value))
+		if (d->nr == nr && (d->arg < 0 || (uint32_t)regs[arg_regs[d->arg]] == d->value))
 			return d;
 	}
 	return NULL;
@@ -144,8 +147,8 @@ static void report_denied(int sig, siginfo_t *si, void *context)
 	say("%s called %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) at %p (%s, %s): denied, as it %s. "
 	    "The process stops; docs/usage.md, \"Syscalls\", says why and how to turn the "
 	    "filter off",
-	    who, call, (long)g[REG_RDI], (long)g[REG_RSI],
-	    (long)g[REG_RDX], (long)g[REG_R10], (long)g[REG_R8], (long)g[REG_R9], si->si_call_addr,
+	    who, call, (long)g[arg_regs[0]], (long)g[arg_regs[1]], (long)g[arg_regs[2]],
+	    (long)g[arg_regs[3]], (long)g[arg_regs[4]], (long)g[arg_regs[5]], si->si_call_addr,
 	    at.dli_fname ? at.dli_fname : "?", at.dli_sname ? at.dli_sname : "?",
 	    r ? r->why : "is not an x86-64 call, which the filter could check");
 	syscall(SYS_rt_sigaction, sig, dfl, NULL, 8);
