@@ -23,8 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../common/insyscall.h"
 #include "cancel.h"
 #include "ia2/pkru.h"
 
@@ -78,25 +80,6 @@ static void *worker(void *p)
 	return NULL;
 }
 
-/* Until thread tid waits in pause(2): /proc/PID/task/TID/syscall names
- * the call a blocked thread is in (proc(5)), 34 for pause on x86-64. */
-static void wait_in_pause(int tid)
-{
-	char path[64], line[64];
-
-	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
-	for (;;) {
-		FILE *f = fopen(path, "r");
-		int in_pause = f && fgets(line, sizeof line, f) && !strncmp(line, "34 ", 3);
-
-		if (f)
-			fclose(f);
-		if (in_pause)
-			return;
-		usleep(1000);
-	}
-}
-
 /* Runs a worker until it waits in compartment 2 (or 1), cancels it
  * unless it exits by itself, and returns how it ended. */
 static void *run_worker(enum wait how, int escape)
@@ -113,7 +96,7 @@ static void *run_worker(enum wait how, int escape)
 	while (!__atomic_load_n(j.started, __ATOMIC_SEQ_CST))
 		usleep(1000);
 	if (how == AT_PAUSE)
-		wait_in_pause(*j.started);
+		wait_in_syscall(*j.started, SYS_pause);
 	if (how != EXIT)
 		pthread_cancel(t);
 	pthread_join(t, &ret);

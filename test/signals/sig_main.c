@@ -47,9 +47,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "../common/insyscall.h"
 #include "../common/pkeyof.h"
 #include "ia2.h"
 #include "ia2/pkru.h"
@@ -247,40 +249,17 @@ static int pipe_fds[2];
 static pthread_t reader_thread;
 static pid_t reader_tid;
 
-/* Whether thread tid waits in read(2): /proc/PID/task/TID/syscall names
- * the call a blocked thread is in (proc(5)), 0 for read on x86-64. */
-static int in_read(pid_t tid)
-{
-	char path[64], line[64] = "";
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
-	f = fopen(path, "r");
-	if (f) {
-		if (!fgets(line, sizeof line, f))
-			line[0] = 0;
-		fclose(f);
-	}
-	return !strncmp(line, "0 ", 2);
-}
-
-static void wait_in_read(void)
-{
-	while (!in_read(reader_tid))
-		usleep(1000);
-}
-
 /* Signals the reader once it waits in read, never before; with
  * SA_RESTART, writes once the handler has run and the read waits
  * again. */
 static void *signal_reader(void *restarts)
 {
-	wait_in_read();
+	wait_in_syscall(reader_tid, SYS_read);
 	pthread_kill(reader_thread, SIGALRM);
 	while (lib_record().count < 1)
 		usleep(1000);
 	if (restarts) {
-		wait_in_read();
+		wait_in_syscall(reader_tid, SYS_read);
 		write(pipe_fds[1], "x", 1);
 	}
 	return NULL;
