@@ -260,6 +260,7 @@ API void __ia2_dso_loaded(const void *p)
 		    "every compartment named in the config file they were linked with; add a rule "
 		    "for %s to that config", dso_name(&o.info), c, dso_name(&o.info));
 	tag_memory(&o.info, o.note, c);
+	neutralize_pkru_writers();
 	add_dynamic_tls(&o.info, o.note, c);
 	update_settings(list_code);
 }

@@ -328,6 +328,10 @@ void rearm_altstack(void);
  * starts in (0: the main thread). */
 void set_up_thread_cancel(int compartment);
 
+/* writers.c: make every PKRU writer in the loaded DSOs' code, other
+ * than ia2's checked gates, unusable. */
+void neutralize_pkru_writers(void);
+
 /* threads.c: called once at startup. */
 void init_threads(void);
 

@@ -1,0 +1,327 @@
+/* PKRU writers outside ia2's gates: found in every loaded DSO's code and
+ * made unusable before any compartment code runs.
+ *
+ * Three instructions write PKRU from user mode: wrpkru, and xrstor (and
+ * xrstors, which faults outside ring 0) with bit 9 of edx:eax set (Intel
+ * SDM vol. 1, 13.8). A compartment that can jump to one with registers of
+ * its choosing gets any rights it likes, and x86 lets it jump into the
+ * middle of an instruction, so, as ERIM does, every byte offset of every
+ * executable segment counts (objrewrite/decode.c has the encodings).
+ *
+ * What stays:
+ * - ia2's own gate instructions: a wrpkru followed at once by a check
+ *   that PKRU is the constant the gate meant and a jne to a trap
+ *   (objrewrite/asm.c, emit_write_pkru). A jump to such a wrpkru with
+ *   another eax traps, whatever bytes precede it, so these are accepted
+ *   without decoding, in libia2 (which alone may write the runtime's
+ *   PKRU) and in compartment DSOs (compartments' PKRUs only).
+ * What goes:
+ * - every other occurrence that is an instruction: decoded with Capstone
+ *   from the start of its function (the .eh_frame_hdr table), it is
+ *   rewritten in a private copy of its page. wrpkru and xrstors become
+ *   ud2; ld.so's xrstor becomes fxrstor (below), any other xrstor ud2.
+ * - an occurrence inside another instruction cannot be rewritten without
+ *   changing that instruction: the program stops, naming it.
+ *
+ * On Debian 12 that is glibc's pkey_set (whose wrpkru libia2's pkey_set
+ * refuses to reach, below) and the two xrstor of ld.so's lazy-binding
+ * resolvers, _dl_runtime_resolve_xsave and _xsavec (sysdeps/x86_64/
+ * dl-trampoline.h). Those save the vector registers with xsave or xsavec
+ * around _dl_fixup and restore them with xrstor, whose mask edx:eax a
+ * compartment could set. fxrstor reads the same first 512 bytes of the
+ * area (both formats begin with the legacy fxsave region, SDM vol. 1,
+ * 13.4) and restores x87, MXCSR and xmm0-15, never PKRU. What it leaves
+ * alone, the upper halves of ymm and zmm, xmm16-31 and the mask
+ * registers, ld.so's own code does not touch: it is built for the
+ * x86-64 baseline, whose SSE instructions leave them as they are. So
+ * lazy binding goes on working.
+ *
+ * The scan runs at startup (init.c) and again whenever a compartment DSO
+ * is loaded (dso.c), over every DSO then loaded. IA2_EXPLAIN=1 in the
+ * environment prints each rewrite. */
+#include <capstone/capstone.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <link.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+
+#include "ia2/pkru.h"
+#include "runtime.h"
+
+#define API __attribute__((visibility("default")))
+
+enum writer { WRPKRU, XRSTOR, XRSTORS };
+static const char *const writer_names[] = {"wrpkru", "xrstor", "xrstors"};
+
+/* The encodings: wrpkru 0f 01 ef; xrstor 0f ae /5 and xrstors 0f c7 /3,
+ * with a memory operand (mod != 3; with mod 3 they are other
+ * instructions). */
+static int writer_at(const uint8_t *p, const uint8_t *end)
+{
+	unsigned reg, mod;
+
+	if (end - p < 3 || p[0] != 0x0f)
+		return -1;
+	if (p[1] == 0x01 && p[2] == 0xef)
+		return WRPKRU;
+	reg = (p[2] >> 3) & 7, mod = p[2] >> 6;
+	if (mod == 3)
+		return -1;
+	if (p[1] == 0xae && reg == 5)
+		return XRSTOR;
+	if (p[1] == 0xc7 && reg == 3)
+		return XRSTORS;
+	return -1;
+}
+
+static bool is_compartment_pkru(uint32_t v, bool runtime)
+{
+	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+		if (v == IA2_PKRU(c))
+			return true;
+	return runtime && v == IA2_PKRU_RUNTIME;
+}
+
+/* wrpkru; cmp $imm, %eax (3d imm32, or 83 f8 imm8 sign-extended);
+ * jne (75 rel8 or 0f 85 rel32): the check emit_write_pkru writes. */
+static bool is_checked_gate(const uint8_t *p, const uint8_t *end, bool runtime)
+{
+	uint32_t v;
+
+	p += 3;
+	if (end - p >= 5 && p[0] == 0x3d) {
+		memcpy(&v, p + 1, 4);
+		p += 5;
+	} else if (end - p >= 3 && p[0] == 0x83 && p[1] == 0xf8) {
+		v = (uint32_t)(int32_t)(int8_t)p[2];
+		p += 3;
+	} else {
+		return false;
+	}
+	if (!is_compartment_pkru(v, runtime))
+		return false;
+	return (end - p >= 2 && p[0] == 0x75) || (end - p >= 6 && p[0] == 0x0f && p[1] == 0x85);
+}
+
+struct dso {
+	const struct dl_phdr_info *info;
+	const char *name;
+	bool gates;    /* may hold ia2's checked gates */
+	bool runtime;  /* libia2 itself */
+	bool ld_so;
+};
+
+/* The DW_EH_PE encodings (LSB "Exception Frame" format) that binutils
+ * writes into .eh_frame_hdr: a table of (function start, FDE) pairs,
+ * sorted, each a 4-byte offset from the header. */
+enum { EH_PCREL_SDATA4 = 0x1b, EH_UDATA4 = 0x03, EH_DATAREL_SDATA4 = 0x3b };
+
+/* The start of the function holding addr, from the DSO's .eh_frame_hdr
+ * search table; 0 if it has none or addr is before its first entry. */
+static uintptr_t function_start(const struct dso *d, uintptr_t addr)
+{
+	const uint8_t *hdr = NULL;
+	const int32_t *table;
+	uint32_t n, lo = 0, hi;
+
+	for (int i = 0; i < d->info->dlpi_phnum; i++)
+		if (d->info->dlpi_phdr[i].p_type == PT_GNU_EH_FRAME)
+			hdr = (const uint8_t *)(d->info->dlpi_addr + d->info->dlpi_phdr[i].p_vaddr);
+	if (!hdr || hdr[0] != 1 || hdr[1] != EH_PCREL_SDATA4 || hdr[2] != EH_UDATA4 ||
+	    hdr[3] != EH_DATAREL_SDATA4)
+		return 0;
+	memcpy(&n, hdr + 8, 4);
+	table = (const int32_t *)(hdr + 12);
+	hi = n;
+	if (!n || (uintptr_t)(hdr + table[0]) > addr)
+		return 0;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if ((uintptr_t)(hdr + table[2 * mid]) <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (uintptr_t)(hdr + table[2 * lo]);
+}
+
+static bool is_writer_insn(unsigned id, enum writer w)
+{
+	if (w == XRSTOR)
+		return id == X86_INS_XRSTOR || id == X86_INS_XRSTOR64;
+	return id == X86_INS_XRSTORS || id == X86_INS_XRSTORS64;
+}
+
+/* Legacy and REX prefixes (SDM vol. 2, 2.1-2.2.1), which may come
+ * before an instruction's 0f. */
+static bool is_prefix(uint8_t b)
+{
+	return (b & 0xf0) == 0x40 || b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 ||
+	       b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65;
+}
+
+/* Whether the occurrence at p is an instruction of its own, decoding
+ * from its function's start: x86 code has no other way to tell where
+ * instructions begin. Capstone 4 knows neither rdpkru nor wrpkru (0f 01
+ * ee, 0f 01 ef) and stops there, so the sweep steps over those itself. */
+static bool is_instruction(const struct dso *d, csh cs, const uint8_t *p, const uint8_t *seg_end,
+			   enum writer w)
+{
+	uintptr_t start = function_start(d, (uintptr_t)p);
+	const uint8_t *code = (const uint8_t *)start;
+	size_t size = (size_t)(seg_end - code);
+	uint64_t addr = start;
+	cs_insn *insn;
+	bool found = false;
+
+	if (!start)
+		die("%s: the bytes of %s at offset %#lx are in no function that its .eh_frame_hdr "
+		    "lists, so ia2 cannot tell whether they are an instruction; the program cannot "
+		    "run with that DSO", d->name, writer_names[w],
+		    (unsigned long)((uintptr_t)p - d->info->dlpi_addr));
+	insn = cs_malloc(cs);
+	if (!insn)
+		die("Capstone: out of memory");
+	while (code <= p) {
+		if (size >= 3 && code[0] == 0x0f && code[1] == 0x01 && (code[2] & 0xfe) == 0xee) {
+			if (code == p) {
+				found = w == WRPKRU;
+				break;
+			}
+			code += 3, size -= 3, addr += 3;
+			continue;
+		}
+		if (!cs_disasm_iter(cs, &code, &size, &addr, insn))
+			break;
+		if (code > p) {
+			const uint8_t *q = (const uint8_t *)(uintptr_t)insn->address;
+			while (q < p && is_prefix(*q))
+				q++;
+			found = q == p && w != WRPKRU && is_writer_insn(insn->id, w);
+			break;
+		}
+	}
+	cs_free(insn, 1);
+	return found;
+}
+
+/* Rewrites n bytes at p in a private copy of its pages (a file-backed
+ * text page gets one on the first write). Other threads may be running
+ * that code when a dlopen triggers the scan, so the pages stay
+ * executable throughout. */
+static void rewrite(const struct dso *d, uint8_t *p, const uint8_t *bytes, size_t n)
+{
+	uintptr_t lo = (uintptr_t)p & ~(PAGE - 1);
+	uintptr_t hi = ((uintptr_t)p + n + PAGE - 1) & ~(PAGE - 1);
+
+	if (mprotect((void *)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC))
+		die("%s: cannot make the page at %#lx writable to neutralize a PKRU writer: %s",
+		    d->name, (unsigned long)lo, strerrorname_np(errno));
+	memcpy(p, bytes, n);
+	if (mprotect((void *)lo, hi - lo, PROT_READ | PROT_EXEC))
+		die("%s: cannot make the page at %#lx read-only again: %s", d->name,
+		    (unsigned long)lo, strerrorname_np(errno));
+}
+
+static void explain(const struct dso *d, const uint8_t *p, enum writer w, const char *how)
+{
+	const char *e = getenv("IA2_EXPLAIN");
+	unsigned long off = (unsigned long)((uintptr_t)p - d->info->dlpi_addr);
+	Dl_info info;
+
+	if (!e || strcmp(e, "1"))
+		return;
+	if (dladdr(p, &info) && info.dli_sname)
+		say("neutralized %s at %s+%#lx (%s+%#lx): %s", writer_names[w], d->name, off,
+		    info.dli_sname, (unsigned long)((uintptr_t)p - (uintptr_t)info.dli_saddr), how);
+	else
+		say("neutralized %s at %s+%#lx: %s", writer_names[w], d->name, off, how);
+}
+
+static void neutralize(const struct dso *d, csh cs, uint8_t *p, const uint8_t *seg_end,
+		       enum writer w)
+{
+	static const uint8_t ud2_int3[] = {0x0f, 0x0b, 0xcc};
+	uint8_t fxrstor = p[2] ^ 0x20;   /* ModRM reg 5 -> 1: xrstor -> fxrstor */
+
+	if (!is_instruction(d, cs, p, seg_end, w))
+		die("%s: the bytes at offset %#lx encode %s, but decoded from the start of their "
+		    "function they are inside another instruction (or past bytes Capstone cannot "
+		    "decode), where ia2 cannot neutralize them without changing that code; the "
+		    "program cannot run with that DSO", d->name, (unsigned long)((uintptr_t)p - d->info->dlpi_addr),
+		    writer_names[w]);
+	if (w == XRSTOR && d->ld_so) {
+		rewrite(d, p + 2, &fxrstor, 1);
+		explain(d, p, w, "now fxrstor, which never restores PKRU");
+	} else {
+		rewrite(d, p, ud2_int3, w == WRPKRU ? 3 : 2);
+		explain(d, p, w, "now ud2");
+	}
+}
+
+static void scan_segment(const struct dso *d, csh cs, uint8_t *p, uint8_t *end)
+{
+	for (; (p = memchr(p, 0x0f, (size_t)(end - p))); p++) {
+		int w = writer_at(p, end);
+		if (w == WRPKRU && d->gates && is_checked_gate(p, end, d->runtime))
+			p += 2;
+		else if (w >= 0)
+			neutralize(d, cs, p, end, w);
+	}
+}
+
+struct scan {
+	csh cs;
+	uintptr_t libia2, ld_so;
+};
+
+static int scan_dso(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	const struct scan *s = arg;
+	struct dso d = {
+		.info = info,
+		.name = info->dlpi_name[0] ? info->dlpi_name : "the main program",
+		.runtime = info->dlpi_addr == s->libia2,
+		.ld_so = info->dlpi_addr == s->ld_so,
+	};
+
+	(void)size;
+	d.gates = d.runtime || dso_compartment(info);
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uint8_t *lo = (uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X))
+			scan_segment(&d, s->cs, lo, lo + ph->p_filesz);
+	}
+	return 0;
+}
+
+void neutralize_pkru_writers(void)
+{
+	struct scan s = {.ld_so = getauxval(AT_BASE)};
+	Dl_info self;
+
+	if (pkru_emulated)
+		return;
+	if (!dladdr((void *)neutralize_pkru_writers, &self))
+		die("dladdr cannot find libia2 itself");
+	s.libia2 = (uintptr_t)self.dli_fbase;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &s.cs) != CS_ERR_OK)
+		die("Capstone cannot decode x86-64");
+	dl_iterate_phdr(scan_dso, &s);
+	cs_close(&s.cs);
+}
+
+/* glibc's pkey_set writes PKRU (its wrpkru is gone, above): a program
+ * that calls it gets this refusal instead of a SIGILL. */
+API int pkey_set(int key, unsigned int rights)
+{
+	die("compartment %d called pkey_set(%d, %#x): protection keys belong to ia2, which "
+	    "changes rights only through its call gates; share data with a share rule instead "
+	    "(docs/usage.md)", current_compartment(), key, rights);
+}
