@@ -27,10 +27,12 @@ struct ia2_note {   /* gate_abi.h */
 	int32_t initfini;     /* relative to the field's own address */
 	int32_t init_array, init_size, fini_array, fini_size;  /* postlink.c */
 	uint32_t loadable;
+	int32_t gates_start, gates_stop;  /* relative to the field's own address */
 };
 _Static_assert(sizeof(struct ia2_note) == IA2_NOTE_DESCSZ, "gate_abi.h");
 _Static_assert(offsetof(struct ia2_note, loadable) == IA2_NOTE_LOADABLE, "gate_abi.h");
 _Static_assert(offsetof(struct ia2_note, flags) == IA2_NOTE_FLAGS, "gate_abi.h");
+_Static_assert(offsetof(struct ia2_note, gates_start) == IA2_NOTE_GATES, "gate_abi.h");
 
 static uintptr_t page_down(uintptr_t x) { return x & ~(PAGE - 1); }
 static uintptr_t page_up(uintptr_t x) { return (x + PAGE - 1) & ~(PAGE - 1); }
@@ -152,6 +154,86 @@ static void tag_memory(const struct dl_phdr_info *info, const struct ia2_note *n
 		uintptr_t hi = page_up(info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
 		tag_except(lo, hi, rlo, rhi, slo, shi, c, dso_name(info));
 	}
+}
+
+/* The DW_EH_PE encodings (LSB, "Exception Frame Header") that binutils
+ * writes into .eh_frame_hdr: a table of (function start, FDE) pairs,
+ * sorted, each a 4-byte offset from the header. */
+enum { EH_PCREL_SDATA4 = 0x1b, EH_UDATA4 = 0x03, EH_DATAREL_SDATA4 = 0x3b };
+
+uintptr_t function_start(const struct dl_phdr_info *info, uintptr_t addr)
+{
+	const uint8_t *hdr = NULL;
+	const int32_t *table;
+	uint32_t n, lo = 0, hi;
+
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_GNU_EH_FRAME)
+			hdr = (const uint8_t *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+	if (!hdr || hdr[0] != 1 || hdr[1] != EH_PCREL_SDATA4 || hdr[2] != EH_UDATA4 ||
+	    hdr[3] != EH_DATAREL_SDATA4)
+		return 0;
+	memcpy(&n, hdr + 8, 4);
+	table = (const int32_t *)(hdr + 12);
+	hi = n;
+	if (!n || (uintptr_t)(hdr + table[0]) > addr)
+		return 0;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if ((uintptr_t)(hdr + table[2 * mid]) <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (uintptr_t)(hdr + table[2 * lo]);
+}
+
+static bool is_gate_entry(const struct ia2_note *note, uintptr_t pc)
+{
+	const int32_t *p = (const int32_t *)((const char *)&note->gates_start + note->gates_start);
+	const int32_t *end = (const int32_t *)((const char *)&note->gates_stop + note->gates_stop);
+
+	for (; p < end; p++)
+		if ((uintptr_t)p + *p == pc)
+			return true;
+	return false;
+}
+
+struct place {
+	uintptr_t pc;
+	struct code_place *out;
+};
+
+static int find_place(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct place *p = arg;
+	const struct ia2_note *note;
+	Dl_info sym;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) || p->pc - lo >= ph->p_memsz)
+			continue;
+		note = find_note(info);
+		p->out->dso = dso_name(info);
+		p->out->offset = p->pc - info->dlpi_addr;
+		p->out->compartment = note ? note->compartment : 0;
+		p->out->gate = note && is_gate_entry(note, p->pc);
+		p->out->function = function_start(info, p->pc) == p->pc ||
+				   (dladdr((void *)p->pc, &sym) && (uintptr_t)sym.dli_saddr == p->pc);
+		return 1;
+	}
+	return 0;
+}
+
+void find_code_place(uintptr_t pc, struct code_place *out)
+{
+	struct place p = {pc, out};
+
+	memset(out, 0, sizeof *out);
+	dl_iterate_phdr(find_place, &p);
 }
 
 static int scan_startup_dso(struct dl_phdr_info *info, size_t size, void *arg)

@@ -280,6 +280,19 @@ void *ia2_own_malloc(size_t size);
 int dso_compartment(const struct dl_phdr_info *info);
 /* Its .note.ia2 descriptor, or NULL. */
 const void *dso_note(const struct dl_phdr_info *info);
+/* The start of the function holding addr, from the DSO's .eh_frame_hdr
+ * search table; 0 if it has none or addr is before its first entry. */
+uintptr_t function_start(const struct dl_phdr_info *info, uintptr_t addr);
+/* What the code at pc is: its DSO (NULL: in none) and offset there, the
+ * DSO's compartment, and whether pc is one of its gates' entries or the
+ * start of a function (in .eh_frame_hdr or the dynamic symbols). */
+struct code_place {
+	const char *dso;
+	uintptr_t offset;
+	int compartment;
+	_Bool gate, function;
+};
+void find_code_place(uintptr_t pc, struct code_place *out);
 
 /* The compartment DSOs loaded at startup, bit c for compartment c; the
  * compartments their notes say the program may load; and the main

@@ -166,6 +166,36 @@ static uint64_t handler_mask(int sig, const struct sigaction *act)
 	return mask;
 }
 
+/* The handler runs in the compartment k whose code it is, so what may
+ * name it is limited: another compartment's code only at one of its
+ * gates' entries, which make k's checks, never in the middle of k's code
+ * or at a body its gate guards; the caller's own code at the start of a
+ * function. Code outside every compartment runs with the caller's
+ * rights, wherever it starts. */
+static int check_handler(int sig, const struct sigaction *act, int k)
+{
+	int caller = current_compartment();
+	struct code_place p;
+
+	if (!k)
+		return 0;
+	find_code_place((uintptr_t)act->sa_sigaction, &p);
+	if (p.gate || (k == caller && p.function))
+		return 0;
+	if (k != caller)
+		say("compartment %d called sigaction(%d) with the handler %p, at %s+%#lx in "
+		    "compartment %d's code, which is not one of that compartment's gates: refused "
+		    "(EINVAL); pass a function of compartment %d whose address compartment %d may "
+		    "take", caller, sig, (void *)act->sa_sigaction, p.dso, (unsigned long)p.offset,
+		    k, k, caller);
+	else
+		say("compartment %d called sigaction(%d) with the handler %p, at %s+%#lx, which "
+		    "is not the start of a function: refused (EINVAL)", caller, sig,
+		    (void *)act->sa_sigaction, p.dso, (unsigned long)p.offset);
+	errno = EINVAL;
+	return -1;
+}
+
 static int install(int sig, const struct sigaction *act)
 {
 	struct sigaction entry = *act;
@@ -174,6 +204,8 @@ static int install(int sig, const struct sigaction *act)
 	if (act->sa_handler == SIG_DFL || act->sa_handler == SIG_IGN)
 		return libc_sigaction(sig, act, NULL);
 	k = handler_compartment(act);
+	if (check_handler(sig, act, k))
+		return -1;
 	entry.sa_sigaction = __ia2_signal_entries[k];
 	entry.sa_flags |= SA_ONSTACK | SA_SIGINFO;
 	if (k) {

@@ -116,40 +116,6 @@ struct dso {
 	bool ld_so;
 };
 
-/* The DW_EH_PE encodings (LSB "Exception Frame" format) that binutils
- * writes into .eh_frame_hdr: a table of (function start, FDE) pairs,
- * sorted, each a 4-byte offset from the header. */
-enum { EH_PCREL_SDATA4 = 0x1b, EH_UDATA4 = 0x03, EH_DATAREL_SDATA4 = 0x3b };
-
-/* The start of the function holding addr, from the DSO's .eh_frame_hdr
- * search table; 0 if it has none or addr is before its first entry. */
-static uintptr_t function_start(const struct dso *d, uintptr_t addr)
-{
-	const uint8_t *hdr = NULL;
-	const int32_t *table;
-	uint32_t n, lo = 0, hi;
-
-	for (int i = 0; i < d->info->dlpi_phnum; i++)
-		if (d->info->dlpi_phdr[i].p_type == PT_GNU_EH_FRAME)
-			hdr = (const uint8_t *)(d->info->dlpi_addr + d->info->dlpi_phdr[i].p_vaddr);
-	if (!hdr || hdr[0] != 1 || hdr[1] != EH_PCREL_SDATA4 || hdr[2] != EH_UDATA4 ||
-	    hdr[3] != EH_DATAREL_SDATA4)
-		return 0;
-	memcpy(&n, hdr + 8, 4);
-	table = (const int32_t *)(hdr + 12);
-	hi = n;
-	if (!n || (uintptr_t)(hdr + table[0]) > addr)
-		return 0;
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if ((uintptr_t)(hdr + table[2 * mid]) <= addr)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return (uintptr_t)(hdr + table[2 * lo]);
-}
-
 static bool is_writer_insn(unsigned id, enum writer w)
 {
 	if (w == XRSTOR)
@@ -172,7 +138,7 @@ static bool is_prefix(uint8_t b)
 static bool is_instruction(const struct dso *d, csh cs, const uint8_t *p, const uint8_t *seg_end,
 			   enum writer w)
 {
-	uintptr_t start = function_start(d, (uintptr_t)p);
+	uintptr_t start = function_start(d->info, (uintptr_t)p);
 	const uint8_t *code = (const uint8_t *)start;
 	size_t size = (size_t)(seg_end - code);
 	uint64_t addr = start;

@@ -324,6 +324,14 @@ static void emit_gate(struct out *out, const struct func *f, int k)
 	char *same = f->sig.variadic ? format(".Lsame.%s", f->gate) : xstrdup(entry_of(f));
 
 	emit_symbol_header(out, f);
+	/* The gate's entry, 4 bytes of endbr64 back, goes into the DSO's
+	 * table of entry points (gate_abi.h, IA2_NOTE_GATES). */
+	fprintf(out->f, ".Lia2_after_endbr.%s:\n"
+		     "\t.pushsection ia2_gates, \"a\"\n"
+		     "\t.balign 4\n"
+		     "\t.long .Lia2_after_endbr.%s - 4 - .\n"
+		     "\t.popsection\n",
+		f->gate, f->gate);
 	fprintf(out->f, "\t.cfi_startproc\n\t.cfi_remember_state\n");
 	if (f->sig.variadic)
 		fprintf(out->f, "\tmovq %%rax, %%xmm15\n");
@@ -488,9 +496,11 @@ static void emit_init_fini(struct out *out, int k)
 }
 
 /* The note tells libia2 the DSO's compartment and where its shared
- * section is (as offsets from the note fields, so no dynamic relocation
- * is needed). The empty, page-aligned ia2_shared contribution makes the
- * section exist and, as ia2-cc links gates.o last, page-aligns its end. */
+ * section and its table of gate entries are (as offsets from the note
+ * fields, so no dynamic relocation is needed). The empty, page-aligned
+ * ia2_shared contribution makes the section exist and, as ia2-cc links
+ * gates.o last, page-aligns its end; the empty ia2_gates one makes that
+ * section exist in a DSO without gates. */
 static void emit_dso_note(struct out *out, const struct dso *d)
 {
 	int k = d->compartment;
@@ -507,8 +517,12 @@ static void emit_dso_note(struct out *out, const struct dso *d)
 		     "\t.long __ia2_initfini - .\n"
 		     "\t.long 0, 0, 0, 0\n"
 		     "\t.long %#x\n"
+		     "\t.long __start_ia2_gates - .\n"
+		     "\t.long __stop_ia2_gates - .\n"
 		     "\t.section ia2_shared, \"aw\", @progbits\n"
 		     "\t.balign 4096\n"
+		     "\t.section ia2_gates, \"a\"\n"
+		     "\t.balign 4\n"
 		     "\t.section .note.GNU-stack, \"\", @progbits\n",
 		IA2_NOTE_DESCSZ, IA2_NOTE_TYPE, k, out->emulate ? IA2_NOTE_EMULATED : 0,
 		d->loadable | 1u << k);

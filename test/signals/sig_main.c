@@ -36,7 +36,13 @@
  *                  libia2's handler table (found in libia2's symbol
  *                  table): every write faults, as the table is never
  *                  writable
- *  reader          compartment 2's handler reads compartment 1's data */
+ *  reader          compartment 2's handler reads compartment 1's data
+ *  handler-body    compartment 1 passes sigaction the body behind
+ *                  compartment 2's gate for lib_handler, read from the
+ *                  gate's bytes: refused with EINVAL
+ *  handler-middle  ... an address inside that body: refused
+ *  own-middle      ... an address inside its own main_handler: refused
+ *  handler-body-exit  as handler-body, then exits 1 (for the message) */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -47,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -410,6 +417,53 @@ static void run_setuid(void)
 	pthread_join(t, NULL);
 }
 
+/* The body behind compartment 2's gate for lib_handler, as an attacker
+ * reads it from the gate's bytes: the gate's path for callers already in
+ * compartment 2 is cmp $PKRU(2), %eax, then je to the body
+ * (objrewrite/emit.c). */
+static void *gate_body(const void *gate)
+{
+	const uint8_t *p = gate;
+
+	for (int i = 0; i < 64; i++, p++) {
+		const uint8_t *j;
+		uint32_t v;
+		int32_t rel;
+		if (p[0] == 0x3d) {   /* cmp $imm32, %eax */
+			memcpy(&v, p + 1, 4);
+			j = p + 5;
+		} else if (p[0] == 0x83 && p[1] == 0xf8) {   /* cmp $imm8, %eax */
+			v = (uint32_t)(int32_t)(int8_t)p[2];
+			j = p + 3;
+		} else {
+			continue;
+		}
+		if (v != IA2_PKRU(2))
+			continue;
+		if (j[0] == 0x0f && j[1] == 0x84) {
+			memcpy(&rel, j + 2, 4);
+			return (void *)(j + 6 + rel);
+		}
+		if (j[0] == 0x74)
+			return (void *)(j + 2 + (int8_t)j[1]);
+	}
+	return NULL;
+}
+
+/* The handler must be refused; were it not, it would run. */
+static void expect_refused(const void *handler, const char *what)
+{
+	int rc;
+
+	errno = 0;
+	rc = install(SIGUSR1, (void (*)(int, siginfo_t *, void *))(uintptr_t)handler, 0);
+	expect(rc == -1 && errno == EINVAL, what);
+	if (rc == 0) {
+		raise(SIGUSR1);
+		expect(lib_record().count == 0 && main_rec.count == 0, "the handler did not run");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc == 2 ? argv[1] : "";
@@ -456,6 +510,21 @@ int main(int argc, char **argv)
 		run_setuid();
 	} else if (!strcmp(c, "table-race")) {
 		run_table_race();
+	} else if (!strcmp(c, "handler-body") || !strcmp(c, "handler-body-exit")) {
+		void *body = gate_body((const void *)lib_handler);
+		if (!body)
+			return printf("FAIL: no body found behind lib_handler's gate\n"), 2;
+		expect_refused(body, "sigaction refuses the body behind another compartment's gate");
+		if (!strcmp(c, "handler-body-exit"))
+			return 1;
+	} else if (!strcmp(c, "handler-middle")) {
+		void *body = gate_body((const void *)lib_handler);
+		if (!body)
+			return printf("FAIL: no body found behind lib_handler's gate\n"), 2;
+		expect_refused((char *)body + 4, "sigaction refuses the middle of another compartment's code");
+	} else if (!strcmp(c, "own-middle")) {
+		expect_refused((char *)(uintptr_t)main_handler + 4,
+			       "sigaction refuses the middle of the caller's own function");
 	} else if (!strcmp(c, "reader")) {
 		lib_install_reader(SIGUSR1, &main_data);
 		printf("sig: reader\n");

@@ -6,6 +6,7 @@
  * *r11) lands in target on the given stack. */
 	.text
 	.globl jump_to_resolver_gadget
+	.hidden jump_to_resolver_gadget
 	.type jump_to_resolver_gadget, @function
 jump_to_resolver_gadget:
 	mov %rdi, %rsp

@@ -29,7 +29,7 @@
  * PKRU to compartment 1's again on the way back. */
 static const int *secret;
 
-static void stolen(void)
+__attribute__((noreturn)) static void stolen(void)
 {
 	int v = *secret;
 
@@ -125,7 +125,8 @@ static const uint8_t *find_resolver_restore(void)
 	return NULL;
 }
 
-void jump_to_resolver_gadget(void *area, void *stack, void (*target)(void), const void *gadget);
+__attribute__((noreturn)) void jump_to_resolver_gadget(void *area, void *stack, void (*target)(void),
+						   const void *gadget);
 
 static int resolver(void)
 {
