@@ -19,7 +19,8 @@
  * - every other occurrence that is an instruction: decoded with Capstone
  *   from the start of its function (the .eh_frame_hdr table), it is
  *   rewritten in a private copy of its page. wrpkru and xrstors become
- *   ud2; ld.so's xrstor becomes fxrstor (below), any other xrstor ud2.
+ *   ud2; ld.so's xrstor becomes fxrstor, and the xsave or xsavec that
+ *   filled its area fxsave (below); any other xrstor ud2.
  * - an occurrence inside another instruction cannot be rewritten without
  *   changing that instruction: the program stops, naming it.
  *
@@ -28,9 +29,10 @@
  * resolvers, _dl_runtime_resolve_xsave and _xsavec (sysdeps/x86_64/
  * dl-trampoline.h). Those save the vector registers with xsave or xsavec
  * around _dl_fixup and restore them with xrstor, whose mask edx:eax a
- * compartment could set. fxrstor reads the same first 512 bytes of the
- * area (both formats begin with the legacy fxsave region, SDM vol. 1,
- * 13.4) and restores x87, MXCSR and xmm0-15, never PKRU. What it leaves
+ * compartment could set. fxsave and fxrstor use the same operand's
+ * first 512 bytes (both XSAVE formats begin with the legacy fxsave
+ * region, SDM vol. 1, 13.4) for x87, MXCSR and xmm0-15, and never touch
+ * PKRU. What they leave
  * alone, the upper halves of ymm and zmm, xmm16-31 and the mask
  * registers, ld.so's own code does not touch: it is built for the
  * x86-64 baseline, whose SSE instructions leave them as they are. So
@@ -131,19 +133,45 @@ static bool is_prefix(uint8_t b)
 	       b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65;
 }
 
-/* Whether the occurrence at p is an instruction of its own, decoding
- * from its function's start: x86 code has no other way to tell where
- * instructions begin. Capstone 4 knows neither rdpkru nor wrpkru (0f 01
- * ee, 0f 01 ef) and stops there, so the sweep steps over those itself. */
-static bool is_instruction(const struct dso *d, csh cs, const uint8_t *p, const uint8_t *seg_end,
-			   enum writer w)
+static bool is_save_insn(unsigned id)
+{
+	return id == X86_INS_XSAVE || id == X86_INS_XSAVE64 || id == X86_INS_XSAVEC ||
+	       id == X86_INS_XSAVEC64;
+}
+
+/* An instruction's opcode, past its prefixes. */
+static const uint8_t *opcode_of(const cs_insn *insn, const uint8_t *limit)
+{
+	const uint8_t *q = (const uint8_t *)(uintptr_t)insn->address;
+
+	while (q < limit && is_prefix(*q))
+		q++;
+	return q;
+}
+
+/* What a sweep from the function's start found at the occurrence p: an
+ * instruction of its own (len: its length from p), and the last xsave or
+ * xsavec before it (save, save_len from its 0f), for ld.so's pair. */
+struct sweep {
+	bool insn;
+	size_t len;
+	const uint8_t *save;
+	size_t save_len;
+};
+
+/* Decodes from p's function's start to p: x86 code has no other way to
+ * tell where instructions begin. Capstone 4 knows neither rdpkru nor
+ * wrpkru (0f 01 ee, 0f 01 ef) and stops there, so the sweep steps over
+ * those itself. */
+static struct sweep sweep_to(const struct dso *d, csh cs, const uint8_t *p,
+			     const uint8_t *seg_end, enum writer w)
 {
 	uintptr_t start = function_start(d->info, (uintptr_t)p);
 	const uint8_t *code = (const uint8_t *)start;
 	size_t size = (size_t)(seg_end - code);
 	uint64_t addr = start;
+	struct sweep r = {0};
 	cs_insn *insn;
-	bool found = false;
 
 	if (!start)
 		die("%s: the bytes of %s at offset %#lx are in no function that its .eh_frame_hdr "
@@ -156,7 +184,8 @@ static bool is_instruction(const struct dso *d, csh cs, const uint8_t *p, const 
 	while (code <= p) {
 		if (size >= 3 && code[0] == 0x0f && code[1] == 0x01 && (code[2] & 0xfe) == 0xee) {
 			if (code == p) {
-				found = w == WRPKRU;
+				r.insn = w == WRPKRU;
+				r.len = 3;
 				break;
 			}
 			code += 3, size -= 3, addr += 3;
@@ -165,15 +194,17 @@ static bool is_instruction(const struct dso *d, csh cs, const uint8_t *p, const 
 		if (!cs_disasm_iter(cs, &code, &size, &addr, insn))
 			break;
 		if (code > p) {
-			const uint8_t *q = (const uint8_t *)(uintptr_t)insn->address;
-			while (q < p && is_prefix(*q))
-				q++;
-			found = q == p && w != WRPKRU && is_writer_insn(insn->id, w);
+			r.insn = opcode_of(insn, p) == p && w != WRPKRU && is_writer_insn(insn->id, w);
+			r.len = (size_t)(code - p);
 			break;
+		}
+		if (is_save_insn(insn->id)) {
+			r.save = opcode_of(insn, code);
+			r.save_len = (size_t)(code - r.save);
 		}
 	}
 	cs_free(insn, 1);
-	return found;
+	return r;
 }
 
 /* Rewrites n bytes at p in a private copy of its pages (a file-backed
@@ -209,21 +240,48 @@ static void explain(const struct dso *d, const uint8_t *p, enum writer w, const 
 		say("neutralized %s at %s+%#lx: %s", writer_names[w], d->name, off, how);
 }
 
+/* ld.so's resolver saves with xsave (0f ae /4) or xsavec (0f c7 /4) and
+ * restores with xrstor (0f ae /5) from the same operand. fxsave (0f ae
+ * /0) and fxrstor (0f ae /1) keep that operand: the pair now saves and
+ * restores x87, MXCSR and xmm0-15 in the area's first 512 bytes. Both
+ * must change: xsave with the resolver's mask (0xee) skips the x87 state,
+ * which fxrstor would then load from whatever the stack held. */
+static bool is_same_operand(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	return alen == blen && (a[2] & ~0x38) == (b[2] & ~0x38) && !memcmp(a + 3, b + 3, alen - 3);
+}
+
+static void make_fxsave_pair(const struct dso *d, uint8_t *restore, const struct sweep *s)
+{
+	uint8_t *save = (uint8_t *)(uintptr_t)s->save;
+	uint8_t fxsave[2], fxrstor = (restore[2] & ~0x38) | 0x08;
+
+	if (!save || !is_same_operand(save, s->save_len, restore, s->len))
+		die("%s: the xrstor at offset %#lx has no xsave of the same area before it in its "
+		    "function, unlike glibc 2.36's lazy-binding resolver: ia2 cannot make it safe; "
+		    "the program cannot run with this ld.so", d->name,
+		    (unsigned long)((uintptr_t)restore - d->info->dlpi_addr));
+	fxsave[0] = 0xae;
+	fxsave[1] = save[2] & ~0x38;
+	rewrite(d, save + 1, fxsave, 2);
+	rewrite(d, restore + 2, &fxrstor, 1);
+}
+
 static void neutralize(const struct dso *d, csh cs, uint8_t *p, const uint8_t *seg_end,
 		       enum writer w)
 {
 	static const uint8_t ud2_int3[] = {0x0f, 0x0b, 0xcc};
-	uint8_t fxrstor = p[2] ^ 0x20;   /* ModRM reg 5 -> 1: xrstor -> fxrstor */
+	struct sweep s = sweep_to(d, cs, p, seg_end, w);
 
-	if (!is_instruction(d, cs, p, seg_end, w))
+	if (!s.insn)
 		die("%s: the bytes at offset %#lx encode %s, but decoded from the start of their "
 		    "function they are inside another instruction (or past bytes Capstone cannot "
 		    "decode), where ia2 cannot neutralize them without changing that code; the "
-		    "program cannot run with that DSO", d->name, (unsigned long)((uintptr_t)p - d->info->dlpi_addr),
-		    writer_names[w]);
+		    "program cannot run with that DSO", d->name,
+		    (unsigned long)((uintptr_t)p - d->info->dlpi_addr), writer_names[w]);
 	if (w == XRSTOR && d->ld_so) {
-		rewrite(d, p + 2, &fxrstor, 1);
-		explain(d, p, w, "now fxrstor, which never restores PKRU");
+		make_fxsave_pair(d, p, &s);
+		explain(d, p, w, "now fxrstor, which never restores PKRU, and its xsave fxsave");
 	} else {
 		rewrite(d, p, ud2_int3, w == WRPKRU ? 3 : 2);
 		explain(d, p, w, "now ud2");

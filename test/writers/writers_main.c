@@ -9,7 +9,8 @@
  *   pkey-set         call pkey_set(2, 0), which libia2's definition refuses
  *   resolver         enter ld.so's lazy-binding resolver at its xrstor with
  *                    a save area whose PKRU is 0
- *   lazy             dlopen a lazily bound DSO and call libm through its PLT
+ *   lazy             dlopen a lazily bound DSO and call libm through its PLT:
+ *                    the result and the x87 control word come back intact
  *
  * An attack that reads the secret exits ATTACK_WORKED. */
 #define _GNU_SOURCE
@@ -155,19 +156,25 @@ static int resolver(void)
 	jump_to_resolver_gadget(area, &stack[4096], stolen, gadget);
 }
 
+/* The x87 control word is callee-saved (psABI 3.2.1), and the resolver
+ * must keep it: 0x27f asks for double precision instead of the default
+ * 0x37f's extended. */
 static int lazy(void)
 {
 	void *h = dlopen("./libwriters_lazy.so", RTLD_LAZY);
 	double (*f)(double, double) = h ? (double (*)(double, double))dlsym(h, "lazy_pow") : NULL;
+	uint16_t fcw = 0x27f, after;
 	double r;
 
 	if (!f) {
 		printf("cannot load libwriters_lazy.so: %s\n", dlerror());
 		return 2;
 	}
+	__asm__ volatile("fldcw %0" : : "m"(fcw));
 	r = f(1.5, 3.0);
-	printf("lazy_pow(1.5, 3.0) = %g\n", r);
-	return r == 3.375 ? 0 : 1;
+	__asm__ volatile("fnstcw %0" : "=m"(after));
+	printf("lazy_pow(1.5, 3.0) = %g, x87 control word %#x\n", r, after);
+	return r == 3.375 && after == fcw ? 0 : 1;
 }
 
 int main(int argc, char **argv)
