@@ -37,7 +37,7 @@ _Static_assert(offsetof(struct ia2_note, gates_start) == IA2_NOTE_GATES, "gate_a
 static uintptr_t page_down(uintptr_t x) { return x & ~(PAGE - 1); }
 static uintptr_t page_up(uintptr_t x) { return (x + PAGE - 1) & ~(PAGE - 1); }
 
-static const char *dso_name(const struct dl_phdr_info *info)
+const char *dso_name(const struct dl_phdr_info *info)
 {
 	return info->dlpi_name[0] ? info->dlpi_name : "the main program";
 }

@@ -276,7 +276,10 @@ size_t heap_usable_size(const void *p);
 /* malloc.c: libia2's malloc, whether or not the name malloc resolves to it. */
 void *ia2_own_malloc(size_t size);
 
-/* dso.c: the compartment in a DSO's .note.ia2, or 0. */
+/* dso.c: a DSO's name for messages ("the main program" for the
+ * executable). */
+const char *dso_name(const struct dl_phdr_info *info);
+/* The compartment in a DSO's .note.ia2, or 0. */
 int dso_compartment(const struct dl_phdr_info *info);
 /* Its .note.ia2 descriptor, or NULL. */
 const void *dso_note(const struct dl_phdr_info *info);

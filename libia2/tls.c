@@ -47,7 +47,7 @@ static int find_block(struct dl_phdr_info *info, size_t size, void *arg)
 	if ((lo | tls->p_memsz) & (PAGE - 1))
 		die("%s: its TLS block (%#lx bytes at %#lx) does not fill whole pages, so it cannot "
 		    "get compartment %d's pkey; link it with this version of ia2-cc",
-		    info->dlpi_name[0] ? info->dlpi_name : "the main program",
+		    dso_name(info),
 		    (unsigned long)tls->p_memsz, (unsigned long)lo, c);
 	if (__ia2_ro.s.ntls == MAX_TLS_BLOCKS)
 		die("more than %d compartment DSOs with thread-local data at startup",

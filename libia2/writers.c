@@ -6,7 +6,7 @@
  * SDM vol. 1, 13.8). A compartment that can jump to one with registers of
  * its choosing gets any rights it likes, and x86 lets it jump into the
  * middle of an instruction, so, as ERIM does, every byte offset of every
- * executable segment counts (objrewrite/decode.c has the encodings).
+ * executable segment counts (ia2/pkru_writers.h has the encodings).
  *
  * What stays:
  * - ia2's own gate instructions: a wrpkru followed at once by a check
@@ -53,33 +53,13 @@
 #include <sys/mman.h>
 
 #include "ia2/pkru.h"
+#include "ia2/pkru_writers.h"
 #include "runtime.h"
 
 #define API __attribute__((visibility("default")))
 
-enum writer { WRPKRU, XRSTOR, XRSTORS };
+/* Indexed by enum ia2_pkru_writer (ia2/pkru_writers.h). */
 static const char *const writer_names[] = {"wrpkru", "xrstor", "xrstors"};
-
-/* The encodings: wrpkru 0f 01 ef; xrstor 0f ae /5 and xrstors 0f c7 /3,
- * with a memory operand (mod != 3; with mod 3 they are other
- * instructions). */
-static int writer_at(const uint8_t *p, const uint8_t *end)
-{
-	unsigned reg, mod;
-
-	if (end - p < 3 || p[0] != 0x0f)
-		return -1;
-	if (p[1] == 0x01 && p[2] == 0xef)
-		return WRPKRU;
-	reg = (p[2] >> 3) & 7, mod = p[2] >> 6;
-	if (mod == 3)
-		return -1;
-	if (p[1] == 0xae && reg == 5)
-		return XRSTOR;
-	if (p[1] == 0xc7 && reg == 3)
-		return XRSTORS;
-	return -1;
-}
 
 static bool is_compartment_pkru(uint32_t v, bool runtime)
 {
@@ -118,9 +98,9 @@ struct dso {
 	bool ld_so;
 };
 
-static bool is_writer_insn(unsigned id, enum writer w)
+static bool is_writer_insn(unsigned id, enum ia2_pkru_writer w)
 {
-	if (w == XRSTOR)
+	if (w == IA2_XRSTOR)
 		return id == X86_INS_XRSTOR || id == X86_INS_XRSTOR64;
 	return id == X86_INS_XRSTORS || id == X86_INS_XRSTORS64;
 }
@@ -164,7 +144,7 @@ struct sweep {
  * wrpkru (0f 01 ee, 0f 01 ef) and stops there, so the sweep steps over
  * those itself. */
 static struct sweep sweep_to(const struct dso *d, csh cs, const uint8_t *p,
-			     const uint8_t *seg_end, enum writer w)
+			     const uint8_t *seg_end, enum ia2_pkru_writer w)
 {
 	uintptr_t start = function_start(d->info, (uintptr_t)p);
 	const uint8_t *code = (const uint8_t *)start;
@@ -184,7 +164,7 @@ static struct sweep sweep_to(const struct dso *d, csh cs, const uint8_t *p,
 	while (code <= p) {
 		if (size >= 3 && code[0] == 0x0f && code[1] == 0x01 && (code[2] & 0xfe) == 0xee) {
 			if (code == p) {
-				r.insn = w == WRPKRU;
+				r.insn = w == IA2_WRPKRU;
 				r.len = 3;
 				break;
 			}
@@ -194,7 +174,7 @@ static struct sweep sweep_to(const struct dso *d, csh cs, const uint8_t *p,
 		if (!cs_disasm_iter(cs, &code, &size, &addr, insn))
 			break;
 		if (code > p) {
-			r.insn = opcode_of(insn, p) == p && w != WRPKRU && is_writer_insn(insn->id, w);
+			r.insn = opcode_of(insn, p) == p && w != IA2_WRPKRU && is_writer_insn(insn->id, w);
 			r.len = (size_t)(code - p);
 			break;
 		}
@@ -225,7 +205,7 @@ static void rewrite(const struct dso *d, uint8_t *p, const uint8_t *bytes, size_
 		    (unsigned long)lo, strerrorname_np(errno));
 }
 
-static void explain(const struct dso *d, const uint8_t *p, enum writer w, const char *how)
+static void explain(const struct dso *d, const uint8_t *p, enum ia2_pkru_writer w, const char *how)
 {
 	const char *e = getenv("IA2_EXPLAIN");
 	unsigned long off = (unsigned long)((uintptr_t)p - d->info->dlpi_addr);
@@ -268,7 +248,7 @@ static void make_fxsave_pair(const struct dso *d, uint8_t *restore, const struct
 }
 
 static void neutralize(const struct dso *d, csh cs, uint8_t *p, const uint8_t *seg_end,
-		       enum writer w)
+		       enum ia2_pkru_writer w)
 {
 	static const uint8_t ud2_int3[] = {0x0f, 0x0b, 0xcc};
 	struct sweep s = sweep_to(d, cs, p, seg_end, w);
@@ -279,11 +259,11 @@ static void neutralize(const struct dso *d, csh cs, uint8_t *p, const uint8_t *s
 		    "decode), where ia2 cannot neutralize them without changing that code; the "
 		    "program cannot run with that DSO", d->name,
 		    (unsigned long)((uintptr_t)p - d->info->dlpi_addr), writer_names[w]);
-	if (w == XRSTOR && d->ld_so) {
+	if (w == IA2_XRSTOR && d->ld_so) {
 		make_fxsave_pair(d, p, &s);
 		explain(d, p, w, "now fxrstor, which never restores PKRU, and its xsave fxsave");
 	} else {
-		rewrite(d, p, ud2_int3, w == WRPKRU ? 3 : 2);
+		rewrite(d, p, ud2_int3, w == IA2_WRPKRU ? 3 : 2);
 		explain(d, p, w, "now ud2");
 	}
 }
@@ -291,10 +271,10 @@ static void neutralize(const struct dso *d, csh cs, uint8_t *p, const uint8_t *s
 static void scan_segment(const struct dso *d, csh cs, uint8_t *p, uint8_t *end)
 {
 	for (; (p = memchr(p, 0x0f, (size_t)(end - p))); p++) {
-		int w = writer_at(p, end);
-		if (w == WRPKRU && d->gates && is_checked_gate(p, end, d->runtime))
+		enum ia2_pkru_writer w = ia2_pkru_writer_at(p, (size_t)(end - p));
+		if (w == IA2_WRPKRU && d->gates && is_checked_gate(p, end, d->runtime))
 			p += 2;
-		else if (w >= 0)
+		else if (w != IA2_NOT_A_WRITER)
 			neutralize(d, cs, p, end, w);
 	}
 }
@@ -309,7 +289,7 @@ static int scan_dso(struct dl_phdr_info *info, size_t size, void *arg)
 	const struct scan *s = arg;
 	struct dso d = {
 		.info = info,
-		.name = info->dlpi_name[0] ? info->dlpi_name : "the main program",
+		.name = dso_name(info),
 		.runtime = info->dlpi_addr == s->libia2,
 		.ld_so = info->dlpi_addr == s->ld_so,
 	};

@@ -1,6 +1,8 @@
 #include "decode.h"
 #include "util.h"
 
+#include "ia2/pkru_writers.h"
+
 #include <capstone/capstone.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,21 +159,17 @@ const struct insn *insn_at(const struct insn_table *t, uint64_t off)
 
 long long find_wrpkru_bytes(const uint8_t *code, size_t size)
 {
-	for (size_t i = 0; i + 3 <= size; i++)
-		if (code[i] == 0x0f && code[i + 1] == 0x01 && code[i + 2] == 0xef)
+	for (size_t i = 0; i < size; i++)
+		if (ia2_pkru_writer_at(code + i, size - i) == IA2_WRPKRU)
 			return (long long)i;
 	return -1;
 }
 
-/* xrstor is 0f ae /5 and xrstors 0f c7 /3, both with a memory operand
- * (Intel SDM vol. 2): the ModRM byte's reg field selects them, and mod 3
- * (a register operand) is another instruction. */
 long long find_xrstor_bytes(const uint8_t *code, size_t size)
 {
-	for (size_t i = 0; i + 3 <= size; i++) {
-		unsigned reg = (code[i + 2] >> 3) & 7, mod = code[i + 2] >> 6;
-		if (code[i] == 0x0f && mod != 3 &&
-		    ((code[i + 1] == 0xae && reg == 5) || (code[i + 1] == 0xc7 && reg == 3)))
+	for (size_t i = 0; i < size; i++) {
+		enum ia2_pkru_writer w = ia2_pkru_writer_at(code + i, size - i);
+		if (w == IA2_XRSTOR || w == IA2_XRSTORS)
 			return (long long)i;
 	}
 	return -1;
