@@ -106,10 +106,9 @@ static int policy_for(struct ia2_options *opt, const char *output, struct policy
 		opt->config = getenv("IA2_CONFIG");
 	if (opt->config && *opt->config && read_policy(opt->config, output, p))
 		return -1;
-	if (opt->loadable_arg && parse_compartment_list(opt->loadable_arg, &p->named)) {
+	if (opt->loadable_arg && parse_loadable("--ia2-loadable", opt->loadable_arg, p)) {
 		policy_free(p);
-		return error("--ia2-loadable=%s: expected compartment numbers 1..%d, separated by "
-			     "commas", opt->loadable_arg, IA2_MAX_COMPARTMENTS);
+		return -1;
 	}
 	if (opt->compartment_arg) {
 		p->compartment = parse_compartment(opt->compartment_arg);

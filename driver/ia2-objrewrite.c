@@ -93,9 +93,8 @@ static int read_options_policy(const struct options *o, struct policy *p)
 			     "linked into, which the config's rules match");
 	if (o->config && read_policy(o->config, o->output, p))
 		return -1;
-	if (o->loadable && parse_compartment_list(o->loadable, &p->named))
-		return error("--loadable=%s: expected compartment numbers 1..%d, separated by commas",
-			     o->loadable, IA2_MAX_COMPARTMENTS);
+	if (o->loadable && parse_loadable("--loadable", o->loadable, p))
+		return -1;
 	if (o->compartment && (p->compartment = parse_compartment(o->compartment)) < 0)
 		return error("--compartment=%s: expected a compartment number 1..%d", o->compartment,
 			     IA2_MAX_COMPARTMENTS);

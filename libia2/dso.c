@@ -4,13 +4,15 @@
  *
  * At startup libia2's constructor does this for every loaded DSO before
  * any other constructor runs (init.c). A DSO that dlopen loads later is
- * seen first by its init entry (objrewrite/emit.c), which ld.so calls
- * before the DSO's constructors and which calls __ia2_dso_loaded here;
- * at startup that call finds the DSO among those already done.
+ * admitted by loads.c before ld.so relocates it, then tagged when its
+ * init entry (objrewrite/emit.c), which ld.so calls before the DSO's
+ * constructors, calls __ia2_dso_loaded here; at startup that call finds
+ * the DSO among those already done.
  * dlclose drops unloaded DSOs' code from the table, and their dynamic
  * TLS from dyntls.c's. */
 #include <dlfcn.h>
 #include <elf.h>
+#include <fnmatch.h>
 #include <link.h>
 #include <stdbool.h>
 #include <string.h>
@@ -28,11 +30,13 @@ struct ia2_note {   /* gate_abi.h */
 	int32_t init_array, init_size, fini_array, fini_size;  /* postlink.c */
 	uint32_t loadable;
 	int32_t gates_start, gates_stop;  /* relative to the field's own address */
+	int32_t loads_start, loads_stop;  /* relative to the field's own address */
 };
 _Static_assert(sizeof(struct ia2_note) == IA2_NOTE_DESCSZ, "gate_abi.h");
 _Static_assert(offsetof(struct ia2_note, loadable) == IA2_NOTE_LOADABLE, "gate_abi.h");
 _Static_assert(offsetof(struct ia2_note, flags) == IA2_NOTE_FLAGS, "gate_abi.h");
 _Static_assert(offsetof(struct ia2_note, gates_start) == IA2_NOTE_GATES, "gate_abi.h");
+_Static_assert(offsetof(struct ia2_note, loads_start) == IA2_NOTE_LOADS, "gate_abi.h");
 
 static uintptr_t page_down(uintptr_t x) { return x & ~(PAGE - 1); }
 static uintptr_t page_up(uintptr_t x) { return (x + PAGE - 1) & ~(PAGE - 1); }
@@ -98,6 +102,42 @@ static int check_note(const struct dl_phdr_info *info, const struct ia2_note *no
 		    "compartment the same way", dso_name(info), pkru_emulated ? "without" : "with",
 		    pkru_emulated ? "libia2-emulated.so" : "libia2.so");
 	return c;
+}
+
+int checked_compartment(const struct dl_phdr_info *info)
+{
+	const struct ia2_note *note = find_note(info);
+
+	return note ? check_note(info, note) : 0;
+}
+
+/* The rules are NUL-terminated globs, each after its compartment's byte
+ * (objrewrite/emit.c, emit_load_rules). */
+static bool note_admits(const struct ia2_note *note, const char *path, int c, const char **glob)
+{
+	const char *p = (const char *)&note->loads_start + note->loads_start;
+	const char *end = (const char *)&note->loads_stop + note->loads_stop;
+
+	while (p < end) {
+		const char *g = p + 1;
+		const char *nul = memchr(g, '\0', (size_t)(end - g));
+		if (!nul)
+			return false;
+		if (*p == c && fnmatch(g, path, FNM_PATHNAME | FNM_PERIOD) == 0) {
+			*glob = g;
+			return true;
+		}
+		p = nul + 1;
+	}
+	return false;
+}
+
+bool path_rule_admits(const char *path, int c, const char **glob)
+{
+	for (int i = 0; i < __ia2_ro.s.nstartup; i++)
+		if (note_admits(__ia2_ro.s.startup_notes[i], path, c, glob))
+			return true;
+	return false;
 }
 
 /* Tag [lo, hi) minus two holes that stay pkey 0. */
@@ -322,9 +362,11 @@ static bool tagged_at_startup(const void *note)
 /* Called by every compartment DSO's init entry, in whatever compartment
  * runs it: ld.so or libc at startup, the caller of dlopen later. The DSOs
  * of startup were tagged and listed by ia2_init already (their notes are
- * in __ia2_ro, read-only). Only a note inside a loaded DSO's PT_NOTE
- * counts, so a compartment that calls this with a forged note achieves
- * nothing; with a real one, it repeats what was done. */
+ * in __ia2_ro, read-only); a DSO that dlopen loads was admitted, and its
+ * code scanned, before ld.so relocated it (loads.c). Only a note inside
+ * an admitted DSO's PT_NOTE counts, so a compartment that calls this with
+ * a forged note achieves nothing; with a real one, it repeats what was
+ * done. */
 API void __ia2_dso_loaded(const void *p)
 {
 	struct owner o = {.note = p};
@@ -333,16 +375,10 @@ API void __ia2_dso_loaded(const void *p)
 	if (tagged_at_startup(p))
 		return;
 	dl_iterate_phdr(find_owner, &o);
-	if (!o.found)
-		die("__ia2_dso_loaded(%p): that is no loaded DSO's .note.ia2", p);
+	if (!o.found || !admitted_at_run_time(&o.info))
+		die("__ia2_dso_loaded(%p): that is no admitted DSO's .note.ia2", p);
 	c = check_note(&o.info, o.note);
-	if (!__ia2_ro.s.present[c])
-		die("%s is in compartment %d, which this program has no stacks or heap for: libia2 "
-		    "sets them up at startup for the compartments of the DSOs loaded then and for "
-		    "every compartment named in the config file they were linked with; add a rule "
-		    "for %s to that config", dso_name(&o.info), c, dso_name(&o.info));
 	tag_memory(&o.info, o.note, c);
-	neutralize_pkru_writers();
 	add_dynamic_tls(&o.info, o.note, c);
 	update_settings(list_code);
 }

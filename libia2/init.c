@@ -19,8 +19,10 @@
  *     signal stack, for those compartments and for those the program
  *     may dlopen later;
  *  5. make every PKRU writer in the loaded code that is not one of ia2's
- *     checked gates unusable (writers.c), and install the syscall
- *     filter (syscall_filter.c), before any compartment code runs.
+ *     checked gates unusable (writers.c), have ld.so show libia2 each
+ *     DSO that dlopen loads, before its code runs (loads.c), and install
+ *     the syscall filter (syscall_filter.c), before any compartment code
+ *     runs.
  *
  * It ends by leaving the startup state (all keys open) for PKRU(0), which
  * no code ever changes back (docs/design.md, "Compartments and the PKRU
@@ -176,6 +178,7 @@ static void ia2_init(void)
 		use_process_malloc();
 	register_fork_handlers();
 	neutralize_pkru_writers();
+	watch_dso_loads();
 	set_up_syscall_filter();
 	if (mprotect(&__ia2_ro, PAGE, PROT_READ))
 		die("cannot make ia2's settings read-only: %s", strerrorname_np(errno));

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -168,6 +169,13 @@ void say(const char *fmt, ...)
 	va_start(ap, fmt);
 	write_line(fmt, ap);
 	va_end(ap);
+}
+
+bool explaining(void)
+{
+	const char *e = getenv("IA2_EXPLAIN");
+
+	return e && !strcmp(e, "1");
 }
 
 void die(const char *fmt, ...)

@@ -193,6 +193,8 @@ static inline uintptr_t *ctb_word(int c, int offset)
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void say(const char *fmt, ...);
 __attribute__((format(printf, 3, 4))) size_t format_to(char *buf, size_t size, const char *fmt, ...);
+/* Whether IA2_EXPLAIN=1 asks libia2 to say what it changed. */
+_Bool explaining(void);
 
 /* syscall_policy.c: the calls the kernel refuses to every compartment
  * after startup; arg >= 0 limits a rule to calls whose argument arg has
@@ -279,8 +281,13 @@ void *ia2_own_malloc(size_t size);
 /* dso.c: a DSO's name for messages ("the main program" for the
  * executable). */
 const char *dso_name(const struct dl_phdr_info *info);
-/* The compartment in a DSO's .note.ia2, or 0. */
+/* The compartment in a DSO's .note.ia2, or 0; checked_compartment also
+ * dies unless the note suits this runtime. */
 int dso_compartment(const struct dl_phdr_info *info);
+int checked_compartment(const struct dl_phdr_info *info);
+/* Whether a path rule of the DSOs loaded at startup (IA2_NOTE_LOADS)
+ * names compartment c for the file at path; *glob is the rule's. */
+_Bool path_rule_admits(const char *path, int c, const char **glob);
 /* Its .note.ia2 descriptor, or NULL. */
 const void *dso_note(const struct dl_phdr_info *info);
 /* The start of the function holding addr, from the DSO's .eh_frame_hdr
@@ -344,9 +351,19 @@ void rearm_altstack(void);
  * starts in (0: the main thread). */
 void set_up_thread_cancel(int compartment);
 
-/* writers.c: make every PKRU writer in the loaded DSOs' code, other
- * than ia2's checked gates, unusable. */
+/* writers.c: make every PKRU writer in the code of the DSOs loaded at
+ * startup, other than ia2's checked gates, unusable; the same for one DSO
+ * loaded later, keeping the checked gates to PKRU(compartment) (0: none).
+ * patch_code writes n bytes of code at p, in DSO `dso` (for messages). */
 void neutralize_pkru_writers(void);
+void neutralize_dso_writers(const struct dl_phdr_info *info, int compartment);
+void patch_code(void *p, const void *bytes, size_t n, const char *dso);
+
+/* loads.c: from startup on, see each DSO that dlopen loads before its
+ * code runs; whether it admitted the compartment DSO `info` (which holds
+ * `note`) at run time. */
+void watch_dso_loads(void);
+_Bool admitted_at_run_time(const struct dl_phdr_info *info);
 
 /* threads.c: called once at startup. */
 void init_threads(void);

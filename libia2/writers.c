@@ -14,7 +14,9 @@
  *   (objrewrite/asm.c, emit_write_pkru). A jump to such a wrpkru with
  *   another eax traps, whatever bytes precede it, so these are accepted
  *   without decoding, in libia2 (which alone may write the runtime's
- *   PKRU) and in compartment DSOs (compartments' PKRUs only).
+ *   PKRU) and in the compartment DSOs of startup and those loads.c
+ *   admits later, whose gates write their own compartment's PKRU only.
+ *   A DSO that a compartment loads into itself can thus gain nothing.
  * What goes:
  * - every other occurrence that is an instruction: decoded with Capstone
  *   from the start of its function (the .eh_frame_hdr table), it is
@@ -38,9 +40,10 @@
  * x86-64 baseline, whose SSE instructions leave them as they are. So
  * lazy binding goes on working.
  *
- * The scan runs at startup (init.c) and again whenever a compartment DSO
- * is loaded (dso.c), over every DSO then loaded. IA2_EXPLAIN=1 in the
- * environment prints each rewrite. */
+ * The scan runs at startup (init.c) over every DSO then loaded, and over
+ * each DSO that a dlopen loads later, before its code runs (loads.c),
+ * which keeps the gates only of the compartment DSOs it admits.
+ * IA2_EXPLAIN=1 in the environment prints each rewrite. */
 #include <capstone/capstone.h>
 #include <dlfcn.h>
 #include <elf.h>
@@ -61,17 +64,32 @@
 /* Indexed by enum ia2_pkru_writer (ia2/pkru_writers.h). */
 static const char *const writer_names[] = {"wrpkru", "xrstor", "xrstors"};
 
-static bool is_compartment_pkru(uint32_t v, bool runtime)
+struct dso {
+	const struct dl_phdr_info *info;
+	const char *name;
+	int compartment;  /* its gates may write PKRU(compartment); 0: none */
+	bool runtime;     /* libia2 itself, whose may write any compartment's PKRU and the runtime's */
+	bool ld_so;
+};
+
+/* A compartment DSO's gates write its own compartment's PKRU, nothing
+ * else (objrewrite/emit.c); libia2's return stubs and signal entries
+ * write every compartment's, and its privileged entry the runtime's
+ * (objrewrite/stubs.c). */
+static bool may_write(const struct dso *d, uint32_t v)
 {
-	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
-		if (v == IA2_PKRU(c))
-			return true;
-	return runtime && v == IA2_PKRU_RUNTIME;
+	if (d->runtime) {
+		for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+			if (v == IA2_PKRU(c))
+				return true;
+		return v == IA2_PKRU_RUNTIME;
+	}
+	return d->compartment && v == IA2_PKRU(d->compartment);
 }
 
 /* wrpkru; cmp $imm, %eax (3d imm32, or 83 f8 imm8 sign-extended);
  * jne (75 rel8 or 0f 85 rel32): the check emit_write_pkru writes. */
-static bool is_checked_gate(const uint8_t *p, const uint8_t *end, bool runtime)
+static bool is_checked_gate(const struct dso *d, const uint8_t *p, const uint8_t *end)
 {
 	uint32_t v;
 
@@ -85,18 +103,10 @@ static bool is_checked_gate(const uint8_t *p, const uint8_t *end, bool runtime)
 	} else {
 		return false;
 	}
-	if (!is_compartment_pkru(v, runtime))
+	if (!may_write(d, v))
 		return false;
 	return (end - p >= 2 && p[0] == 0x75) || (end - p >= 6 && p[0] == 0x0f && p[1] == 0x85);
 }
-
-struct dso {
-	const struct dl_phdr_info *info;
-	const char *name;
-	bool gates;    /* may hold ia2's checked gates */
-	bool runtime;  /* libia2 itself */
-	bool ld_so;
-};
 
 static bool is_writer_insn(unsigned id, enum ia2_pkru_writer w)
 {
@@ -191,27 +201,26 @@ static struct sweep sweep_to(const struct dso *d, csh cs, const uint8_t *p,
  * text page gets one on the first write). Other threads may be running
  * that code when a dlopen triggers the scan, so the pages stay
  * executable throughout. */
-static void rewrite(const struct dso *d, uint8_t *p, const uint8_t *bytes, size_t n)
+void patch_code(void *p, const void *bytes, size_t n, const char *dso)
 {
 	uintptr_t lo = (uintptr_t)p & ~(PAGE - 1);
 	uintptr_t hi = ((uintptr_t)p + n + PAGE - 1) & ~(PAGE - 1);
 
 	if (mprotect((void *)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC))
-		die("%s: cannot make the page at %#lx writable to neutralize a PKRU writer: %s",
-		    d->name, (unsigned long)lo, strerrorname_np(errno));
+		die("%s: cannot make the page at %#lx writable to patch its code: %s", dso,
+		    (unsigned long)lo, strerrorname_np(errno));
 	memcpy(p, bytes, n);
 	if (mprotect((void *)lo, hi - lo, PROT_READ | PROT_EXEC))
-		die("%s: cannot make the page at %#lx read-only again: %s", d->name,
-		    (unsigned long)lo, strerrorname_np(errno));
+		die("%s: cannot make the page at %#lx read-only again: %s", dso, (unsigned long)lo,
+		    strerrorname_np(errno));
 }
 
 static void explain(const struct dso *d, const uint8_t *p, enum ia2_pkru_writer w, const char *how)
 {
-	const char *e = getenv("IA2_EXPLAIN");
 	unsigned long off = (unsigned long)((uintptr_t)p - d->info->dlpi_addr);
 	Dl_info info;
 
-	if (!e || strcmp(e, "1"))
+	if (!explaining())
 		return;
 	if (dladdr(p, &info) && info.dli_sname)
 		say("neutralized %s at %s+%#lx (%s+%#lx): %s", writer_names[w], d->name, off,
@@ -243,8 +252,8 @@ static void make_fxsave_pair(const struct dso *d, uint8_t *restore, const struct
 		    (unsigned long)((uintptr_t)restore - d->info->dlpi_addr));
 	fxsave[0] = 0xae;
 	fxsave[1] = save[2] & ~0x38;
-	rewrite(d, save + 1, fxsave, 2);
-	rewrite(d, restore + 2, &fxrstor, 1);
+	patch_code(save + 1, fxsave, 2, d->name);
+	patch_code(restore + 2, &fxrstor, 1, d->name);
 }
 
 static void neutralize(const struct dso *d, csh cs, uint8_t *p, const uint8_t *seg_end,
@@ -263,7 +272,7 @@ static void neutralize(const struct dso *d, csh cs, uint8_t *p, const uint8_t *s
 		make_fxsave_pair(d, p, &s);
 		explain(d, p, w, "now fxrstor, which never restores PKRU, and its xsave fxsave");
 	} else {
-		rewrite(d, p, ud2_int3, w == IA2_WRPKRU ? 3 : 2);
+		patch_code(p, ud2_int3, w == IA2_WRPKRU ? 3 : 2, d->name);
 		explain(d, p, w, "now ud2");
 	}
 }
@@ -272,42 +281,52 @@ static void scan_segment(const struct dso *d, csh cs, uint8_t *p, uint8_t *end)
 {
 	for (; (p = memchr(p, 0x0f, (size_t)(end - p))); p++) {
 		enum ia2_pkru_writer w = ia2_pkru_writer_at(p, (size_t)(end - p));
-		if (w == IA2_WRPKRU && d->gates && is_checked_gate(p, end, d->runtime))
+		if (w == IA2_WRPKRU && is_checked_gate(d, p, end))
 			p += 2;
 		else if (w != IA2_NOT_A_WRITER)
 			neutralize(d, cs, p, end, w);
 	}
 }
 
-struct scan {
-	csh cs;
-	uintptr_t libia2, ld_so;
-};
-
-static int scan_dso(struct dl_phdr_info *info, size_t size, void *arg)
+static void scan_dso(const struct dl_phdr_info *info, int compartment, bool runtime, bool ld_so)
 {
-	const struct scan *s = arg;
 	struct dso d = {
 		.info = info,
 		.name = dso_name(info),
-		.runtime = info->dlpi_addr == s->libia2,
-		.ld_so = info->dlpi_addr == s->ld_so,
+		.compartment = compartment,
+		.runtime = runtime,
+		.ld_so = ld_so,
 	};
+	csh cs;
 
-	(void)size;
-	d.gates = d.runtime || dso_compartment(info);
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		die("Capstone cannot decode x86-64");
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		uint8_t *lo = (uint8_t *)(info->dlpi_addr + ph->p_vaddr);
 		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X))
-			scan_segment(&d, s->cs, lo, lo + ph->p_filesz);
+			scan_segment(&d, cs, lo, lo + ph->p_filesz);
 	}
+	cs_close(&cs);
+}
+
+struct startup_scan {
+	uintptr_t libia2, ld_so;
+};
+
+static int scan_startup_dso(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	const struct startup_scan *s = arg;
+	bool runtime = info->dlpi_addr == s->libia2;
+
+	(void)size;
+	scan_dso(info, dso_compartment(info), runtime, info->dlpi_addr == s->ld_so);
 	return 0;
 }
 
 void neutralize_pkru_writers(void)
 {
-	struct scan s = {.ld_so = getauxval(AT_BASE)};
+	struct startup_scan s = {.ld_so = getauxval(AT_BASE)};
 	Dl_info self;
 
 	if (pkru_emulated)
@@ -315,10 +334,13 @@ void neutralize_pkru_writers(void)
 	if (!dladdr((void *)neutralize_pkru_writers, &self))
 		die("dladdr cannot find libia2 itself");
 	s.libia2 = (uintptr_t)self.dli_fbase;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &s.cs) != CS_ERR_OK)
-		die("Capstone cannot decode x86-64");
-	dl_iterate_phdr(scan_dso, &s);
-	cs_close(&s.cs);
+	dl_iterate_phdr(scan_startup_dso, &s);
+}
+
+void neutralize_dso_writers(const struct dl_phdr_info *info, int compartment)
+{
+	if (!pkru_emulated)
+		scan_dso(info, compartment, false, false);
 }
 
 /* glibc's pkey_set writes PKRU (its wrpkru is gone, above): a program

@@ -28,7 +28,7 @@ struct linker {
 	int kind;              /* LDPO_EXEC, LDPO_DYN, LDPO_PIE or LDPO_REL */
 	int compartment;       /* -plugin-opt=ia2-compartment=N, or 0 */
 	const char *config;
-	unsigned loadable;     /* -plugin-opt=ia2-loadable=N,... */
+	const char *loadable;  /* -plugin-opt=ia2-loadable=ITEM,... (config.h) */
 	bool emulate;
 	struct policy policy;
 	const char *workdir;

@@ -55,9 +55,7 @@ static enum ld_plugin_status parse_option(const char *opt)
 	} else if (!strncmp(opt, "ia2-config=", 11)) {
 		ld.config = opt + 11;
 	} else if (!strncmp(opt, "ia2-loadable=", 13)) {
-		if (parse_compartment_list(opt + 13, &ld.loadable))
-			return fail("-plugin-opt=%s: expected compartment numbers 1..%d", opt,
-				    IA2_MAX_COMPARTMENTS);
+		ld.loadable = opt + 13;
 	} else if (!strcmp(opt, "ia2-emulate-pkru")) {
 		ld.emulate = true;
 	} else {
@@ -74,7 +72,8 @@ static enum ld_plugin_status read_options_policy(void)
 		return LDPS_ERR;
 	if (ld.compartment > 0)
 		ld.policy.compartment = ld.compartment;
-	ld.policy.named |= ld.loadable;
+	if (ld.loadable && parse_loadable("-plugin-opt=ia2-loadable", ld.loadable, &ld.policy))
+		return LDPS_ERR;
 	return LDPS_OK;
 }
 

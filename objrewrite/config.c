@@ -25,20 +25,49 @@ int parse_compartment(const char *s)
 	return (int)n;
 }
 
-int parse_compartment_list(const char *s, unsigned *mask)
+static void add_load_rule(struct policy *p, const char *glob, int c)
+{
+	p->loads = xrealloc(p->loads, (p->nloads + 1) * sizeof *p->loads);
+	p->loads[p->nloads++] = (struct load_rule){xstrdup(glob), c};
+	p->named |= 1u << c;
+}
+
+/* A path rule's GLOB is matched against the absolute path of a file
+ * (libia2/loads.c): anything else could never match. */
+static bool is_path_glob(const char *glob)
+{
+	return glob[0] == '/';
+}
+
+static int add_loadable_item(const char *what, char *item, struct policy *p)
+{
+	char *colon = strchr(item, ':');
+	int c;
+
+	if (colon)
+		*colon = '\0';
+	c = parse_compartment(item);
+	if (colon)
+		*colon = ':';
+	if (c < 0 || (colon && !is_path_glob(colon + 1)))
+		return error("%s: '%s': expected N or N:/PATH-GLOB with N in 1..%d, separated by "
+			     "commas, for example 2 or 2:/usr/lib/app/plugins/*.so", what, item,
+			     IA2_MAX_COMPARTMENTS);
+	if (colon)
+		add_load_rule(p, colon + 1, c);
+	p->named |= 1u << c;
+	return 0;
+}
+
+int parse_loadable(const char *what, const char *s, struct policy *p)
 {
 	char *copy = xstrdup(s), *save = NULL;
-	int rc = 0;
+	int rc = *s ? 0 : error("%s: empty", what);
 
-	for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
-		int c = parse_compartment(tok);
-		if (c < 0)
-			rc = -1;
-		else
-			*mask |= 1u << c;
-	}
+	for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save))
+		rc = add_loadable_item(what, tok, p);
 	free(copy);
-	return *s ? rc : -1;
+	return rc;
 }
 
 /* Splits `line`, comments removed, into whitespace-separated fields;
@@ -95,6 +124,13 @@ static int apply_line(const char *path, int lineno, char **field, int n, const c
 	if (!strcmp(field[0], "copy-arg"))
 		return apply_symbol_rule(path, lineno, field, n, base, "FUNCTION", "foo_fill_request",
 					 &p->copied, &p->ncopied);
+	if (n == 2 && (c = parse_compartment(field[1])) > 0 && strchr(field[0], '/')) {
+		if (!is_path_glob(field[0]))
+			return error("%s:%d: a path rule's GLOB must be an absolute path, for example "
+				     "'/usr/lib/app/plugins/*.so %d'", path, lineno, c);
+		add_load_rule(p, field[0], c);
+		return 0;
+	}
 	if (n == 2 && (c = parse_compartment(field[1])) > 0) {
 		if (!p->compartment && fnmatch(field[0], base, 0) == 0)
 			p->compartment = c;
@@ -148,5 +184,8 @@ void policy_free(struct policy *p)
 	free_named(p->shared, p->nshared);
 	free_named(p->heap_shared, p->nheap_shared);
 	free_named(p->copied, p->ncopied);
+	for (size_t i = 0; i < p->nloads; i++)
+		free(p->loads[i].glob);
+	free(p->loads);
 	memset(p, 0, sizeof *p);
 }

@@ -8,7 +8,10 @@
  *
  * GLOB is matched with fnmatch(3) against the basename of the link output
  * (`-o`). A compartment rule puts matching outputs in COMPARTMENT, 1..14;
- * the first matching one wins. A share rule keeps the named global
+ * the first matching one wins. A compartment rule whose GLOB holds a '/'
+ * matches no output: it names the DSOs, by the path the kernel gives
+ * their file, that any compartment may dlopen into COMPARTMENT at run
+ * time (libia2/loads.c). A share rule keeps the named global
  * variables of matching outputs in shared memory (pkey 0), readable and
  * writable by every compartment. A share-heap rule makes the named
  * functions of matching outputs allocate from the shared heap while they
@@ -30,10 +33,19 @@ struct named_symbol {
 	char *origin;
 };
 
+/* A path rule: DSOs whose file matches `glob` may join `compartment` at
+ * run time, whichever compartment loads them. */
+struct load_rule {
+	char *glob;
+	int compartment;
+};
+
 /* What the config says of one output. */
 struct policy {
 	int compartment;   /* 0 if no rule matches */
 	unsigned named;    /* bit c: some rule names compartment c (dlopen, docs/runtime.md) */
+	struct load_rule *loads;           /* path rules, and --ia2-loadable's */
+	size_t nloads;
 	struct named_symbol *shared;       /* share: variables */
 	size_t nshared;
 	struct named_symbol *heap_shared;  /* share-heap: functions */
@@ -50,9 +62,10 @@ void policy_free(struct policy *p);
 /* Parses "N" as a compartment number 1..IA2_MAX_COMPARTMENTS; -1 if it is
  * not one. */
 int parse_compartment(const char *s);
-/* Parses "N,M,..." into bits of *mask (bit c for compartment c), the
- * compartments a program may dlopen beyond those its config names;
- * -1 if one is not a compartment number. */
-int parse_compartment_list(const char *s, unsigned *mask);
+/* Parses --ia2-loadable's "ITEM,...", each item a compartment N, which the
+ * program sets up for dlopen, or "N:/PATH-GLOB", which also admits the
+ * DSOs at PATH-GLOB into N as a path rule does; adds them to *p. Returns
+ * -1 after printing what is wrong, naming the option `what`. */
+int parse_loadable(const char *what, const char *s, struct policy *p);
 
 #endif

@@ -495,12 +495,27 @@ static void emit_init_fini(struct out *out, int k)
 		     "\t.text\n");
 }
 
+/* The config's path rules (config.h), for libia2/loads.c: each a byte
+ * (the compartment), then the glob as a C string. Every byte of the glob
+ * goes out as a number, so no character can end the directive. */
+static void emit_load_rules(struct out *out, const struct dso *d)
+{
+	fprintf(out->f, "\t.section ia2_loads, \"a\"\n");
+	for (size_t i = 0; i < d->nloads; i++) {
+		fprintf(out->f, "\t.byte %d", d->loads[i].compartment);
+		for (const char *c = d->loads[i].glob; *c; c++)
+			fprintf(out->f, ", %d", (unsigned char)*c);
+		fprintf(out->f, ", 0\n");
+	}
+}
+
 /* The note tells libia2 the DSO's compartment and where its shared
- * section and its table of gate entries are (as offsets from the note
- * fields, so no dynamic relocation is needed). The empty, page-aligned
- * ia2_shared contribution makes the section exist and, as ia2-cc links
- * gates.o last, page-aligns its end; the empty ia2_gates one makes that
- * section exist in a DSO without gates. */
+ * section, its table of gate entries and its path rules are (as offsets
+ * from the note fields, so no dynamic relocation is needed). The empty,
+ * page-aligned ia2_shared contribution makes the section exist and, as
+ * ia2-cc links gates.o last, page-aligns its end; the empty ia2_gates
+ * and ia2_loads ones make those sections exist in a DSO without gates
+ * or rules. */
 static void emit_dso_note(struct out *out, const struct dso *d)
 {
 	int k = d->compartment;
@@ -519,13 +534,16 @@ static void emit_dso_note(struct out *out, const struct dso *d)
 		     "\t.long %#x\n"
 		     "\t.long __start_ia2_gates - .\n"
 		     "\t.long __stop_ia2_gates - .\n"
+		     "\t.long __start_ia2_loads - .\n"
+		     "\t.long __stop_ia2_loads - .\n"
 		     "\t.section ia2_shared, \"aw\", @progbits\n"
 		     "\t.balign 4096\n"
 		     "\t.section ia2_gates, \"a\"\n"
-		     "\t.balign 4\n"
-		     "\t.section .note.GNU-stack, \"\", @progbits\n",
+		     "\t.balign 4\n",
 		IA2_NOTE_DESCSZ, IA2_NOTE_TYPE, k, out->emulate ? IA2_NOTE_EMULATED : 0,
 		d->loadable | 1u << k);
+	emit_load_rules(out, d);
+	fprintf(out->f, "\t.section .note.GNU-stack, \"\", @progbits\n");
 }
 
 /* The DSO's TLS block must fill whole pages of its own for libia2 to tag

@@ -7,6 +7,8 @@ void dso_for_policy(struct dso *d, const struct policy *p, const char *workdir, 
 {
 	d->compartment = p->compartment;
 	d->loadable = p->named | 1u << p->compartment;
+	d->loads = p->loads;
+	d->nloads = p->nloads;
 	d->shared = p->shared;
 	d->nshared = p->nshared;
 	d->heap_shared = p->heap_shared;

@@ -105,6 +105,8 @@ struct dso {
 	bool emulate_pkru;   /* gates keep PKRU in a variable: no isolation (docs/runtime.md) */
 	bool has_tls;        /* some object has a TLS section (scan.c) */
 	unsigned loadable;   /* bit c: the program may load a DSO of compartment c (gate_abi.h) */
+	const struct load_rule *loads;      /* the config's path rules (config.h) */
+	size_t nloads;
 	const struct named_symbol *shared;  /* the config's share rules (config.h) */
 	size_t nshared;
 	const struct named_symbol *heap_shared;  /* and its share-heap rules */

@@ -14,8 +14,19 @@
  *                    compartment 1 reads the plugin's TLS: SEGV_PKUERR
  *   plug-writes-main the plugin writes compartment 1's global: SEGV_PKUERR
  *   three            dlopen a compartment-3 plugin the config does not
- *                    name: libia2 stops the program */
+ *                    name: dlopen fails, and this prints why
+ *   claim            compartment 1 loads compartment-2 DSOs that no path
+ *                    rule names (another file, a copy of the plugin under
+ *                    its own name): dlopen refuses them; a symbolic link
+ *                    to the plugin is the plugin; compartment 2 itself
+ *                    loads one of them
+ *   gadget           dlopen a DSO outside the compartments whose
+ *                    constructor writes PKRU 0 and reads the plugin's
+ *                    secret: its wrpkru is gone before it runs (SIGILL)
+ *   own-gadget       the same from a DSO that claims compartment 1, which
+ *                    compartment 1 may load, with a checked gate to 2's PKRU */
 #include "plug.h"
+#include <ia2.h>
 #include "../common/mappings.h"
 #include "../common/pkeyof.h"
 
@@ -26,9 +37,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct plug {
 	void *handle;
+	void *(*load)(const char *);
 	int *secret;
 	int (*initialized)(void);
 	int (*add)(int, int);
@@ -84,6 +97,7 @@ static struct plug load(const char *file)
 	p.on_signal = must_sym(p.handle, "plug_on_signal");
 	p.raise_deep = must_sym(p.handle, "plug_raise_deep");
 	p.handled = must_sym(p.handle, "plug_handled");
+	p.load = must_sym(p.handle, "plug_load");
 	return p;
 }
 
@@ -190,6 +204,74 @@ static void run_reload(int n)
 	check(!bad, "each load's TLS started from its initial value, with pkey 2");
 }
 
+/* The directory of this program, where the test's DSOs are. */
+static char *here(const char *file)
+{
+	static char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+	char *slash;
+
+	if (n < 0)
+		exit(2);
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "%s", file);
+	return path;
+}
+
+static void check_refused(const char *file, const char *reason)
+{
+	void *h = dlopen(file, RTLD_NOW);
+	const char *e = h ? NULL : dlerror();
+
+	if (h || !e || !strstr(e, reason)) {
+		fprintf(stderr, "FAIL: dlopen %s: %s, not refused with '%s'\n", file,
+			h ? "loaded" : e ? e : "no dlerror", reason);
+		failures++;
+	} else {
+		printf("refused %s: %s\n", file, e);
+	}
+	check(!dlopen(file, RTLD_NOW | RTLD_NOLOAD), "a refused DSO is not left loaded");
+}
+
+static void run_claim(void)
+{
+	static const char why[] = "may not load a DSO into compartment 2 unless a path rule";
+	struct plug p, link, own;
+	void *h;
+	int *secret;
+
+	check_refused("libclaim.so", why);
+	check_refused(here("claim/libplug.so"), why);
+	link = load(here("claim/link.so"));
+	check(link.add(2, 3) == 5 && pkey_of(link.secret) == 2,
+	      "a symbolic link to the plugin loads the plugin");
+	check(dlclose(link.handle) == 0, "dlclose of the link");
+	p = load("libplug.so");
+	/* The path goes to compartment 2 in shared memory. */
+	h = p.load(ia2_shared_strdup(here("libclaim.so")));
+	if (!h)
+		fprintf(stderr, "compartment 2's dlopen of libclaim.so: %s\n", dlerror());
+	secret = h ? dlsym(h, "plug_secret") : NULL;
+	check(secret && pkey_of(secret) == 2,
+	      "compartment 2 loads a compartment-2 DSO that no path rule names");
+	own = load("libplug_one.so");
+	check(own.add(1, 1) == 2, "compartment 1 loads a compartment-1 DSO");
+}
+
+/* Before the dlopen's DSOs run, libia2 has scanned them. */
+static void run_gadget(const char *file)
+{
+	struct plug p = load("libplug.so");
+	char target[32];
+
+	snprintf(target, sizeof target, "%p", (void *)p.secret);
+	setenv("DL_GADGET_TARGET", target, 1);
+	if (!dlopen(file, RTLD_NOW))
+		printf("dlopen %s: %s\n", file, dlerror());
+	printf("the gadget DSO did not run\n");
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc == 2 ? argv[1] : "";
@@ -229,7 +311,21 @@ int main(int argc, char **argv)
 		puts("a compartment-3 plugin loaded although nothing set compartment 3 up");
 		return 0;
 	}
+	if (!strcmp(c, "claim")) {
+		run_claim();
+		if (!failures)
+			puts("dlopen claim: ok");
+		return failures != 0;
+	}
+	if (!strcmp(c, "gadget")) {
+		run_gadget("libdl_gadget.so");
+		return 1;
+	}
+	if (!strcmp(c, "own-gadget")) {
+		run_gadget("libdl_own_gadget.so");
+		return 1;
+	}
 	fprintf(stderr, "usage: dl_main ok|tls-threads|reload|main-reads-plug|main-reads-plug-tls|"
-			"plug-writes-main|three\n");
+			"plug-writes-main|three|claim|gadget|own-gadget\n");
 	return 2;
 }

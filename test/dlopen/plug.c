@@ -1,5 +1,6 @@
 #include "plug.h"
 
+#include <dlfcn.h>
 #include <signal.h>
 #include <string.h>
 
@@ -69,3 +70,8 @@ void plug_install_handler(int sig)
 }
 
 int plug_handled(void) { return handled; }
+
+void *plug_load(const char *file)
+{
+	return dlopen(file, RTLD_NOW);
+}

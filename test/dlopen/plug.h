@@ -1,7 +1,8 @@
 /* The plugins dl_main.c loads with dlopen: libplug.so (compartment 2,
  * which no DSO has at startup), libplug_one.so (compartment 1, the
- * executable's) and libplug_three.so (compartment 3, which the config
- * does not name). All are built from plug.c. */
+ * executable's), libplug_three.so (compartment 3, which the config
+ * does not name) and libclaim.so (compartment 2, which no path rule
+ * names). All are built from plug.c. */
 #ifndef PLUG_H
 #define PLUG_H
 
@@ -17,5 +18,6 @@ void plug_on_signal(int sig);
 void plug_install_handler(int sig);  /* plug_on_signal, installed by the plugin */
 int plug_raise_deep(int sig);       /* 1 if its frame survived the handler */
 int plug_handled(void);            /* how many signals the handler took */
+void *plug_load(const char *file); /* dlopen(file, RTLD_NOW), from the plugin's compartment */
 
 #endif

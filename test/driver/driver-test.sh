@@ -30,6 +30,15 @@ compartment-note)
 	"$ia2cc" -shared t.c -o libt.so --ia2-compartment=7 || fail "link"
 	readelf -n libt.so | grep -A1 IA2 | grep -q 'description data: 07 00 00 00' ||
 		fail "libt.so: .note.ia2 does not say compartment 7"
+	# Path rules travel in ia2_loads, for libia2's dlopen (loads.c).
+	printf 'libt.so 7\n/opt/app/plugins/*.so 3\n' >paths.conf
+	IA2_CONFIG=$PWD/paths.conf "$ia2cc" -shared t.c -o libt.so --ia2-loadable=4:/srv/x.so ||
+		fail "link with path rules"
+	readelf -x ia2_loads libt.so | grep -q ' 032f6f70 ' ||
+		fail "ia2_loads lacks the config's path rule for compartment 3: $(readelf -x ia2_loads libt.so)"
+	readelf -p ia2_loads libt.so | grep -qF '/opt/app/plugins/*.so' ||
+		fail "ia2_loads lacks /opt/app/plugins/*.so"
+	readelf -p ia2_loads libt.so | grep -qF '/srv/x.so' || fail "ia2_loads lacks /srv/x.so"
 	readelf -d libt.so | grep -q 'NEEDED.*libia2' || fail "libt.so does not need libia2"
 	readelf -d libt.so | grep -q 'BIND_NOW\|FLAGS.*NOW' || fail "libt.so not linked -z now"
 	nm -D libt.so | grep -q ' T f$' || fail "f is not exported (as its gate)"
@@ -55,7 +64,11 @@ bad-compartment)
 		fail "unclear message: $out"
 	out=$("$ia2cc" -shared t.c -o libt.so --ia2-compartment=2 --ia2-loadable=3,x 2>&1) &&
 		fail "--ia2-loadable=3,x accepted"
-	echo "$out" | grep -q -- '--ia2-loadable=3,x: expected compartment numbers 1..14' ||
+	echo "$out" | grep -q -- "--ia2-loadable: 'x': expected N or N:/PATH-GLOB with N in 1..14" ||
+		fail "unclear message: $out"
+	out=$("$ia2cc" -shared t.c -o libt.so --ia2-compartment=2 --ia2-loadable=3:plug.so 2>&1) &&
+		fail "--ia2-loadable=3:plug.so accepted"
+	echo "$out" | grep -q -- "--ia2-loadable: '3:plug.so': expected N or N:/PATH-GLOB" ||
 		fail "unclear message: $out"
 	;;
 unknown-option)
@@ -79,6 +92,8 @@ config-error)
 		"badheap.conf:2: expected 'share-heap GLOB FUNCTION"
 	config_rejected nofunc.conf 'libt.so 2\nshare-heap libt.* no_such_function\n' \
 		'nofunc.conf:2: no object of this link defines a function no_such_function'
+	config_rejected relpath.conf 'libt.so 2\nplugins/*.so 2\n' \
+		"relpath.conf:2: a path rule's GLOB must be an absolute path"
 	out=$(IA2_CONFIG=missing.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "missing config accepted"
 	echo "$out" | grep -q 'missing.conf' || fail "message does not name missing.conf: $out"
 	;;

@@ -7,7 +7,8 @@
  * and out of range, share rules, comments), very long lines, lines of
  * hundreds of fields, and raw bytes; then reads it for a few output names
  * in a child process. read_policy must return 0 or -1 and leave a policy
- * whose compartment is 0..IA2_MAX_COMPARTMENTS; a crash, a hang or another exit status is a
+ * whose compartment is 0..IA2_MAX_COMPARTMENTS and whose path rules have
+ * absolute globs and compartments 1..IA2_MAX_COMPARTMENTS; a crash, a hang or another exit status is a
  * bug, and the file is kept as WORKDIR/crash-I.conf. */
 #include "config.h"
 #include "random.h"
@@ -27,7 +28,7 @@ static const char *const pieces[] = {
 	"libfoo.so*", "*", "prog", "lib[a-z]*.so", "[", "\\\\", "share", "#", "# comment",
 	"1", "2", "14", "15", "16", "0", "-1", "99999999999999999999", "2x", "table", "counter",
 	"\t", " ", "libfoo.so", "[!a]*", "**", "share share", "share-heap", "share-heap share",
-	"copy-arg", "copy-arg libfoo.so f",
+	"copy-arg", "copy-arg libfoo.so f", "/opt/app/*.so", "plugins/x.so", "/", "/a:b",
 };
 
 static void write_line(FILE *f, uint64_t *rng)
@@ -67,6 +68,10 @@ static int read_all(const char *path)
 			return 3;
 		if (rc == 0 && (p.compartment < 0 || p.compartment > IA2_MAX_COMPARTMENTS))
 			return 4;
+		for (size_t j = 0; rc == 0 && j < p.nloads; j++)
+			if (p.loads[j].glob[0] != '/' || p.loads[j].compartment < 1 ||
+			    p.loads[j].compartment > IA2_MAX_COMPARTMENTS)
+				return 5;
 		if (rc == 0)
 			policy_free(&p);
 	}

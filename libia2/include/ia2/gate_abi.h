@@ -125,7 +125,7 @@
 #define IA2_STACK_SLACK IA2_GATE_MAX_STACK_BYTES
 
 /* Each compartment DSO carries a note (name "IA2", type IA2_NOTE_TYPE)
- * whose descriptor is twelve 32-bit words: its compartment; the start and
+ * whose descriptor is fourteen 32-bit words: its compartment; the start and
  * end of its ia2_shared section; its flags (below);
  * its init and fini entry pair (two pointers: the entry that registers
  * the DSO with libia2 and then runs its init array, and the gate that
@@ -136,16 +136,19 @@
  * libia2 sets up stacks and heaps at startup; and the start and end of
  * its ia2_gates section, a table of 32-bit offsets, each from its own
  * place to the entry of one of the DSO's gates (libia2/signals.c accepts
- * another compartment's code as a signal handler only there).
+ * another compartment's code as a signal handler only there); and the
+ * start and end of its ia2_loads section, the config's path rules, each
+ * a compartment byte and a NUL-terminated glob (libia2/loads.c).
  * Addresses are offsets from the word's own. */
 #define IA2_NOTE_TYPE 0x1a2
-#define IA2_NOTE_DESCSZ 48
+#define IA2_NOTE_DESCSZ 56
 #define IA2_NOTE_FLAGS 12
 #define IA2_NOTE_INITFINI 16
 #define IA2_NOTE_INIT_ARRAY 20
 #define IA2_NOTE_FINI_ARRAY 28
 #define IA2_NOTE_LOADABLE 36
 #define IA2_NOTE_GATES 40
+#define IA2_NOTE_LOADS 48
 /* Flags: the gates keep PKRU in a variable; objrewrite/postlink.c has
  * redirected the DSO's init and fini arrays. */
 #define IA2_NOTE_EMULATED 1

@@ -1,0 +1,320 @@
+/* DSOs that dlopen loads: seen, admitted or refused, and scanned before
+ * any of their code runs.
+ *
+ * ld.so calls _dl_debug_state, an empty function that exists for
+ * debuggers to break on (the r_brk of struct r_debug, <link.h>), each
+ * time its lists of loaded objects change. dlopen calls it with the
+ * state RT_CONSISTENT once every object it loads is mapped and on the
+ * list, and before any of them is relocated or initialized, so before
+ * their IFUNC resolvers or constructors run (glibc 2.36,
+ * elf/dl-open.c: dl_open_worker_begin). At startup, libia2 makes that
+ * function jump to on_link_map_change below. There, for each DSO loaded
+ * since the last time:
+ *
+ *  - a compartment DSO must be admitted (below). If it is not, the error
+ *    raised with ld.so's _dl_signal_error is caught by the same
+ *    dl_open_worker_begin's caller; _dl_open then unmaps what this
+ *    dlopen mapped, and dlopen returns NULL with the message for
+ *    dlerror (elf/dl-open.c: _dl_open);
+ *  - its code is scanned for PKRU writers (writers.c). ia2's checked
+ *    gates are kept only in an admitted compartment DSO, and only those
+ *    that write its own compartment's PKRU. A DSO outside the
+ *    compartments, or one that skips its init entry, so never calls
+ *    __ia2_dso_loaded, is scanned all the same.
+ *
+ * A DSO of compartment N is admitted at run time if
+ *
+ *  - the compartment that calls dlopen is N, as its PKRU says (only
+ *    gates write PKRU): it gains nothing it did not have; or
+ *  - a path rule of the config that the startup DSOs were linked with
+ *    (objrewrite/config.h: a compartment rule whose GLOB is an absolute
+ *    path, or --ia2-loadable=N:GLOB) names N and matches the path of the
+ *    DSO's file as the kernel gives it (/proc/self/maps: absolute, with
+ *    every symbolic link resolved). A compartment can give a file of its
+ *    own any name and link to it from anywhere, but to be admitted it
+ *    must write it at that path.
+ *
+ * A name (DT_SONAME, the basename that the config's other compartment
+ * rules match) proves nothing, nor does a build ID, which is a note the
+ * file carries: a compartment that writes a DSO can copy either.
+ *
+ * The table of DSOs loaded after startup lives on a page of its own that
+ * is never writable, replaced as a whole (runtime.c, replace_pages);
+ * ld.so holds its load lock across each call of _dl_debug_state, which
+ * orders the changes. */
+#include <capstone/capstone.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "runtime.h"
+
+/* The DSOs loaded after startup: dl_iterate_phdr lists the startup ones
+ * first, the base namespace's list only grows at its end, and ld.so
+ * never unloads them. A DSO is told apart by its address and program
+ * headers; every unload calls _dl_debug_state, which drops it, before
+ * another DSO can take its place. */
+#define MAX_LOADED 160
+struct loaded_dso {
+	uintptr_t addr;
+	const void *phdr;
+	bool admitted;   /* a compartment DSO, admitted */
+};
+typedef void (*dl_signal_error_fn)(int, const char *, const char *, const char *)
+	__attribute__((noreturn));
+union loaded_table {
+	struct {
+		/* ld.so's, found at startup: in writable memory, a
+		 * compartment could have another compartment's dlopen call
+		 * code of its choosing. */
+		dl_signal_error_fn dl_signal_error;
+		int nstartup, n;
+		struct loaded_dso d[MAX_LOADED];
+	};
+	char page[PAGE];
+};
+static union loaded_table loaded __attribute__((aligned(PAGE)));
+
+/* What changed since the last call: the DSOs of the table still loaded,
+ * and those that are new, up to MAX_LOADED of each. */
+struct change {
+	int index;
+	bool kept[MAX_LOADED];
+	int nnew;
+	struct dl_phdr_info added[MAX_LOADED];
+};
+
+static bool link_maps_consistent(void)
+{
+	/* From glibc 2.35, _r_debug is the first of a list, one per
+	 * namespace (r_version 2, <link.h>). */
+	for (struct r_debug_extended *r = (struct r_debug_extended *)&_r_debug; r;
+	     r = r->base.r_version >= 2 ? r->r_next : NULL)
+		if (r->base.r_state != RT_CONSISTENT)
+			return false;
+	return true;
+}
+
+static int find_in_table(const struct dl_phdr_info *info)
+{
+	for (int i = 0; i < loaded.n; i++)
+		if (loaded.d[i].addr == info->dlpi_addr && loaded.d[i].phdr == info->dlpi_phdr)
+			return i;
+	return -1;
+}
+
+static int note_change(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct change *ch = arg;
+	int i;
+
+	(void)size;
+	if (ch->index++ < loaded.nstartup)
+		return 0;
+	if ((i = find_in_table(info)) >= 0)
+		ch->kept[i] = true;
+	else if (ch->nnew < MAX_LOADED)
+		ch->added[ch->nnew++] = *info;
+	else
+		die("more than %d DSOs loaded at once", MAX_LOADED);
+	return 0;
+}
+
+/* The kernel's path of the file mapped at addr (fs/proc/task_mmu.c,
+ * show_map_vma: the last field, d_path of the file). */
+static bool mapped_path(uintptr_t addr, char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+
+	if (!f)
+		die("cannot read /proc/self/maps: %s", strerrorname_np(errno));
+	while (!found && getline(&line, &cap, f) > 0) {
+		unsigned long lo, hi;
+		int at = 0;
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &at) < 2 || !at ||
+		    addr < lo || addr >= hi)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		found = line[at] == '/' && (size_t)snprintf(buf, size, "%s", line + at) < size;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+static uintptr_t first_segment(const struct dl_phdr_info *info)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_LOAD)
+			return info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+	return info->dlpi_addr;
+}
+
+/* Refuses the DSO: dlopen fails with `why` for dlerror. Nothing has
+ * changed yet for this call. */
+__attribute__((noreturn)) static void refuse(const struct dl_phdr_info *info, const char *why)
+{
+	loaded.dl_signal_error(0, info->dlpi_name, NULL, why);
+}
+
+static void admit(const struct dl_phdr_info *info)
+{
+	int c = checked_compartment(info), caller = current_compartment();
+	char path[4096], why[8192];
+	const char *glob;
+
+	if (!c)
+		return;
+	if (!__ia2_ro.s.present[c]) {
+		format_to(why, sizeof why, "ia2 refused it: it is in compartment %d, which this "
+			  "program has no stacks or heap for: libia2 sets them up at startup for the "
+			  "compartments of the DSOs loaded then and for every compartment named in the "
+			  "config file they were linked with; add a rule for it to that config", c);
+		refuse(info, why);
+	}
+	if (caller == c)
+		return;
+	if (!mapped_path(first_segment(info), path, sizeof path)) {
+		format_to(why, sizeof why, "ia2 refused it: compartment %d may not load a DSO into "
+			  "compartment %d, and the kernel gives no path for its file", caller, c);
+		refuse(info, why);
+	}
+	if (path_rule_admits(path, c, &glob)) {
+		if (explaining())
+			say("admitted %s into compartment %d: the path rule '%s %d'", path, c, glob, c);
+		return;
+	}
+	format_to(why, sizeof why, "ia2 refused it: compartment %d may not load a DSO into "
+		  "compartment %d unless a path rule of the program's config names its file, %s, "
+		  "for compartment %d; add the line '%s %d' to the config the program is linked "
+		  "with, or load it from compartment %d (docs/runtime.md, \"dlopen\")", caller, c,
+		  path, c, path, c, c);
+	refuse(info, why);
+}
+
+static void keep_table(void *copy, const void *arg)
+{
+	union loaded_table *t = copy;
+	const struct change *ch = arg;
+	int n = 0;
+
+	for (int i = 0; i < t->n; i++)
+		if (ch->kept[i])
+			t->d[n++] = t->d[i];
+	for (int i = 0; i < ch->nnew; i++) {
+		if (n == MAX_LOADED)
+			die("%s: more than %d DSOs loaded after startup", dso_name(&ch->added[i]),
+			    MAX_LOADED);
+		t->d[n++] = (struct loaded_dso){ch->added[i].dlpi_addr, ch->added[i].dlpi_phdr,
+						dso_compartment(&ch->added[i]) != 0};
+	}
+	t->n = n;
+}
+
+/* Runs in place of _dl_debug_state, in whatever compartment called
+ * dlopen or dlclose, with ld.so's load lock held. */
+static void on_link_map_change(void)
+{
+	struct change ch = {0};
+
+	if (!link_maps_consistent())
+		return;
+	dl_iterate_phdr(note_change, &ch);
+	for (int i = 0; i < ch.nnew; i++)
+		admit(&ch.added[i]);
+	for (int i = 0; i < ch.nnew; i++)
+		neutralize_dso_writers(&ch.added[i], dso_compartment(&ch.added[i]));
+	if (ch.nnew || ch.index - loaded.nstartup != loaded.n)
+		replace_pages(&loaded, sizeof loaded, keep_table, &ch, "the table of loaded DSOs");
+}
+
+bool admitted_at_run_time(const struct dl_phdr_info *info)
+{
+	int i = find_in_table(info);
+
+	return i >= 0 && loaded.d[i].admitted;
+}
+
+/* How many bytes from f on are ret and then nops only, up to end; 1 if
+ * nops do not follow. */
+static size_t ret_and_padding(const uint8_t *f, const uint8_t *end)
+{
+	const uint8_t *code = f + 1;
+	size_t size = (size_t)(end - code);
+	uint64_t addr = (uintptr_t)code;
+	cs_insn *insn;
+	csh cs;
+
+	if (f[0] != 0xc3)
+		return 0;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK || !(insn = cs_malloc(cs)))
+		die("Capstone cannot decode x86-64");
+	while (size && cs_disasm_iter(cs, &code, &size, &addr, insn) && insn->id == X86_INS_NOP)
+		;
+	cs_free(insn, 1);
+	cs_close(&cs);
+	return size ? 1 : (size_t)(end - f);
+}
+
+/* _dl_debug_state is a ret (after an endbr64 in a CET build), which the
+ * assembler pads with nops to the next 16 bytes (glibc 2.36 on Debian 12:
+ * c3 66 66 2e 0f 1f 84 00 00 00 00 00 0f 1f 40 00). A jmp to
+ * on_link_map_change replaces them: e9 rel32 where that reaches, else
+ * jmp *0(%rip) and the address, 14 bytes. */
+static void point_debug_state_here(void)
+{
+	static const uint8_t endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
+	uint8_t *f = dlvsym(RTLD_DEFAULT, "_dl_debug_state", "GLIBC_PRIVATE");
+	uint8_t *end = (uint8_t *)(((uintptr_t)f + 16) & ~(uintptr_t)15);
+	uintptr_t to = (uintptr_t)on_link_map_change;
+	uint8_t jmp[14] = {0xff, 0x25, 0, 0, 0, 0};
+	size_t room, n = sizeof jmp;
+	intptr_t rel;
+
+	if (!f || !loaded.dl_signal_error)
+		die("ld.so exports no _dl_debug_state or _dl_signal_error (GLIBC_PRIVATE), which "
+		    "ia2 needs to see the DSOs that dlopen loads before their code runs; ia2 "
+		    "supports glibc 2.36 (Debian 12)");
+	if (!memcmp(f, endbr64, sizeof endbr64))
+		f += sizeof endbr64;
+	room = ret_and_padding(f, end);
+	rel = (intptr_t)to - (intptr_t)(f + 5);
+	if (room >= 5 && rel == (int32_t)rel) {
+		int32_t r = (int32_t)rel;
+		jmp[0] = 0xe9;
+		memcpy(jmp + 1, &r, 4);
+		n = 5;
+	} else if (room >= sizeof jmp) {
+		memcpy(jmp + 6, &to, 8);
+	} else {
+		die("ld.so's _dl_debug_state is not a ret padded to 16 bytes, so ia2 cannot see "
+		    "the DSOs that dlopen loads before their code runs; ia2 supports glibc 2.36 "
+		    "(Debian 12)");
+	}
+	patch_code(f, jmp, n, "ld.so");
+}
+
+static int count_dso(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)info, (void)size;
+	++*(int *)arg;
+	return 0;
+}
+
+void watch_dso_loads(void)
+{
+	dl_iterate_phdr(count_dso, &loaded.nstartup);
+	loaded.dl_signal_error = (dl_signal_error_fn)dlvsym(RTLD_DEFAULT, "_dl_signal_error",
+							    "GLIBC_PRIVATE");
+	point_debug_state_here();
+	if (mprotect(&loaded, sizeof loaded, PROT_READ))
+		die("cannot make the table of loaded DSOs read-only: %s", strerrorname_np(errno));
+}
