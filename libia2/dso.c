@@ -374,6 +374,7 @@ API void __ia2_dso_loaded(const void *p)
 
 	if (tagged_at_startup(p))
 		return;
+	see_loads_late();
 	dl_iterate_phdr(find_owner, &o);
 	if (!o.found || !admitted_at_run_time(&o.info))
 		die("__ia2_dso_loaded(%p): that is no admitted DSO's .note.ia2", p);
@@ -392,6 +393,7 @@ API int dlclose(void *handle)
 
 	set_up_libia2();
 	rc = __ia2_ro.s.libc_dlclose(handle);
+	see_loads_late();
 	update_settings(list_code);
 	drop_unloaded_tls();
 	return rc;

@@ -42,7 +42,6 @@
  * is never writable, replaced as a whole (runtime.c, replace_pages);
  * ld.so holds its load lock across each call of _dl_debug_state, which
  * orders the changes. */
-#include <capstone/capstone.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
@@ -73,6 +72,8 @@ union loaded_table {
 		 * compartment could have another compartment's dlopen call
 		 * code of its choosing. */
 		dl_signal_error_fn dl_signal_error;
+		/* A debugger's breakpoint is on _dl_debug_state: see_loads_late. */
+		bool late;
 		int nstartup, n;
 		struct loaded_dso d[MAX_LOADED];
 	};
@@ -243,25 +244,59 @@ bool admitted_at_run_time(const struct dl_phdr_info *info)
 	return i >= 0 && loaded.d[i].admitted;
 }
 
-/* How many bytes from f on are ret and then nops only, up to end; 1 if
- * nops do not follow. */
+/* The length of a ModRM byte with its SIB byte and displacement (Intel
+ * SDM vol. 2, 2.1.5), for a memory operand; 0 for a register one or if
+ * it runs past `left`. */
+static size_t modrm_length(const uint8_t *m, size_t left)
+{
+	unsigned mod = m[0] >> 6, rm = m[0] & 7;
+	size_t n = 1;
+
+	if (mod == 3)
+		return 0;
+	if (rm == 4) {
+		if (left < 2)
+			return 0;
+		if (mod == 0 && (m[1] & 7) == 5)
+			n += 4;
+		n++;
+	}
+	if (mod == 0 && rm == 5)
+		n += 4;
+	n += mod == 1 ? 1 : mod == 2 ? 4 : 0;
+	return n <= left ? n : 0;
+}
+
+/* The length of the nop at p (0x90, or 0f 1f /0 with any 66 and 2e
+ * prefixes, the forms assemblers pad with), or 0 if there is none. No
+ * Capstone here: this runs in libia2's setup, which a sanitizer's own
+ * startup may reach before its allocator is ready. */
+static size_t nop_length(const uint8_t *p, size_t left)
+{
+	size_t n = 0;
+
+	while (n < left && (p[n] == 0x66 || p[n] == 0x2e))
+		n++;
+	if (n < left && p[n] == 0x90)
+		return n + 1;
+	if (left - n < 3 || p[n] != 0x0f || p[n + 1] != 0x1f || (p[n + 2] & 0x38) ||
+	    !modrm_length(p + n + 2, left - n - 2))
+		return 0;
+	return n + 2 + modrm_length(p + n + 2, left - n - 2);
+}
+
+/* How many bytes from f on are a ret and then nops only, up to end; 0 if
+ * f is no ret, 1 if other code follows. */
 static size_t ret_and_padding(const uint8_t *f, const uint8_t *end)
 {
-	const uint8_t *code = f + 1;
-	size_t size = (size_t)(end - code);
-	uint64_t addr = (uintptr_t)code;
-	cs_insn *insn;
-	csh cs;
+	const uint8_t *p = f + 1;
+	size_t n;
 
 	if (f[0] != 0xc3)
 		return 0;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK || !(insn = cs_malloc(cs)))
-		die("Capstone cannot decode x86-64");
-	while (size && cs_disasm_iter(cs, &code, &size, &addr, insn) && insn->id == X86_INS_NOP)
-		;
-	cs_free(insn, 1);
-	cs_close(&cs);
-	return size ? 1 : (size_t)(end - f);
+	while (p < end && (n = nop_length(p, (size_t)(end - p))))
+		p += n;
+	return p == end ? (size_t)(end - f) : 1;
 }
 
 /* _dl_debug_state is a ret (after an endbr64 in a CET build), which the
@@ -285,6 +320,15 @@ static void point_debug_state_here(void)
 		    "supports glibc 2.36 (Debian 12)");
 	if (!memcmp(f, endbr64, sizeof endbr64))
 		f += sizeof endbr64;
+	if (f[0] == 0xcc) {
+		/* int3: gdb breaks there to see loads (it has no SystemTap
+		 * probes in Debian's ld.so), and writes the ret back over
+		 * anything written there each time it steps past. */
+		loaded.late = true;
+		say("a debugger has a breakpoint on ld.so's _dl_debug_state, so libia2 judges and "
+		    "scans the DSOs that dlopen loads only as a compartment DSO among them starts");
+		return;
+	}
 	room = ret_and_padding(f, end);
 	rel = (intptr_t)to - (intptr_t)(f + 5);
 	if (room >= 5 && rel == (int32_t)rel) {
@@ -317,4 +361,10 @@ void watch_dso_loads(void)
 	point_debug_state_here();
 	if (mprotect(&loaded, sizeof loaded, PROT_READ))
 		die("cannot make the table of loaded DSOs read-only: %s", strerrorname_np(errno));
+}
+
+void see_loads_late(void)
+{
+	if (loaded.late)
+		on_link_map_change();
 }

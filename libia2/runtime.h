@@ -360,10 +360,13 @@ void neutralize_dso_writers(const struct dl_phdr_info *info, int compartment);
 void patch_code(void *p, const void *bytes, size_t n, const char *dso);
 
 /* loads.c: from startup on, see each DSO that dlopen loads before its
- * code runs; whether it admitted the compartment DSO `info` (which holds
- * `note`) at run time. */
+ * code runs; whether it admitted the compartment DSO `info` at run time.
+ * Under a debugger that breaks where loads.c would see them, DSOs are
+ * seen only when see_loads_late is called: as a compartment DSO starts,
+ * and after a dlclose. */
 void watch_dso_loads(void);
 _Bool admitted_at_run_time(const struct dl_phdr_info *info);
+void see_loads_late(void);
 
 /* threads.c: called once at startup. */
 void init_threads(void);
