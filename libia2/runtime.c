@@ -215,6 +215,21 @@ uintptr_t allocate_stack(int c)
 	return top;
 }
 
+uintptr_t no_call_frame(uintptr_t at)
+{
+	*(uintptr_t *)at = at + 1;
+	return at;
+}
+
+/* Where compartment c's return stub stops when c has no call pending on
+ * this thread (objrewrite/stubs.c): some code jumped to the stub. */
+__attribute__((noreturn)) void __ia2_no_call_pending(int c)
+{
+	die("a return to compartment %d, which has no call pending on thread %d: some code "
+	    "jumped to ia2's return stub __ia2_return_to_%d instead of returning from a call "
+	    "that compartment %d made", c, gettid(), c, c);
+}
+
 void allocate_stacks(uintptr_t *tops)
 {
 	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
@@ -282,7 +297,7 @@ void set_up_thread_blocks(uintptr_t fs, const uintptr_t *tops, int keep)
 		*ctb_at(fs, c, IA2_CTB_SHARED_LO) = tops[0] - IA2_STACK_SIZE;
 		*ctb_at(fs, c, IA2_CTB_SHARED_HI) = tops[0];
 		if (c != keep)
-			*ctb_at(fs, c, IA2_CTB_FRAME) = tops[c] - IA2_STACK_SLACK;
+			*ctb_at(fs, c, IA2_CTB_FRAME) = no_call_frame(tops[c] - IA2_STACK_SLACK);
 		*ctb_at(fs, c, IA2_CTB_SIGSTACK) = sigstack_top(tops[c]) - IA2_STACK_SLACK;
 		*ctb_at(fs, c, IA2_CTB_DYNTLS) = dyntls_area(tops[c]);
 		*ctb_at(fs, c, IA2_CTB_CANCEL_STACK) = landing_top(tops[c]);

@@ -232,6 +232,12 @@ uintptr_t sigstack_top(uintptr_t top);
 uintptr_t landing_top(uintptr_t top);
 uintptr_t dyntls_area(uintptr_t top);
 void free_stack(uintptr_t top);
+/* CTB(c).frame while c has no call pending on a thread: `at`, 16-byte
+ * aligned, which now holds at + 1, an odd value that no gate frame's link
+ * is (a link is the aligned address of an older frame, gate_abi.h); c's
+ * return stub stops the program there (objrewrite/stubs.c). A stale
+ * frame, one that a vfork child left, cannot look like it. */
+uintptr_t no_call_frame(uintptr_t at);
 
 /* pkeys.c: the only code that differs in the emulated-PKRU runtime. */
 /* True in libia2-emulated.so, whose gates keep PKRU in a variable. */

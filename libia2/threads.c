@@ -96,15 +96,15 @@ static void *thread_entry(void *p)
 	 * CTB(c) is c's, and so is this PKRU. */
 	__safestack_unsafe_stack_ptr = tops.b;
 	if (c)
-		*ctb_word(c, IA2_CTB_FRAME) = tops.a - IA2_STACK_SLACK;
+		*ctb_word(c, IA2_CTB_FRAME) = no_call_frame(tops.a - IA2_STACK_SLACK);
 	set_up_thread_cancel(c);
 	pthread_sigmask(SIG_SETMASK, &start.mask, NULL);
 	if (c == 0)
 		free(ts);
 	if (c == 0 || __ia2_ro.s.process.malloc)
 		return start.start(start.arg);
-	/* c's stack continues below ts. */
-	*ctb_word(c, IA2_CTB_FRAME) = (uintptr_t)ts;
+	/* c's stack continues below ts, whose contents are in start now. */
+	*ctb_word(c, IA2_CTB_FRAME) = no_call_frame((uintptr_t)ts);
 	return __ia2_run_on_stack(start.start, start.arg, (uintptr_t)ts);
 }
 

@@ -51,6 +51,27 @@ static void emit_copy_back(struct out *out)
 		-IA2_COPY_ALIGN);
 }
 
+/* A return stub reached while c has no call pending on this thread, by a
+ * jump from any compartment, finds at CTB(c).frame its own address plus
+ * 1 (libia2/runtime.c, no_call_frame), where a gate frame's link is the
+ * 16-byte aligned address of an older frame. It stops the program there,
+ * on c's empty stack. Compartment 0 has no stack of its own, and its
+ * CTB's frame is 0 until a gate returns to it: that traps. */
+static void emit_check_call_pending(struct out *out, int c)
+{
+	if (c == 0) {
+		fprintf(out->f, "\ttest %%rsp, %%rsp\n\tjnz 1f\n\tud2\n1:\n");
+		return;
+	}
+	fprintf(out->f, "\tlea 1(%%rsp), %%rax\n"
+		     "\tcmp %%rax, (%%rsp)\n"
+		     "\tjne 1f\n"
+		     "\tmov $%d, %%edi\n"
+		     "\tand $-16, %%rsp\n"
+		     "\tcall __ia2_no_call_pending\n"
+		     "1:\n", c);
+}
+
 /* __ia2_return_to_<c>, which a gate returning to compartment c ends in. */
 static void emit_return_stub(struct out *out, int c)
 {
@@ -63,8 +84,9 @@ static void emit_return_stub(struct out *out, int c)
 		     "\tmov %%rdx, %%r11\n", c, c);
 	emit_write_pkru(out, IA2_PKRU(c));
 	fprintf(out->f, "\tmov __ia2_ctb@gottpoff(%%rip), %%rcx\n"
-		     "\tmov %%fs:%d(%%rcx), %%rsp\n"
-		     "\tpop %%fs:%d(%%rcx)\n"
+		     "\tmov %%fs:%d(%%rcx), %%rsp\n", slot);
+	emit_check_call_pending(out, c);
+	fprintf(out->f, "\tpop %%fs:%d(%%rcx)\n"
 		     "\tpop %%rcx\n"
 		     "\tpop %%rdi\n"
 		     "\tpop %%r8\n"
@@ -72,7 +94,7 @@ static void emit_return_stub(struct out *out, int c)
 		     "\tpop %%rsi\n"   /* the padding slot */
 		     "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%rsi\n"
 		     "\tpop %%fs:(%%rsi)\n",
-		slot, slot);
+		slot);
 	emit_copy_back(out);
 	fprintf(out->f, "\txor %%esi, %%esi\n"
 		     "\tjrcxz 1f\n");

@@ -1,8 +1,15 @@
 /* Compartment 1: hands compartment 2 a callback and lets it misuse it.
  * `abuse skip-gate` must die with SEGV_PKUERR, `abuse wrpkru-gadget`
  * with SIGILL from the gate's check, and `abuse ok` shows the callback
- * itself works through its gate. */
+ * itself works through its gate. `abuse return-no-call` jumps to
+ * compartment 2's return stub while 2 has no call pending, and
+ * `abuse return-no-call-thread` to compartment 1's in a thread that
+ * started in 1 and made no call: libia2 must stop the program with a
+ * message, not return to whatever the stack held. */
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int abuse_skip_gate(int (*gate)(int));
@@ -17,14 +24,37 @@ static int reveal(int x)
 	return secret++ + x;
 }
 
+/* libia2's table of return stubs, one per compartment (gate_abi.h). */
+static void *jump_to_return_stub(void *compartment)
+{
+	void *const *table = dlsym(RTLD_DEFAULT, "__ia2_return_table");
+	int c = (int)(long)compartment;
+
+	if (!table) {
+		printf("abuse: no __ia2_return_table\n");
+		exit(3);
+	}
+	printf("abuse: jumping to compartment %d's return stub\n", c);
+	fflush(stdout);
+	__asm__ volatile("jmp *%0" : : "r"(table[c]) : "memory");
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
+	pthread_t t;
+
 	if (argc != 2)
 		return 2;
 	if (!strcmp(argv[1], "skip-gate"))
 		return abuse_skip_gate(reveal);
 	if (!strcmp(argv[1], "wrpkru-gadget"))
 		return abuse_wrpkru_gadget(reveal);
+	if (!strcmp(argv[1], "return-no-call"))
+		jump_to_return_stub((void *)2L);
+	if (!strcmp(argv[1], "return-no-call-thread"))
+		return pthread_create(&t, NULL, jump_to_return_stub, (void *)1L) ||
+		       pthread_join(t, NULL);
 	if (!strcmp(argv[1], "ok"))
 		return lib_call(reveal, 1) == 1235 ? 0 : 1;
 	return 2;
