@@ -79,6 +79,10 @@ static void emit_symbol_header(struct out *out, const struct func *f)
 		fprintf(out->f, "\t.globl %s\n\t.hidden %s\n%s:\n", f->gate_local, f->gate_local,
 			f->gate_local);
 	fprintf(out->f, "\t.type %s, @function\n%s:\n\tendbr64\n", f->gate, f->gate);
+	/* The plain label goes; the versioned name stays, the gate's
+	 * binding and visibility with it (GNU as 2.35, .symver's remove). */
+	if (f->symver)
+		fprintf(out->f, "\t.symver %s, %s, remove\n", f->gate, f->symver);
 }
 
 /* eax holds the caller's PKRU. Valid values open exactly pkey 0 and one

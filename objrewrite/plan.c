@@ -30,6 +30,26 @@ bool is_program_entry(const struct func *f)
 	return f->bind != STB_LOCAL && !strcmp(f->name, "main");
 }
 
+/* A versioned name, which `.symver foo_v2, foo@@V2` makes the assembler
+ * put in the object (GNU as, "Symver"), is no symbol an assembler accepts
+ * in a label: the gate gets a plain one and exports the versioned name
+ * with .symver too (emit.c), which keeps the version; the body and the
+ * hidden twin are plain, '@' becoming '.'. */
+static void name_versioned_gate(struct func *f)
+{
+	char *plain = xstrdup(f->name);
+
+	for (char *c = plain; *c; c++)
+		if (*c == '@')
+			*c = '.';
+	f->gate = format("__ia2_symver_%s", plain);
+	f->gate_local = format("__ia2_gate_%s", plain);
+	f->body = format("__ia2_body_%s", plain);
+	f->symver = xstrdup(f->name);
+	f->renamed = true;
+	free(plain);
+}
+
 /* Exported f keeps its name for the gate, so other DSOs and function
  * pointers reach the gate; the definition becomes the hidden
  * __ia2_body_f. A hidden or static function keeps its name, and the gate
@@ -45,7 +65,9 @@ bool is_program_entry(const struct func *f)
  * the entry that its gate and direct calls use instead of the body. */
 static void name_gate(struct func *f)
 {
-	if (exported(f) || is_program_entry(f)) {
+	if (exported(f) && strchr(f->name, '@')) {
+		name_versioned_gate(f);
+	} else if (exported(f) || is_program_entry(f)) {
 		f->gate = xstrdup(f->name);
 		f->gate_local = format("__ia2_gate_%s", f->name);
 		f->body = format("__ia2_body_%s", f->name);
@@ -83,6 +105,11 @@ int plan_gates(struct dso *d)
 			return error("%s: defines %s; the __ia2_ prefix is reserved for ia2's gates",
 				     d->objs[f->obj].name, f->name);
 		f->gated = exported(f) || f->address_taken || is_program_entry(f);
+		if ((f->gated || f->heap_shared) && strchr(f->name, '@') && !exported(f))
+			return error("%s: %s is a versioned name of a function this DSO does not "
+				     "export; ia2 gates versioned names only of exported functions: "
+				     "make it exported, or drop its .symver",
+				     d->objs[f->obj].name, f->name);
 		if (f->gated || f->heap_shared)
 			name_gate(f);
 	}
@@ -172,6 +199,22 @@ static void warn_unsigned(const struct dso *d)
 	}
 }
 
+/* The name DWARF knows f by: a versioned name (name_versioned_gate) is
+ * an alias the assembler made of another symbol at the same place, which
+ * is the function's own name. */
+static const char *dwarf_name(const struct dso *d, const struct func *f)
+{
+	if (!strchr(f->name, '@'))
+		return f->name;
+	for (size_t i = 0; i < d->nfuncs; i++) {
+		const struct func *g = &d->funcs[i];
+		if (g->obj == f->obj && g->shndx == f->shndx && g->value == f->value &&
+		    !strchr(g->name, '@'))
+			return g->name;
+	}
+	return f->name;
+}
+
 int read_signatures(struct dso *d)
 {
 	struct sigtab **tabs = xcalloc(d->nobjs, sizeof *tabs);
@@ -185,7 +228,7 @@ int read_signatures(struct dso *d)
 			rc = -1;
 			break;
 		}
-		f->has_sig = sigtab_find(tabs[f->obj], f->name, &f->sig);
+		f->has_sig = sigtab_find(tabs[f->obj], dwarf_name(d, f), &f->sig);
 		if (!f->has_sig)
 			conservative_signature(&f->sig);
 		rc = check_signature(d, f);

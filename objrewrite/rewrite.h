@@ -70,6 +70,7 @@ struct func {
 	char *gate;        /* the symbol callers in other compartments use */
 	char *gate_local;  /* a hidden symbol at the gate, for references that bound locally */
 	char *body;        /* the definition's symbol */
+	char *symver;      /* NAME@VERSION or NAME@@VERSION, which the gate exports (plan.c) */
 	bool renamed;      /* the definition is renamed to `body` */
 	bool heap_shared;  /* a share-heap rule names it (heapshare.c) */
 	char *wrapper;     /* heap_shared: its wrapper, which calls the body in shared-heap mode */

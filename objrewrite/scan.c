@@ -435,6 +435,7 @@ void dso_free(struct dso *d)
 		free(d->funcs[i].gate);
 		free(d->funcs[i].gate_local);
 		free(d->funcs[i].body);
+		free(d->funcs[i].symver);
 		free(d->funcs[i].wrapper);
 	}
 	for (size_t i = 0; i < d->narchives; i++) {
