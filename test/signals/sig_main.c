@@ -58,6 +58,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "../common/gatebody.h"
 #include "../common/insyscall.h"
 #include "../common/pkeyof.h"
 #include "ia2.h"
@@ -417,39 +418,6 @@ static void run_setuid(void)
 	pthread_join(t, NULL);
 }
 
-/* The body behind compartment 2's gate for lib_handler, as an attacker
- * reads it from the gate's bytes: the gate's path for callers already in
- * compartment 2 is cmp $PKRU(2), %eax, then je to the body
- * (objrewrite/emit.c). */
-static void *gate_body(const void *gate)
-{
-	const uint8_t *p = gate;
-
-	for (int i = 0; i < 64; i++, p++) {
-		const uint8_t *j;
-		uint32_t v;
-		int32_t rel;
-		if (p[0] == 0x3d) {   /* cmp $imm32, %eax */
-			memcpy(&v, p + 1, 4);
-			j = p + 5;
-		} else if (p[0] == 0x83 && p[1] == 0xf8) {   /* cmp $imm8, %eax */
-			v = (uint32_t)(int32_t)(int8_t)p[2];
-			j = p + 3;
-		} else {
-			continue;
-		}
-		if (v != IA2_PKRU(2))
-			continue;
-		if (j[0] == 0x0f && j[1] == 0x84) {
-			memcpy(&rel, j + 2, 4);
-			return (void *)(j + 6 + rel);
-		}
-		if (j[0] == 0x74)
-			return (void *)(j + 2 + (int8_t)j[1]);
-	}
-	return NULL;
-}
-
 /* The handler must be refused; were it not, it would run. */
 static void expect_refused(const void *handler, const char *what)
 {
@@ -511,14 +479,14 @@ int main(int argc, char **argv)
 	} else if (!strcmp(c, "table-race")) {
 		run_table_race();
 	} else if (!strcmp(c, "handler-body") || !strcmp(c, "handler-body-exit")) {
-		void *body = gate_body((const void *)lib_handler);
+		void *body = gate_body((const void *)lib_handler, 2);
 		if (!body)
 			return printf("FAIL: no body found behind lib_handler's gate\n"), 2;
 		expect_refused(body, "sigaction refuses the body behind another compartment's gate");
 		if (!strcmp(c, "handler-body-exit"))
 			return 1;
 	} else if (!strcmp(c, "handler-middle")) {
-		void *body = gate_body((const void *)lib_handler);
+		void *body = gate_body((const void *)lib_handler, 2);
 		if (!body)
 			return printf("FAIL: no body found behind lib_handler's gate\n"), 2;
 		expect_refused((char *)body + 4, "sigaction refuses the middle of another compartment's code");
