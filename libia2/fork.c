@@ -62,7 +62,8 @@ void set_up_fork(void)
  * fork.thread-fork's child). The forking thread blocks signals until
  * after the fork: a handler of its own could otherwise wait for them, or
  * for the lock of the privileged operations that the fork keeps. */
-static pthread_mutex_t *const runtime_locks[] = {&settings_lock, &signals_lock, &dyntls_lock};
+static pthread_mutex_t *const runtime_locks[] = {&settings_lock, &signals_lock, &dyntls_lock,
+						  &callbacks_lock};
 static __thread sigset_t mask_before_fork;
 
 static void fork_prepare(void)
@@ -117,6 +118,18 @@ void register_fork_handlers(void)
 		die("cannot register libia2's fork handlers");
 }
 
+static int register_wrapped(void (*prepare)(void), void (*parent)(void), void (*child)(void),
+			    void *dso)
+{
+	void (*p)(void) = wrap_callback((void *)prepare, "pthread_atfork");
+	void (*a)(void) = wrap_callback((void *)parent, "pthread_atfork");
+	void (*c)(void) = wrap_callback((void *)child, "pthread_atfork");
+
+	if ((prepare && !p) || (parent && !a) || (child && !c))
+		return ENOMEM;
+	return ((register_atfork_fn *)find_in_libc("__register_atfork"))(p, a, c, dso);
+}
+
 static bool from_allocator(void (*handler)(void))
 {
 	Dl_info h, jemalloc;
@@ -128,13 +141,14 @@ static bool from_allocator(void (*handler)(void))
 /* jemalloc initializes in libia2's setup at the latest (heap.c), unless
  * another malloc serves the process (use_process_malloc): then it may
  * register later, but has no compartment arenas, and its handlers need
- * no rights beyond the forking thread's. */
+ * no rights beyond the forking thread's. Every other registration (from
+ * pthread_atfork, in libc_nonshared.a) gets handlers that run in the
+ * registering compartment (callbacks.c). */
 API int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
 			  void *dso)
 {
 	if (!from_allocator(prepare) || __ia2_ro.s.fork_handlers_registered)
-		return ((register_atfork_fn *)find_in_libc("__register_atfork"))(prepare, parent,
-										 child, dso);
+		return register_wrapped(prepare, parent, child, dso);
 	__ia2_ro.s.allocator_fork.prepare = prepare;
 	__ia2_ro.s.allocator_fork.parent = parent;
 	__ia2_ro.s.allocator_fork.child = child;

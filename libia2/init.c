@@ -158,6 +158,7 @@ static void ia2_init(void)
 	__ia2_ro.s.libc_longjmp.longjmp_chk = find_in_libc("__longjmp_chk");
 	__ia2_ro.s.libc_dlclose = find_in_libc("dlclose");
 	__ia2_ro.s.libc_pthread_cancel = find_in_libc("pthread_cancel");
+	find_registrations(&__ia2_ro.s.libc_registrations);
 	__ia2_ro.s.libc_cancel.register_cancel = find_in_libc("__pthread_register_cancel");
 	__ia2_ro.s.libc_cancel.unregister_cancel = find_in_libc("__pthread_unregister_cancel");
 	__ia2_ro.s.libc_cancel.register_cancel_defer = find_in_libc("__pthread_register_cancel_defer");
@@ -186,6 +187,7 @@ static void ia2_init(void)
 	set_up_thread_cancel(0);
 	set_up_signals();
 	set_up_dynamic_tls();
+	set_up_callbacks();
 	init_threads();
 	__ia2_leave_startup();
 }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ia2/gate_abi.h"
 #include "ia2/pkru.h"
@@ -52,6 +53,20 @@ struct libc_cancel {
 	void (*unwind_next)(void *) __attribute__((noreturn));
 };
 
+/* glibc's functions that keep a code pointer for later, which
+ * callbacks.c replaces. */
+struct libc_registrations {
+	int (*cxa_atexit)(void (*)(void *), void *, void *);
+	int (*cxa_at_quick_exit)(void (*)(void), void *);
+	int (*cxa_thread_atexit_impl)(void (*)(void *), void *, void *);
+	int (*on_exit)(void (*)(int, void *), void *);
+	int (*pthread_key_create)(pthread_key_t *, void (*)(void *));
+	int (*register_printf_specifier)(int, void *, void *);
+	int (*register_printf_function)(int, void *, void *);
+	int (*register_printf_type)(void *);
+	FILE *(*fopencookie)(void *, const char *, cookie_io_functions_t);
+};
+
 /* jemalloc's fork handlers, which fork.c runs with the runtime's rights. */
 struct allocator_fork {
 	void (*prepare)(void);
@@ -88,6 +103,7 @@ struct ia2_settings {
 	int (*libc_sigaction)(int, const void *, void *);
 	int (*libc_dlclose)(void *);
 	int (*libc_pthread_cancel)(unsigned long);
+	struct libc_registrations libc_registrations;     /* callbacks.c */
 	struct libc_longjmp libc_longjmp;
 	struct libc_cancel libc_cancel;
 	/* Compartments with stacks and a heap: those with a DSO at startup,
@@ -171,9 +187,10 @@ struct pair op_thread_end(uintptr_t record, uintptr_t b, int caller);
 void end_other_threads(void);
 
 /* libia2's mutexes: of __ia2_ro's changes (runtime.c), of the signal
- * tables (signals.c) and of the dynamic TLS table (dyntls.c). None is
- * taken while another is held; fork.c holds them all across a fork. */
-extern pthread_mutex_t settings_lock, signals_lock, dyntls_lock;
+ * tables (signals.c), of the dynamic TLS table (dyntls.c) and of the
+ * callback slots (callbacks.c). None is taken while another is held;
+ * fork.c holds them all across a fork. */
+extern pthread_mutex_t settings_lock, signals_lock, dyntls_lock, callbacks_lock;
 
 /* This thread's compartment thread blocks (gate_abi.h), and the word at
  * `offset` (an IA2_CTB_* field) of CTB(c). */
@@ -373,6 +390,14 @@ void patch_code(void *p, const void *bytes, size_t n, const char *dso);
 void watch_dso_loads(void);
 _Bool admitted_at_run_time(const struct dl_phdr_info *info);
 void see_loads_late(void);
+
+/* callbacks.c: the slot table, read-only from startup on; fn, a code
+ * pointer that the calling compartment hands `api` (a registration
+ * function) for libc to call later, as libc should keep it: a gate, or a
+ * callback slot that runs fn in that compartment; NULL if none is left. */
+void find_registrations(struct libc_registrations *r);
+void set_up_callbacks(void);
+void *wrap_callback(void *fn, const char *api);
 
 /* threads.c: called once at startup. */
 void init_threads(void);

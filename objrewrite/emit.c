@@ -323,7 +323,7 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
  * compartments, compartment 0 included, cross (emit_cross_call).
  * A variadic function's al is an argument that reading PKRU overwrites:
  * it waits in xmm15, which no argument uses, until the body gets it. */
-static void emit_gate(struct out *out, const struct func *f, int k)
+void emit_gate(struct out *out, const struct func *f, int k)
 {
 	char *same = f->sig.variadic ? format(".Lsame.%s", f->gate) : xstrdup(entry_of(f));
 

@@ -144,6 +144,8 @@ bool is_program_entry(const struct func *f);
 bool is_planned(const struct func *f);
 /* Where f's gate and the DSO's direct calls go: its wrapper, or its body. */
 const char *entry_of(const struct func *f);
+/* The widest register signature, for a function without DWARF. */
+void conservative_signature(struct signature *s);
 
 /* signatures for gated functions, from DWARF (plan.c) */
 int read_signatures(struct dso *d);
@@ -160,6 +162,9 @@ int plan_heap_calls(struct dso *d);
 
 /* emit.c */
 int emit_gates(struct dso *d, const char *asm_path);
+/* The gate of f into compartment k (asm.h's out). */
+struct out;
+void emit_gate(struct out *out, const struct func *f, int k);
 /* Gates for the functions of archive member `obj`, which carries them. */
 bool member_has_gates(const struct dso *d, int obj);
 int emit_member_gates(struct dso *d, int obj, const char *asm_path);

@@ -545,6 +545,43 @@ static void emit_privileged_entry(struct out *out)
 		     "\t.size __ia2_privileged, .-__ia2_privileged\n");
 }
 
+/* Callback slots (libia2/callbacks.c): for each compartment c and slot
+ * i, __ia2_callback_c_i is a gate into c, with the widest register
+ * signature, whose body jumps to the function in slot i of c's row of
+ * __ia2_callback_targets, libia2's read-only table. A code pointer that
+ * compartment c hands libc to call later is replaced by a slot, so it
+ * runs with c's rights, whoever calls it. __ia2_callback_slots lists
+ * them, row by row, with zeros for compartment 0. */
+static void emit_callback_slots(struct out *out)
+{
+	fprintf(out->f, "\n\t.text\n");
+	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++) {
+		for (int i = 0; i < IA2_CALLBACK_SLOTS; i++) {
+			char gate[48], body[48];
+			struct func f = {.gate = gate, .body = body, .bind = STB_GLOBAL,
+					 .vis = STV_HIDDEN};
+			snprintf(gate, sizeof gate, "__ia2_callback_%d_%d", c, i);
+			snprintf(body, sizeof body, "__ia2_callback_body_%d_%d", c, i);
+			f.name = gate;
+			conservative_signature(&f.sig);
+			emit_gate(out, &f, c);
+			fprintf(out->f, "\t.p2align 4\n%s:\n"
+				     "\tjmp *__ia2_callback_targets+%d(%%rip)\n",
+				body, 8 * (c * IA2_CALLBACK_SLOTS + i));
+		}
+	}
+	fprintf(out->f, "\n\t.section .data.rel.ro, \"aw\"\n"
+		     "\t.p2align 3\n"
+		     "\t.globl __ia2_callback_slots\n"
+		     "\t.hidden __ia2_callback_slots\n"
+		     "__ia2_callback_slots:\n"
+		     "\t.fill %d, 8, 0\n", IA2_CALLBACK_SLOTS);
+	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
+		for (int i = 0; i < IA2_CALLBACK_SLOTS; i++)
+			fprintf(out->f, "\t.quad __ia2_callback_%d_%d\n", c, i);
+	fprintf(out->f, "\t.text\n");
+}
+
 /* A read-only table of stubs `entry`0..15: the return stubs for gates in
  * every DSO, the signal entries for libia2's sigaction alone. */
 static void emit_table(struct out *out, const char *name, const char *entry, bool exported)
@@ -583,6 +620,7 @@ int emit_runtime(const char *asm_path, bool emulate)
 	emit_cancel_landing(out);
 	emit_cancel_cross(out);
 	emit_privileged_entry(out);
+	emit_callback_slots(out);
 	fprintf(out->f, "\n.Ltrap:\n\tud2\n");
 	emit_table(out, "__ia2_return_table", "__ia2_return_to_", true);
 	emit_table(out, "__ia2_signal_entries", "__ia2_signal_entry_", false);

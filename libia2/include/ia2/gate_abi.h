@@ -154,6 +154,11 @@
 #define IA2_NOTE_EMULATED 1
 #define IA2_NOTE_FINISHED 2
 
+/* Code pointers that a compartment hands libc to call later run through
+ * one of its callback slots (libia2/callbacks.c, objrewrite/stubs.c):
+ * this many per compartment. */
+#define IA2_CALLBACK_SLOTS 16
+
 /* The runtime's privileged operations (libia2/privilege.c). The entry
  * __ia2_privileged(op, a, b) (objrewrite/stubs.c) runs operation op of
  * the read-only table __ia2_privileged_ops with the runtime's rights
