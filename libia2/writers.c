@@ -68,7 +68,7 @@ struct dso {
 	const struct dl_phdr_info *info;
 	const char *name;
 	int compartment;  /* its gates may write PKRU(compartment); 0: none */
-	bool runtime;     /* libia2 itself, whose may write any compartment's PKRU and the runtime's */
+	bool runtime;     /* libia2 itself, whose stubs write every compartment's PKRU and the runtime's */
 	bool ld_so;
 };
 
