@@ -52,6 +52,7 @@ __attribute__((visibility("hidden"))) const privileged_op __ia2_privileged_ops[I
 	[IA2_OP_THREAD_ABANDON] = op_thread_abandon,
 	[IA2_OP_THREAD_START] = op_thread_start,
 	[IA2_OP_THREAD_END] = op_thread_end,
+	[IA2_OP_TRAP_WRITER] = op_trap_writer,
 };
 
 /* objrewrite/stubs.c */

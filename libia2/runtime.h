@@ -115,6 +115,7 @@ struct ia2_settings {
 	struct allocator_fork allocator_fork;             /* fork.c */
 	unsigned char fork_handlers_registered;
 	unsigned char syscall_filter;                     /* syscall_filter.c */
+	unsigned char monitor;                            /* monitor.c: enum monitor_mode */
 	int ntls;                                         /* tls.c */
 	struct tls_block tls[MAX_TLS_BLOCKS];
 	int ncode;
@@ -180,6 +181,10 @@ void register_fork_handlers(void);
  * signal stack; returns the same stack top and the shared stack's) and
  * end; and, in a fork's child, the end of every other thread's record. */
 void set_up_registry(void);
+/* writers.c: turn the PKRU writer at address a, in executable memory,
+ * into a trap; the syscall monitor lets only the runtime make code
+ * writable. */
+struct pair op_trap_writer(uintptr_t a, uintptr_t b, int caller);
 struct pair op_thread_new(uintptr_t a, uintptr_t b, int caller);
 struct pair op_thread_abandon(uintptr_t record, uintptr_t b, int caller);
 struct pair op_thread_start(uintptr_t record, uintptr_t b, int caller);
@@ -223,8 +228,58 @@ struct syscall_rule {
 };
 extern const struct syscall_rule denied_syscalls[];
 extern const size_t ndenied_syscalls;
+/* The calls that the filter hands to the syscall monitor: call nr,
+ * unless arg >= 0 and the low half of argument arg is among `values`
+ * (or, with `only`, is not among them). */
+struct monitored_rule {
+	int nr, arg;
+	_Bool only;
+	const uint32_t *values;
+	size_t nvalues;
+};
+extern const struct monitored_rule monitored_syscalls[];
+extern const size_t nmonitored_syscalls;
+/* Whether madvise's advice keeps the pages' contents. */
+_Bool harmless_madvise(unsigned long advice);
 /* Installs the filter for every thread, unless IA2_SYSCALL_FILTER=off. */
 void set_up_syscall_filter(void);
+
+/* monitor.c: the syscall monitor (docs/design.md, "The syscall
+ * monitor"). start_monitor starts the supervisor process unless
+ * IA2_MONITOR=off, and sets __ia2_ro.s.monitor. */
+enum monitor_mode { MONITOR_OFF, MONITOR_ON, MONITOR_PERMISSIVE };
+#define SUPERVISOR_NAME "ia2-monitor"
+/* The status a process ends with when the monitor denies a call. */
+#define MONITOR_DENIED_STATUS 112
+void start_monitor(void);
+/* The text of /proc/PID/NAME; the number after `field` in its status. */
+_Bool read_proc(pid_t pid, const char *name, char *buf, size_t size);
+unsigned long status_field(pid_t pid, const char *field, int base, unsigned long otherwise);
+/* supervisor.c, in the supervisor process: trace every thread of
+ * `program`; then decide the calls the filter hands over, until no
+ * traced process is left. */
+void attach_supervisor(pid_t program);
+__attribute__((noreturn)) void supervise(void);
+/* memory_policy.c: the memory calls' rules. An address space records
+ * the ranges each compartment mapped itself since the monitor started;
+ * memory_verdict returns NULL to allow call nr with arguments a from
+ * compartment c (0..IA2_MAX_COMPARTMENTS) of process pid, or why not. */
+struct made_range {
+	uintptr_t lo, hi;
+	int compartment;
+	_Bool given;   /* has another compartment's key now */
+};
+struct address_space {
+	struct made_range *v;
+	size_t n, cap;
+};
+const char *memory_verdict(pid_t pid, const struct address_space *as, int c, long nr,
+			   const unsigned long *a);
+void note_mapped(struct address_space *as, int c, uintptr_t lo, uintptr_t hi);
+void note_unmapped(struct address_space *as, uintptr_t lo, uintptr_t hi);
+/* After pkey_mprotect of [lo, hi) with pkey, by anyone. */
+void note_keyed(struct address_space *as, uintptr_t lo, uintptr_t hi, int pkey);
+void copy_address_space(struct address_space *to, const struct address_space *from);
 
 /* init.c: libia2's setup, unless it has begun already. Entry points
  * that use __ia2_ro call it, for constructors that run before libia2's. */

@@ -14,6 +14,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,52 +46,134 @@ static bool filter_wanted(void)
 	return false;
 }
 
-static size_t rule_length(const struct syscall_rule *r)
+/* A filter under construction. A jump names its targets as a number of
+ * instructions to skip, or as one of the three verdicts at the end,
+ * which finish() resolves. */
+#define MAX_INSNS 255
+enum { ALLOW = -1, TRACE = -2, TRAP = -3 };
+
+struct filter {
+	struct sock_filter insn[MAX_INSNS];
+	int jt[MAX_INSNS], jf[MAX_INSNS];
+	size_t n;
+};
+
+static void emit(struct filter *f, uint16_t code, uint32_t k, int jt, int jf)
 {
-	return r->arg < 0 ? 1 : 4;
+	if (f->n == MAX_INSNS - 3)
+		die("the syscall filter has too many instructions");
+	f->insn[f->n] = (struct sock_filter){code, 0, 0, k};
+	f->jt[f->n] = jt;
+	f->jf[f->n] = jf;
+	f->n++;
 }
 
-/* Each rule jumps to the last instruction, which traps, when it matches;
- * the one before it allows. */
-static size_t emit_rule(struct sock_filter *p, size_t i, size_t trap, const struct syscall_rule *r)
+static void load(struct filter *f, uint32_t offset)
+{
+	emit(f, BPF_LD | BPF_W | BPF_ABS, offset, 0, 0);
+}
+
+/* The kernel reads int arguments (ioctl's request, prctl's option) as
+ * their low half: that is what the filter compares (little-endian). */
+static void load_arg(struct filter *f, int arg)
+{
+	load(f, offsetof(struct seccomp_data, args[arg]));
+}
+
+static void load_nr(struct filter *f)
+{
+	load(f, offsetof(struct seccomp_data, nr));
+}
+
+/* Jumps to `then` if the loaded word is nr; else falls through. */
+static void if_equal(struct filter *f, uint32_t value, int then)
+{
+	emit(f, BPF_JMP | BPF_JEQ | BPF_K, value, then, 0);
+}
+
+static void denied_rule(struct filter *f, const struct syscall_rule *r)
 {
 	if (r->arg < 0) {
-		p[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, r->nr, trap - i - 1, 0);
-		return i + 1;
+		if_equal(f, r->nr, TRAP);
+		return;
 	}
-	/* The kernel reads ioctl's request as an unsigned int: the low half
-	 * of the argument is what it compares (little-endian). */
-	p[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, r->nr, 0, 3);
-	p[i + 1] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-						offsetof(struct seccomp_data, args[r->arg]));
-	p[i + 2] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, r->value, trap - i - 3, 0);
-	p[i + 3] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-						offsetof(struct seccomp_data, nr));
-	return i + 4;
+	emit(f, BPF_JMP | BPF_JEQ | BPF_K, r->nr, 0, 3);
+	load_arg(f, r->arg);
+	if_equal(f, r->value, TRAP);
+	load_nr(f);
+}
+
+/* A monitored call: past its number, the filter decides without
+ * falling through. */
+static void monitored_rule(struct filter *f, const struct monitored_rule *r)
+{
+	if (r->arg < 0) {
+		if_equal(f, r->nr, TRACE);
+		return;
+	}
+	emit(f, BPF_JMP | BPF_JEQ | BPF_K, r->nr, 0, (int)r->nvalues + 2);
+	load_arg(f, r->arg);
+	for (size_t v = 0; v < r->nvalues; v++)
+		if_equal(f, r->values[v], r->only ? TRACE : ALLOW);
+	emit(f, BPF_JMP | BPF_JA, 0, 0, 0);
+	f->jt[f->n - 1] = r->only ? ALLOW : TRACE;
+}
+
+/* mmap goes to the monitor unless it makes fresh anonymous memory that
+ * is inaccessible, or writable and not executable: memory_policy.c
+ * allows that to everyone, and nothing needs to know who made it. */
+static void mmap_rule(struct filter *f)
+{
+	emit(f, BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 7);
+	load_arg(f, 3);
+	emit(f, BPF_JMP | BPF_JSET | BPF_K, MAP_FIXED, TRACE, 0);
+	emit(f, BPF_JMP | BPF_JSET | BPF_K, MAP_ANONYMOUS, 0, TRACE);
+	load_arg(f, 2);
+	emit(f, BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, TRACE, 0);
+	if_equal(f, PROT_NONE, ALLOW);
+	emit(f, BPF_JMP | BPF_JSET | BPF_K, PROT_WRITE, ALLOW, TRACE);
+}
+
+/* Appends the verdicts and turns named targets into offsets. */
+static void finish(struct filter *f)
+{
+	size_t allow = f->n;
+
+	emit(f, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	emit(f, BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0);
+	emit(f, BPF_RET | BPF_K, SECCOMP_RET_TRAP, 0, 0);
+	for (size_t i = 0; i < allow; i++) {
+		int t[2] = {f->jt[i], f->jf[i]};
+		for (int k = 0; k < 2; k++)
+			if (t[k] < 0)
+				t[k] = (int)(allow + (size_t)(-t[k] - 1) - i - 1);
+		if (BPF_CLASS(f->insn[i].code) == BPF_JMP && BPF_OP(f->insn[i].code) == BPF_JA)
+			f->insn[i].k = (uint32_t)t[0];
+		else
+			f->insn[i].jt = (uint8_t)t[0], f->insn[i].jf = (uint8_t)t[1];
+	}
 }
 
 /* Calls of another architecture (int $0x80 is i386's) and x32 calls
  * trap too: their numbers mean other calls. */
-static size_t build_filter(struct sock_filter *p)
+static void build_filter(struct filter *f)
 {
-	size_t n = 6, i = 0, trap;
-
+	load(f, offsetof(struct seccomp_data, arch));
+	emit(f, BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, TRAP);
+	load_nr(f);
+	emit(f, BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, TRAP, 0);
 	for (size_t r = 0; r < ndenied_syscalls; r++)
-		n += rule_length(&denied_syscalls[r]);
-	trap = n - 1;
-	p[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, arch));
-	p[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, trap - i - 1);
-	i++;
-	p[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, nr));
-	p[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, trap - i - 1, 0);
-	i++;
-	for (size_t r = 0; r < ndenied_syscalls; r++)
-		i = emit_rule(p, i, trap, &denied_syscalls[r]);
-	p[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	p[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
-	return i;
+		denied_rule(f, &denied_syscalls[r]);
+	/* SECCOMP_RET_TRACE stops the thread for its tracer, the monitor,
+	 * which decides (ptrace(2), PTRACE_O_TRACESECCOMP). */
+	if (__ia2_ro.s.monitor) {
+		mmap_rule(f);
+		for (size_t r = 0; r < nmonitored_syscalls; r++)
+			monitored_rule(f, &monitored_syscalls[r]);
+	}
+	emit(f, BPF_JMP | BPF_JA, 0, 0, 0);
+	f->jt[f->n - 1] = ALLOW;
+	finish(f);
 }
 
 /* The registers of a syscall's six arguments (x86-64 psABI, A.2.1). */
@@ -170,12 +253,13 @@ static void install_reporter(void)
  * started before libia2 too. */
 static void install_filter(void)
 {
-	struct sock_filter insns[6 + 4 * ndenied_syscalls];
+	static struct filter f;
 	struct sock_fprog prog;
 	long rc;
 
-	prog.len = (unsigned short)build_filter(insns);
-	prog.filter = insns;
+	build_filter(&f);
+	prog.len = (unsigned short)f.n;
+	prog.filter = f.insn;
 	rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
 	if (rc < 0 && errno == EACCES) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
@@ -196,6 +280,7 @@ void set_up_syscall_filter(void)
 {
 	if (pkru_emulated || !filter_wanted())
 		return;
+	start_monitor();
 	install_reporter();
 	install_filter();
 	__ia2_ro.s.syscall_filter = 1;

@@ -7,7 +7,10 @@
  * through get_user_pages there, not through the user's page tables, so
  * pkeys do not stop it (`../shared/DESIGN.md`, "Facts for closing the
  * escapes"). None of them is needed by glibc, libia2, zlib or dav1d. */
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "runtime.h"
@@ -50,3 +53,48 @@ const struct syscall_rule denied_syscalls[] = {
 };
 
 const size_t ndenied_syscalls = sizeof denied_syscalls / sizeof *denied_syscalls;
+
+/* The calls whose verdict depends on which compartment makes them and
+ * on whose memory they name: the filter hands them to the syscall
+ * monitor (supervisor.c), which reads the caller's PKRU. Each stop costs
+ * two switches to the monitor and back, so where an argument shows that
+ * the monitor would allow the call whoever makes it, the filter lets it
+ * run: `pass` lists the values of argument `arg` (its low 32 bits) that
+ * need no monitor, or, with `only`, the values that do. mmap has its own
+ * rule (syscall_filter.c). */
+static const uint32_t prctl_watched[] = {PR_SET_SECCOMP, 59 /* PR_SET_SYSCALL_USER_DISPATCH */,
+					 PR_SET_PTRACER, PR_SET_MM};
+static const uint32_t arch_prctl_watched[] = {0x1001 /* ARCH_SET_GS */, 0x1002 /* ARCH_SET_FS */};
+/* Advice that keeps the pages' contents (madvise(2)); memory_policy.c
+ * allows it too. */
+static const uint32_t harmless_advice[] = {
+	MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
+	MADV_DONTDUMP, MADV_DODUMP, MADV_COLD, MADV_PAGEOUT, MADV_POPULATE_READ, MADV_POPULATE_WRITE,
+};
+
+#define VALUES(v) v, sizeof v / sizeof *v
+
+const struct monitored_rule monitored_syscalls[] = {
+	{SYS_mprotect, -1, false, NULL, 0},
+	{SYS_pkey_mprotect, -1, false, NULL, 0},
+	{SYS_munmap, -1, false, NULL, 0},
+	{SYS_mremap, -1, false, NULL, 0},
+	{SYS_madvise, 2, false, VALUES(harmless_advice)},
+	{SYS_pkey_alloc, -1, false, NULL, 0},
+	{SYS_rt_sigreturn, -1, false, NULL, 0},
+	{SYS_prctl, 0, true, VALUES(prctl_watched)},
+	{SYS_seccomp, -1, false, NULL, 0},
+	{SYS_arch_prctl, 0, true, VALUES(arch_prctl_watched)},
+	{SYS_shmat, -1, false, NULL, 0},
+	{SYS_io_uring_setup, -1, false, NULL, 0},
+};
+
+const size_t nmonitored_syscalls = sizeof monitored_syscalls / sizeof *monitored_syscalls;
+
+bool harmless_madvise(unsigned long advice)
+{
+	for (size_t i = 0; i < sizeof harmless_advice / sizeof *harmless_advice; i++)
+		if (advice == harmless_advice[i])
+			return true;
+	return false;
+}

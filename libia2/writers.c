@@ -48,12 +48,14 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "ia2/pkru.h"
 #include "ia2/pkru_writers.h"
@@ -256,10 +258,67 @@ static void make_fxsave_pair(const struct dso *d, uint8_t *restore, const struct
 	patch_code(restore + 2, &fxrstor, 1, d->name);
 }
 
+/* Whether the page at addr is mapped executable, as the kernel says;
+ * read a line at a time, on the runtime's small stack. */
+static bool executable(uintptr_t addr)
+{
+	char buf[512];
+	size_t n = 0;
+	ssize_t got;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	bool found = false, x = false;
+
+	if (fd < 0)
+		return false;
+	while (!found && (got = read(fd, buf + n, sizeof buf - 1 - n)) > 0) {
+		char *line = buf, *nl;
+		n += (size_t)got;
+		buf[n] = 0;
+		while (!found && (nl = strchr(line, '\n'))) {
+			char *end;
+			uintptr_t lo = strtoul(line, &end, 16), hi = strtoul(end + 1, &end, 16);
+			found = lo <= addr && addr < hi;
+			x = found && end[1] && end[2] && end[3] == 'x';
+			line = nl + 1;
+		}
+		n -= (size_t)(line - buf);
+		memmove(buf, line, n);
+		if (n == sizeof buf - 1)
+			n = 0;   /* no line is this long */
+	}
+	close(fd);
+	return x;
+}
+
+/* The operation checks what the caller says: a writer at `at`, in code.
+ * It writes through /proc/self/mem, which changes a private copy of a
+ * read-only page without making any page writable or executable
+ * (proc(5)): had another thread mapped data there meanwhile, the trap's
+ * bytes land in that data and make nothing executable. */
+struct pair op_trap_writer(uintptr_t at, uintptr_t b, int caller)
+{
+	static const uint8_t ud2_int3[] = {0x0f, 0x0b, 0xcc};
+	enum ia2_pkru_writer w;
+	int fd;
+	bool done;
+
+	(void)b, (void)caller;
+	if (!executable(at) || !executable(at + 2))
+		return (struct pair){0, 0};
+	w = ia2_pkru_writer_at((const uint8_t *)at, 3);
+	if (w == IA2_NOT_A_WRITER)
+		return (struct pair){0, 0};
+	fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return (struct pair){0, 0};
+	done = pwrite(fd, ud2_int3, w == IA2_WRPKRU ? 3 : 2, (off_t)at) == (w == IA2_WRPKRU ? 3 : 2);
+	close(fd);
+	return (struct pair){done, 0};
+}
+
 static void neutralize(const struct dso *d, csh cs, uint8_t *p, const uint8_t *seg_end,
 		       enum ia2_pkru_writer w)
 {
-	static const uint8_t ud2_int3[] = {0x0f, 0x0b, 0xcc};
 	struct sweep s = sweep_to(d, cs, p, seg_end, w);
 
 	if (!s.insn)
@@ -272,7 +331,9 @@ static void neutralize(const struct dso *d, csh cs, uint8_t *p, const uint8_t *s
 		make_fxsave_pair(d, p, &s);
 		explain(d, p, w, "now fxrstor, which never restores PKRU, and its xsave fxsave");
 	} else {
-		patch_code(p, ud2_int3, w == IA2_WRPKRU ? 3 : 2, d->name);
+		if (!run_privileged(IA2_OP_TRAP_WRITER, (uintptr_t)p, 0).a)
+			die("%s: cannot neutralize %s at offset %#lx", d->name, writer_names[w],
+			    (unsigned long)((uintptr_t)p - d->info->dlpi_addr));
 		explain(d, p, w, "now ud2");
 	}
 }

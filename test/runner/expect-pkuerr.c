@@ -7,11 +7,15 @@
  * failure. With --addr, the fault must also be at that address; with
  * --addr-file, at the address CMD wrote (in hex) to PATH before faulting.
  *
- * CMD runs under ptrace, which sees each signal before CMD's own handlers
- * do, so a test that catches SIGSEGV still counts. Every thread is traced:
- * ia2 faults can happen off the main thread. Processes CMD forks are
- * traced too with --follow-forks, and the first protection-key fault in
- * any of them is the verdict; CMD must not exit first. */
+ * The verdict comes from the log that ia2's syscall monitor writes to the
+ * file named by IA2_FAULT_LOG, a line "pkuerr PID ADDRESS PKEY" for each
+ * SEGV_PKUERR it sees delivered (libia2/supervisor.c): the monitor traces
+ * every thread of a compartmentalized program, before the program's own
+ * handlers run, so a test that catches SIGSEGV still counts. A program
+ * without ia2 can write the same line itself (pkey-selftest does). The
+ * first fault of CMD itself, or with --follow-forks of any process it
+ * starts, is the verdict, once CMD has ended.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -19,13 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ptrace.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef SEGV_PKUERR
-#define SEGV_PKUERR 4
-#endif
 
 static const char *expected_addr;      /* --addr=HEX */
 static const char *expected_addr_file; /* --addr-file=PATH */
@@ -51,46 +51,6 @@ static void fail(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	exit(1);
-}
-
-static const char *segv_code_name(int code)
-{
-	switch (code) {
-	case SEGV_MAPERR: return "SEGV_MAPERR";
-	case SEGV_ACCERR: return "SEGV_ACCERR";
-	default: return "another si_code";
-	}
-}
-
-/* In the child: stop, so the parent can set tracing options before CMD's
- * first instruction, then become CMD. */
-static void exec_traced(char **argv) __attribute__((noreturn));
-
-static void exec_traced(char **argv)
-{
-	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) || raise(SIGSTOP)) {
-		perror("expect-pkuerr: PTRACE_TRACEME");
-		_exit(126);
-	}
-	execvp(argv[0], argv);
-	fprintf(stderr, "expect-pkuerr: %s: %s\n", argv[0], strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
-}
-
-/* EXITKILL: CMD must not outlive us (say, when a test harness kills us).
- * TRACECLONE: trace every thread. TRACEEXEC: report exec as an event, not
- * as a SIGTRAP that would look like CMD's own. TRACEFORK, TRACEVFORK: the
- * processes CMD forks, with --follow-forks; each starts with a SIGSTOP,
- * which resume() swallows as it does a new thread's. */
-static void set_trace_options(pid_t pid)
-{
-	long options = PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
-
-	if (follow_forks)
-		options |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
-
-	if (ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)options))
-		fail("PTRACE_SETOPTIONS: %s", strerror(errno));
 }
 
 static uintptr_t parse_addr(const char *s, const char *what)
@@ -121,79 +81,49 @@ static uintptr_t read_expected_addr(void)
 	return parse_addr(buf, expected_addr_file);
 }
 
-/* Thread tid stopped with SIGSEGV: the verdict. */
-static void judge_segv(pid_t pid, pid_t tid)
+/* The first record of the log that counts: CMD's own, or with
+ * --follow-forks any process's. */
+static int first_fault(FILE *log, pid_t pid, uintptr_t *addr, unsigned *pkey)
 {
-	siginfo_t si;
+	char line[128];
+	int who;
+
+	rewind(log);
+	while (fgets(line, sizeof line, log))
+		if (sscanf(line, "pkuerr %d %" SCNxPTR " %u", &who, addr, pkey) == 3 &&
+		    (follow_forks || who == pid))
+			return 1;
+	return 0;
+}
+
+static void judge(FILE *log, pid_t pid, int status, const char *name)
+{
 	uintptr_t addr;
+	unsigned pkey;
 
-	if (ptrace(PTRACE_GETSIGINFO, tid, NULL, &si))
-		fail("PTRACE_GETSIGINFO: %s", strerror(errno));
-	kill(pid, SIGKILL);
-	addr = (uintptr_t)si.si_addr;
-	/* si_code <= 0: a process sent it, and there is no fault address. */
-	if (si.si_code <= 0)
-		fail("expected SEGV_PKUERR, got a SIGSEGV sent by process %d (si_code %d)", (int)si.si_pid,
-		     si.si_code);
-	if (si.si_code != SEGV_PKUERR)
-		fail("expected SEGV_PKUERR, got SIGSEGV with %s (si_code %d) at %#" PRIxPTR,
-		     segv_code_name(si.si_code), si.si_code, addr);
-
-	if (expected_addr && addr != parse_addr(expected_addr, "--addr"))
-		fail("got SEGV_PKUERR at %#" PRIxPTR " (pkey %u), expected it at %s", addr, si.si_pkey,
-		     expected_addr);
-	if (expected_addr_file && addr != read_expected_addr())
-		fail("got SEGV_PKUERR at %#" PRIxPTR " (pkey %u), expected it at the address in %s",
-		     addr, si.si_pkey, expected_addr_file);
-	printf("expect-pkuerr: got SEGV_PKUERR at %#" PRIxPTR " (pkey %u)\n", addr, si.si_pkey);
-	exit(0);
-}
-
-/* Resume a stopped thread. Signal-delivery stops pass their signal on,
- * except SIGSTOP: ptrace announces each new thread with one (ptrace(2),
- * PTRACE_O_TRACECLONE), so CMD's own SIGSTOPs are lost too. Event stops
- * (clone, exec) carry SIGTRAP that is not CMD's. */
-static void resume(pid_t tid, int status)
-{
-	int sig = WSTOPSIG(status);
-
-	if (sig == SIGSTOP || status >> 16)
-		sig = 0;
-	if (ptrace(PTRACE_CONT, tid, NULL, (void *)(long)sig) && errno != ESRCH)
-		fail("PTRACE_CONT: %s", strerror(errno));
-}
-
-static void trace(pid_t pid, const char *name)
-{
-	for (;;) {
-		int status;
-		pid_t tid = waitpid(-1, &status, __WALL);
-
-		if (tid < 0 && errno == EINTR)
-			continue;
-		if (tid < 0)
-			fail("waitpid: %s", strerror(errno));
-		if (WIFSTOPPED(status)) {
-			if (WSTOPSIG(status) == SIGSEGV && !(status >> 16))
-				judge_segv(pid, tid);
-			resume(tid, status);
-			continue;
-		}
-		if (tid != pid)
-			continue; /* another thread, or a forked process, ended */
+	if (!first_fault(log, pid, &addr, &pkey)) {
 		if (WIFEXITED(status))
 			fail("%s exited with status %d without a protection-key fault", name,
 			     WEXITSTATUS(status));
 		fail("%s was killed by signal %d (%s), not by a protection-key fault", name,
 		     WTERMSIG(status), strsignal(WTERMSIG(status)));
 	}
+	if (expected_addr && addr != parse_addr(expected_addr, "--addr"))
+		fail("got SEGV_PKUERR at %#" PRIxPTR " (pkey %u), expected it at %s", addr, pkey,
+		     expected_addr);
+	if (expected_addr_file && addr != read_expected_addr())
+		fail("got SEGV_PKUERR at %#" PRIxPTR " (pkey %u), expected it at the address in %s",
+		     addr, pkey, expected_addr_file);
+	printf("expect-pkuerr: got SEGV_PKUERR at %#" PRIxPTR " (pkey %u)\n", addr, pkey);
+	exit(0);
 }
 
 int main(int argc, char **argv)
 {
-	int i;
+	int i, logfd, status;
 	pid_t pid;
-	int status;
+	char path[64];
+	FILE *log;
 
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (strncmp(argv[i], "--addr=", 7) == 0)
@@ -213,18 +143,23 @@ int main(int argc, char **argv)
 	if (expected_addr)
 		parse_addr(expected_addr, "--addr");
 
+	/* The log is a memfd that the monitor opens by its /proc path. */
+	logfd = memfd_create("ia2-fault-log", 0);
+	if (logfd < 0 || !(log = fdopen(logfd, "r")))
+		fail("memfd_create: %s", strerror(errno));
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)getpid(), logfd);
+	setenv("IA2_FAULT_LOG", path, 1);
 	pid = fork();
 	if (pid < 0)
 		fail("fork: %s", strerror(errno));
-	if (pid == 0)
-		exec_traced(argv + i);
-
-	/* The child's raise(SIGSTOP). */
-	if (waitpid(pid, &status, 0) < 0)
-		fail("waitpid: %s", strerror(errno));
-	if (!WIFSTOPPED(status))
-		fail("%s did not start under ptrace", argv[i]);
-	set_trace_options(pid);
-	resume(pid, status);
-	trace(pid, argv[i]);
+	if (pid == 0) {
+		close(logfd);
+		execvp(argv[i], argv + i);
+		fprintf(stderr, "expect-pkuerr: %s: %s\n", argv[i], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			fail("waitpid: %s", strerror(errno));
+	judge(log, pid, status, argv[i]);
 }

@@ -180,7 +180,8 @@
 
 /* The operations, by number: fork's three (libia2/fork.c), which the
  * entry treats apart, then those of the thread records
- * (libia2/registry.c). */
+ * (libia2/registry.c), then the neutralization of a PKRU writer in code
+ * that dlopen loads (libia2/writers.c). */
 #define IA2_OP_FORK_PREPARE 0
 #define IA2_OP_FORK_PARENT 1
 #define IA2_OP_FORK_CHILD 2
@@ -188,7 +189,8 @@
 #define IA2_OP_THREAD_ABANDON 4
 #define IA2_OP_THREAD_START 5
 #define IA2_OP_THREAD_END 6
-#define IA2_OPS 7
+#define IA2_OP_TRAP_WRITER 7
+#define IA2_OPS 8
 
 /* Compartment code's calls to malloc, strdup, ... are bound to
  * IA2_HEAP_PREFIX + the name (objrewrite/heapcalls.c, libia2/malloc.c). */

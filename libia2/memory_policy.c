@@ -1,0 +1,373 @@
+/* The syscall monitor's rules for memory calls (docs/design.md, "The
+ * syscall monitor"): a compartment maps over, unmaps, protects, remaps
+ * and advises only
+ *   - pages tagged with its own pkey;
+ *   - its own part of the heap reservation (heap.c tags it page by page);
+ *   - pages it mapped itself since the monitor started (ld.so's mappings
+ *     of the DSOs it dlopens among them);
+ *   - pkey-0 pages that are writable and not executable, or inaccessible:
+ *     every compartment can write them already; and anonymous pkey-0
+ *     pages that are read-only, but for libia2's tables: the filter lets
+ *     compartments map anonymous memory unseen (syscall_filter.c), so
+ *     whose they are is unknown, and no DSO's code or RELRO is
+ *     anonymous.
+ * Never another compartment's pages or libia2's (pkey 15), and never
+ * pkey-0 code or read-only data that it did not map: other DSOs' code,
+ * RELRO and GOT, and libia2's read-only tables.
+ * New executable memory comes only from a file mapped privately, as
+ * ld.so maps DSOs; never writable and executable at once.
+ *
+ * Which pkey a page has, the kernel says in /proc/PID/smaps
+ * ("ProtectionKey", Documentation/filesystems/proc.rst). */
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+struct mapping {
+	uintptr_t lo, hi;
+	int prot, pkey;
+	char path[128];
+};
+
+static char why[256];
+
+/* The whole of /proc/pid/smaps, NUL-terminated; NULL if unreadable. */
+static char *read_smaps(pid_t pid)
+{
+	static char *buf;
+	static size_t cap;
+	char path[64];
+	size_t n = 0;
+	ssize_t got;
+	int fd;
+
+	format_to(path, sizeof path, "/proc/%d/smaps", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	do {
+		if (cap - n < 65536) {
+			char *b = realloc(buf, cap + 262144);
+			if (!b)
+				die("syscall monitor: out of memory");
+			buf = b;
+			cap += 262144;
+		}
+		got = read(fd, buf + n, cap - n - 1);
+		if (got > 0)
+			n += (size_t)got;
+	} while (got > 0 || (got < 0 && errno == EINTR));
+	close(fd);
+	buf[n] = 0;
+	return buf;
+}
+
+/* A header line: "lo-hi rwxp offset dev inode   path". */
+static bool parse_header(const char *line, struct mapping *m)
+{
+	char perms[5] = "", *end;
+	const char *p;
+	uintptr_t lo = strtoul(line, &end, 16), hi;
+
+	if (*end != '-')
+		return false;
+	hi = strtoul(end + 1, &end, 16);
+	if (*end != ' ')
+		return false;
+	m->lo = lo;
+	m->hi = hi;
+	memcpy(perms, end + 1, 4);
+	m->prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+		  (perms[2] == 'x' ? PROT_EXEC : 0);
+	m->pkey = 0;
+	m->path[0] = 0;
+	/* The path, if any, follows the fifth field, after spaces. */
+	p = end + 1;
+	for (int field = 0; field < 4; field++) {
+		p += strcspn(p, " \n");
+		p += strspn(p, " ");
+	}
+	if (*p && *p != '\n') {
+		size_t len = strcspn(p, "\n");
+		if (len >= sizeof m->path)
+			len = sizeof m->path - 1;
+		memcpy(m->path, p, len);
+		m->path[len] = 0;
+	}
+	return true;
+}
+
+/* Whether c mapped all of [lo, hi); `kept`: and gave none of it away. */
+static bool made_by(const struct address_space *as, int c, uintptr_t lo, uintptr_t hi, bool kept)
+{
+	while (lo < hi) {
+		size_t i;
+		for (i = 0; i < as->n; i++)
+			if (as->v[i].compartment == c && as->v[i].lo <= lo && lo < as->v[i].hi &&
+			    !(kept && as->v[i].given))
+				break;
+		if (i == as->n)
+			return false;
+		lo = as->v[i].hi;
+	}
+	return true;
+}
+
+/* libia2's tables that it replaces as a whole (runtime.c,
+ * replace_pages): its writable segment past RELRO. */
+static uintptr_t tables_lo, tables_hi;
+
+static int find_tables(struct dl_phdr_info *info, size_t size, void *data)
+{
+	uintptr_t lo = 0, hi = 0, relro_hi = 0, self = (uintptr_t)data;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W))
+			lo = start, hi = start + ph->p_memsz;
+		if (ph->p_type == PT_GNU_RELRO)
+			relro_hi = (start + ph->p_memsz + PAGE - 1) & ~(PAGE - 1);
+	}
+	if (self < lo || self >= hi)
+		return 0;
+	tables_lo = relro_hi > lo ? relro_hi : lo;
+	tables_hi = hi;
+	return 1;
+}
+
+/* Whether [lo, hi) overlaps libia2's tables. */
+static bool in_tables(uintptr_t lo, uintptr_t hi)
+{
+	if (!tables_hi)
+		dl_iterate_phdr(find_tables, &__ia2_ro);
+	return lo < tables_hi && hi > tables_lo;
+}
+
+/* What a call asks of the pages it names. */
+enum use {
+	CHANGE,   /* map over, protect, remap or advise them */
+	UNMAP,    /* unmap them */
+	CLAIM,    /* give them the caller's own key */
+	GIVE,     /* give them another compartment's key */
+	COPY,     /* move them over one of libia2's tables */
+};
+
+/* Why compartment c may not `use` the pages [lo, hi) of mapping m, or
+ * NULL. A compartment gives another's key only to pages it mapped
+ * itself, and may unmap them after: libia2 tags a DSO of compartment d
+ * that c dlopens with d's key in c's name (dso.c), after ld.so mapped it
+ * in c's name, and dlclose unmaps it in c's name. */
+static const char *page_verdict(const struct address_space *as, int c, const struct mapping *m,
+				uintptr_t lo, uintptr_t hi, enum use use)
+{
+	int heap = heap_owner((void *)lo);
+
+	if (use == COPY)
+		return m->pkey || m->prot != PROT_READ || m->path[0] ? "it is no copy of a table" : NULL;
+	if (use == GIVE && m->pkey != IA2_RUNTIME_PKEY && (!m->pkey || m->pkey == c) &&
+	    made_by(as, c, lo, hi, false))
+		return NULL;
+	if (use == UNMAP && m->pkey != IA2_RUNTIME_PKEY && made_by(as, c, lo, hi, false))
+		return NULL;
+
+	if (m->pkey == IA2_RUNTIME_PKEY)
+		return "the range holds libia2's own memory";
+	if (m->pkey && m->pkey != c) {
+		format_to(why, sizeof why, "the range holds compartment %d's memory", m->pkey);
+		return why;
+	}
+	if (m->pkey && m->pkey == c)
+		return NULL;
+	if (heap && heap != c) {
+		format_to(why, sizeof why, "the range is compartment %d's heap reserve", heap);
+		return why;
+	}
+	if ((heap && heap == c) || made_by(as, c, lo, hi, false))
+		return NULL;
+	if (use == CLAIM || use == GIVE)
+		return "the caller may give a key only to its own memory";
+	if (m->prot == PROT_NONE || (m->prot & (PROT_WRITE | PROT_EXEC)) == PROT_WRITE)
+		return NULL;
+	/* Anonymous read-only memory is the compartments' own (the filter
+	 * lets a compartment map it unseen), except libia2's tables. */
+	if (!(m->prot & PROT_EXEC) && !m->path[0] && !in_tables(lo, hi))
+		return NULL;
+	format_to(why, sizeof why, "the range holds %s of %s",
+		  m->prot & PROT_EXEC ? "code" : "read-only data", m->path[0] ? m->path : "an anonymous mapping");
+	return why;
+}
+
+/* Why c may not change [lo, hi) of process pid, or NULL. */
+static const char *range_verdict(pid_t pid, const struct address_space *as, int c, uintptr_t lo,
+				 uintptr_t hi, enum use use)
+{
+	char *smaps, *line;
+	struct mapping m;
+
+	lo &= ~(PAGE - 1);
+	hi = (hi + PAGE - 1) & ~(PAGE - 1);
+	if (hi <= lo)
+		return NULL;
+	/* Pages c mapped and kept pass whatever smaps says, and reading
+	 * smaps costs the kernel a walk of every mapping. */
+	if ((use == CHANGE || use == UNMAP) && made_by(as, c, lo, hi, true))
+		return NULL;
+	smaps = read_smaps(pid);
+	if (!smaps)
+		return "the monitor cannot read the process's memory map";
+	for (line = smaps; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+		const char *v;
+
+		if (parse_header(line, &m))
+			continue;
+		if (strncmp(line, "ProtectionKey:", 14))
+			continue;
+		m.pkey = (int)strtol(line + 14, NULL, 10);
+		if (m.hi <= lo || m.lo >= hi)
+			continue;
+		v = page_verdict(as, c, &m, m.lo > lo ? m.lo : lo, m.hi < hi ? m.hi : hi, use);
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+static const char *new_code_verdict(unsigned long prot, unsigned long flags)
+{
+	if (!(prot & PROT_EXEC))
+		return NULL;
+	if (prot & PROT_WRITE)
+		return "memory is never writable and executable at once";
+	if ((flags & MAP_ANONYMOUS) || (flags & MAP_TYPE) != MAP_PRIVATE)
+		return "new code comes only from a file mapped privately, as ld.so maps DSOs";
+	return NULL;
+}
+
+/* Whether mremap moves a read-only anonymous copy over one of libia2's
+ * tables, as replace_pages does in the caller's compartment. */
+static bool replaces_table(pid_t pid, const struct address_space *as, int c, const unsigned long *a)
+{
+	return (a[3] & MREMAP_FIXED) && a[1] == a[2] && in_tables(a[4], a[4] + a[2]) && a[4] >= tables_lo &&
+	       a[4] + a[2] <= tables_hi && a[4] + a[2] > a[4] &&
+	       !range_verdict(pid, as, c, a[0], a[0] + a[1], COPY);
+}
+
+static enum use key_use(long nr, int pkey, int c)
+{
+	if (nr != SYS_pkey_mprotect || pkey == -1 || pkey == 0)
+		return CHANGE;
+	return pkey == c ? CLAIM : GIVE;
+}
+
+const char *memory_verdict(pid_t pid, const struct address_space *as, int c, long nr,
+			   const unsigned long *a)
+{
+	const char *v;
+
+	switch (nr) {
+	case SYS_mmap:
+		if ((v = new_code_verdict(a[2], a[3])))
+			return v;
+		if ((a[3] & MAP_FIXED) && !(a[3] & MAP_FIXED_NOREPLACE))
+			return range_verdict(pid, as, c, a[0], a[0] + a[1], CHANGE);
+		return NULL;
+	case SYS_pkey_mprotect:
+	case SYS_mprotect:
+		if (a[2] & PROT_EXEC)
+			return "only ld.so's mappings of a file become executable";
+		if (nr == SYS_pkey_mprotect && ((int)a[3] < -1 || (int)a[3] > IA2_MAX_COMPARTMENTS))
+			return "pkeys past the compartments' are libia2's";
+		return range_verdict(pid, as, c, a[0], a[0] + a[1], key_use(nr, (int)a[3], c));
+	case SYS_munmap:
+		return range_verdict(pid, as, c, a[0], a[0] + a[1], UNMAP);
+	case SYS_mremap:
+		if (replaces_table(pid, as, c, a))
+			return NULL;
+		if ((v = range_verdict(pid, as, c, a[0], a[0] + a[1], CHANGE)))
+			return v;
+		if (a[3] & MREMAP_FIXED)
+			return range_verdict(pid, as, c, a[4], a[4] + a[2], CHANGE);
+		return NULL;
+	case SYS_madvise:
+		if (harmless_madvise(a[2]))
+			return NULL;
+		return range_verdict(pid, as, c, a[0], a[0] + a[1], CHANGE);
+	}
+	return NULL;
+}
+
+static void add_range(struct address_space *as, uintptr_t lo, uintptr_t hi, int c, bool given)
+{
+	if (as->n == as->cap) {
+		size_t cap = as->cap ? 2 * as->cap : 64;
+		struct made_range *v = realloc(as->v, cap * sizeof *v);
+		if (!v)
+			die("syscall monitor: out of memory");
+		as->v = v;
+		as->cap = cap;
+	}
+	as->v[as->n++] = (struct made_range){lo, hi, c, given};
+}
+
+void note_unmapped(struct address_space *as, uintptr_t lo, uintptr_t hi)
+{
+	lo &= ~(PAGE - 1);
+	hi = (hi + PAGE - 1) & ~(PAGE - 1);
+	for (size_t i = 0; i < as->n;) {
+		struct made_range r = as->v[i];
+		if (r.hi <= lo || r.lo >= hi) {
+			i++;
+			continue;
+		}
+		as->v[i] = as->v[--as->n];
+		if (r.lo < lo)
+			add_range(as, r.lo, lo, r.compartment, r.given);
+		if (r.hi > hi)
+			add_range(as, hi, r.hi, r.compartment, r.given);
+	}
+}
+
+/* The pieces of made ranges inside [lo, hi) are given away unless pkey
+ * is 0 or their maker's. */
+void note_keyed(struct address_space *as, uintptr_t lo, uintptr_t hi, int pkey)
+{
+	struct address_space pieces = {0};
+
+	if (pkey == -1)
+		return;
+	lo &= ~(PAGE - 1);
+	hi = (hi + PAGE - 1) & ~(PAGE - 1);
+	for (size_t i = 0; i < as->n; i++) {
+		const struct made_range *r = &as->v[i];
+		uintptr_t a = r->lo > lo ? r->lo : lo, b = r->hi < hi ? r->hi : hi;
+		if (a < b)
+			add_range(&pieces, a, b, r->compartment, pkey != 0 && pkey != r->compartment);
+	}
+	note_unmapped(as, lo, hi);
+	for (size_t i = 0; i < pieces.n; i++)
+		add_range(as, pieces.v[i].lo, pieces.v[i].hi, pieces.v[i].compartment, pieces.v[i].given);
+	free(pieces.v);
+}
+
+void note_mapped(struct address_space *as, int c, uintptr_t lo, uintptr_t hi)
+{
+	note_unmapped(as, lo, hi);
+	add_range(as, lo & ~(PAGE - 1), (hi + PAGE - 1) & ~(PAGE - 1), c, false);
+}
+
+void copy_address_space(struct address_space *to, const struct address_space *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		add_range(to, from->v[i].lo, from->v[i].hi, from->v[i].compartment, from->v[i].given);
+}

@@ -1,0 +1,639 @@
+/* The syscall monitor's supervisor: a process of its own that traces
+ * every thread of the program and of its fork children
+ * (PTRACE_O_TRACECLONE, TRACEFORK, TRACEVFORK), so a compartment can
+ * neither reach its state nor skip its checks; PTRACE_O_EXITKILL kills
+ * the program if it dies.
+ *
+ * The syscall filter stops a thread at each call of monitored_syscalls
+ * (SECCOMP_RET_TRACE); the caller is the compartment whose PKRU the
+ * kernel reports for the stopped thread (PTRACE_GETREGSET,
+ * NT_X86_XSTATE), which only ia2's gates write. A denied call becomes
+ * exit_group(MONITOR_DENIED_STATUS), after one line on stderr.
+ *
+ * rt_sigreturn restores whatever the signal frame holds, and the frame
+ * lies in memory that compartments can write. So at each signal delivery
+ * the supervisor records the thread's registers and PKRU, and after each
+ * rt_sigreturn checks that the registers and PKRU restored are those of
+ * a delivery still pending on that thread (docs/design.md). */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/seccomp.h>
+
+#include "runtime.h"
+
+#define OPTIONS                                                                              \
+	(PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |                   \
+	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)
+
+/* The PKRU the kernel starts a signal handler with (init_pkru_value,
+ * arch/x86/mm/pkeys.c): pkey 0 alone, as PKRU(0). */
+#define KERNEL_DEFAULT_PKRU 0x55555554u
+#define RUNTIME (-1)
+#define NO_COMPARTMENT (-2)
+
+/* Interrupted states a thread may return to with rt_sigreturn. */
+#define MAX_FRAMES 32
+struct delivery {
+	struct user_regs_struct regs;
+	unsigned pkru;
+};
+
+enum waiting { NOTHING, SIGRETURN, MAPPING };
+
+struct task {
+	pid_t tid, tgid;
+	enum waiting waiting;
+	int compartment;                 /* MAPPING: the caller */
+	unsigned caller_pkru;            /* SIGRETURN: the caller's */
+	unsigned long len;               /* MAPPING: the new length */
+	int ndeliveries;
+	struct delivery deliveries[MAX_FRAMES];
+};
+
+/* A traced process: foreign once it executes another program, which
+ * has no compartments. */
+struct process {
+	pid_t tgid;
+	bool foreign;
+	struct address_space as;
+};
+
+/* IA2_FAULT_LOG: where each protection-key fault gets a line
+ * "pkuerr PID ADDRESS PKEY", for test harnesses (test/runner). */
+static int fault_log = -1;
+
+static struct task **tasks;
+static size_t ntasks;
+static struct process **processes;
+static size_t nprocesses;
+static int pkru_offset;
+
+static void *grow(void *v, size_t n, size_t size)
+{
+	void *p = realloc(v, (n + 1) * size);
+
+	if (!p)
+		die("syscall monitor: out of memory");
+	return p;
+}
+
+static pid_t tgid_of(pid_t tid)
+{
+	return (pid_t)status_field(tid, "\nTgid:", 10, (unsigned long)tid);
+}
+
+static struct process *process_for(pid_t tgid)
+{
+	struct process *p;
+
+	for (size_t i = 0; i < nprocesses; i++)
+		if (processes[i]->tgid == tgid)
+			return processes[i];
+	p = calloc(1, sizeof *p);
+	if (!p)
+		die("syscall monitor: out of memory");
+	p->tgid = tgid;
+	processes = grow(processes, nprocesses, sizeof *processes);
+	processes[nprocesses++] = p;
+	return p;
+}
+
+static struct task *task_for(pid_t tid)
+{
+	struct task *t;
+
+	for (size_t i = 0; i < ntasks; i++)
+		if (tasks[i]->tid == tid)
+			return tasks[i];
+	t = calloc(1, sizeof *t);
+	if (!t)
+		die("syscall monitor: out of memory");
+	t->tid = tid;
+	t->tgid = tgid_of(tid);
+	process_for(t->tgid);
+	tasks = grow(tasks, ntasks, sizeof *tasks);
+	tasks[ntasks++] = t;
+	return t;
+}
+
+static void forget_task(pid_t tid)
+{
+	for (size_t i = 0; i < ntasks; i++)
+		if (tasks[i]->tid == tid) {
+			free(tasks[i]);
+			tasks[i] = tasks[--ntasks];
+			return;
+		}
+}
+
+static void forget_process(pid_t tgid)
+{
+	for (size_t i = 0; i < nprocesses; i++)
+		if (processes[i]->tgid == tgid) {
+			free(processes[i]->as.v);
+			free(processes[i]);
+			processes[i] = processes[--nprocesses];
+			return;
+		}
+}
+
+void attach_supervisor(pid_t program)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+
+	pkru_offset = __ia2_ro.s.pkru_xsave;
+	format_to(path, sizeof path, "/proc/%d/task", program);
+	d = opendir(path);
+	if (!d)
+		_exit(1);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' &&
+		    ptrace(PTRACE_SEIZE, (pid_t)atoi(e->d_name), 0, OPTIONS))
+			_exit(1);
+	closedir(d);
+	process_for(program);
+}
+
+/* The thread's PKRU, which PTRACE_GETREGSET gives in the standard XSAVE
+ * layout, at the offset CPUID gives (Linux 6.1 copies thread.pkru there,
+ * arch/x86/kernel/fpu/xstate.c, __copy_xstate_to_uabi_buf). */
+static bool read_state(pid_t tid, struct user_regs_struct *regs, unsigned *pkru)
+{
+	static unsigned char xsave[16384] __attribute__((aligned(64)));
+	struct iovec iov = {xsave, sizeof xsave};
+
+	if (ptrace(PTRACE_GETREGS, tid, 0, regs) ||
+	    ptrace(PTRACE_GETREGSET, tid, (void *)NT_X86_XSTATE, &iov))
+		return false;
+	if (!pkru_offset || iov.iov_len < (size_t)pkru_offset + 4)
+		die("syscall monitor: the kernel reports no PKRU for thread %d", tid);
+	memcpy(pkru, xsave + pkru_offset, sizeof *pkru);
+	return true;
+}
+
+/* RUNTIME, a compartment, or NO_COMPARTMENT. */
+static int caller_of(unsigned pkru)
+{
+	if (pkru == IA2_PKRU_RUNTIME)
+		return RUNTIME;
+	if (pkru == KERNEL_DEFAULT_PKRU)
+		return 0;
+	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+		if (pkru == IA2_PKRU(c))
+			return c;
+	return NO_COMPARTMENT;
+}
+
+static void resume(pid_t tid, int how, int sig)
+{
+	ptrace(how, tid, 0, sig);   /* ESRCH: killed meanwhile */
+}
+
+static const char *syscall_name(long nr)
+{
+	switch (nr) {
+	case SYS_mmap: return "mmap";
+	case SYS_mprotect: return "mprotect";
+	case SYS_pkey_mprotect: return "pkey_mprotect";
+	case SYS_munmap: return "munmap";
+	case SYS_mremap: return "mremap";
+	case SYS_madvise: return "madvise";
+	case SYS_pkey_alloc: return "pkey_alloc";
+	case SYS_rt_sigreturn: return "rt_sigreturn";
+	case SYS_prctl: return "prctl";
+	case SYS_seccomp: return "seccomp";
+	case SYS_arch_prctl: return "arch_prctl";
+	case SYS_shmat: return "shmat";
+	case SYS_io_uring_setup: return "io_uring_setup";
+	}
+	return "a syscall";
+}
+
+/* "symbol+offset (dso)" for addr, as this process, a copy of the
+ * program at startup, has it mapped: DSOs loaded later show as '?'. */
+static void name_place(uintptr_t addr, char *buf, size_t size)
+{
+	Dl_info at = {0};
+
+	if (!dladdr((void *)addr, &at) || !at.dli_fname)
+		format_to(buf, size, "%#lx", (unsigned long)addr);
+	else if (at.dli_sname)
+		format_to(buf, size, "%s+%#lx (%s)", at.dli_sname,
+			  (unsigned long)(addr - (uintptr_t)at.dli_saddr), at.dli_fname);
+	else
+		format_to(buf, size, "%#lx (%s)", (unsigned long)(addr - (uintptr_t)at.dli_fbase),
+			  at.dli_fname);
+}
+
+static void name_caller(int c, unsigned pkru, char *buf, size_t size)
+{
+	if (c >= 0)
+		format_to(buf, size, "compartment %d", c);
+	else
+		format_to(buf, size, "code with PKRU %#x", pkru);
+}
+
+/* One line: who, what, from where, and why not. The return address at
+ * the stack pointer is the caller of libc's wrapper, where there is one. */
+static void report(const struct task *t, int c, unsigned pkru, const struct user_regs_struct *r,
+		   const char *why)
+{
+	unsigned long ret = 0;
+	struct iovec local = {&ret, sizeof ret}, remote = {(void *)r->rsp, sizeof ret};
+	char who[32], at[160], from[160], then[64];
+
+	process_vm_readv(t->tid, &local, 1, &remote, 1, 0);
+	name_caller(c, pkru, who, sizeof who);
+	name_place(r->rip, at, sizeof at);
+	name_place(ret, from, sizeof from);
+	if (__ia2_ro.s.monitor == MONITOR_PERMISSIVE)
+		format_to(then, sizeof then, "IA2_MONITOR=permissive lets it run");
+	else
+		format_to(then, sizeof then, "The process stops with status %d", MONITOR_DENIED_STATUS);
+	say("%s called %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) at %s, from %s, on thread %d: "
+	    "denied, as %s. %s (docs/usage.md, \"Syscalls\")",
+	    who, syscall_name((long)r->orig_rax), (unsigned long)r->rdi, (unsigned long)r->rsi,
+	    (unsigned long)r->rdx, (unsigned long)r->r10, (unsigned long)r->r8,
+	    (unsigned long)r->r9, at, from, t->tid, why, then);
+}
+
+/* At a seccomp stop: make the call exit_group instead, which the filter
+ * allows (the kernel filters the changed call again, seccomp(2),
+ * "SECCOMP_RET_TRACE"). */
+static void deny_call(pid_t tid, struct user_regs_struct *r)
+{
+	r->orig_rax = SYS_exit_group;
+	r->rdi = MONITOR_DENIED_STATUS;
+	ptrace(PTRACE_SETREGS, tid, 0, r);
+	resume(tid, PTRACE_CONT, 0);
+}
+
+/* After a call has run: have the thread make exit_group at the
+ * `syscall` instruction that it just left, which rt_sigreturn does not
+ * leave behind it; libc's syscall() holds one. */
+static void end_after_call(pid_t tid, struct user_regs_struct *r)
+{
+	static const unsigned char *gadget;
+
+	if (!gadget) {
+		gadget = (const unsigned char *)dlsym(RTLD_DEFAULT, "syscall");
+		while (gadget && !(gadget[0] == 0x0f && gadget[1] == 0x05))
+			gadget++;
+	}
+	r->rip = (uintptr_t)gadget;
+	r->rax = SYS_exit_group;
+	r->rdi = MONITOR_DENIED_STATUS;
+	ptrace(PTRACE_SETREGS, tid, 0, r);
+	resume(tid, PTRACE_CONT, 0);
+}
+
+/* prctl options that would undo the monitor or let another process
+ * trace this one (prctl(2); PR_SET_MM needs CAP_SYS_RESOURCE, but
+ * changes where the kernel finds the program's own memory). */
+static const char *prctl_verdict(unsigned long option)
+{
+	switch (option) {
+	case PR_SET_SECCOMP:
+		return "a second seccomp filter could take calls away from the monitor";
+	case 59: /* PR_SET_SYSCALL_USER_DISPATCH */
+		return "syscall user dispatch would take calls away from the monitor";
+	case PR_SET_PTRACER:
+		return "another process could then trace this one and reach every compartment";
+	case PR_SET_MM:
+		return "it moves the kernel's record of the program's memory";
+	}
+	return NULL;
+}
+
+/* The rules for calls other than memory calls; c is a compartment. */
+static const char *other_verdict(long nr, const unsigned long *a)
+{
+	switch (nr) {
+	case SYS_pkey_alloc:
+		return "protection keys are libia2's alone";
+	case SYS_seccomp:
+		return "a second seccomp filter could take calls away from the monitor";
+	case SYS_prctl:
+		return prctl_verdict(a[0]);
+	case SYS_arch_prctl:
+		/* ARCH_SET_GS, ARCH_SET_FS: gates find a thread's stacks
+		 * through %fs. */
+		if (a[0] == 0x1001 || a[0] == 0x1002)
+			return "gates find the thread's stacks through %fs, which only libia2 sets";
+		return NULL;
+	case SYS_shmat:
+		if (a[2] & (SHM_REMAP | SHM_EXEC))
+			return "SHM_REMAP replaces memory the caller may not own, and SHM_EXEC makes "
+			       "unchecked code";
+		return NULL;
+	case SYS_io_uring_setup:
+		return "io_uring's madvise and open operations would run without the monitor";
+	}
+	return NULL;
+}
+
+static bool is_memory_call(long nr)
+{
+	return nr == SYS_mmap || nr == SYS_mprotect || nr == SYS_pkey_mprotect ||
+	       nr == SYS_munmap || nr == SYS_mremap || nr == SYS_madvise;
+}
+
+/* Whether the call maps memory whose start only its result gives. */
+static bool maps_new(long nr)
+{
+	return nr == SYS_mmap || nr == SYS_mremap;
+}
+
+/* What an allowed call, by anyone, does to the ranges compartments
+ * made, before it runs; a mapping's new address only its result gives
+ * (on_syscall_exit). */
+static void note_call(struct address_space *as, long nr, const unsigned long *a)
+{
+	if (nr == SYS_munmap || nr == SYS_mremap)
+		note_unmapped(as, a[0], a[0] + a[1]);
+	if (nr == SYS_mremap && (a[3] & MREMAP_FIXED))
+		note_unmapped(as, a[4], a[4] + a[2]);
+	if (nr == SYS_mmap && (a[3] & MAP_FIXED))
+		note_unmapped(as, a[0], a[0] + a[1]);
+	if (nr == SYS_pkey_mprotect)
+		note_keyed(as, a[0], a[0] + a[1], (int)a[3]);
+}
+
+static void on_syscall(struct task *t)
+{
+	struct process *p = process_for(t->tgid);
+	struct user_regs_struct r;
+	unsigned pkru;
+	long nr;
+	int c;
+	const char *why = NULL;
+
+	if (!read_state(t->tid, &r, &pkru))
+		return;
+	nr = (long)r.orig_rax;
+	const unsigned long a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
+	c = p->foreign ? RUNTIME : caller_of(pkru);
+	if (nr == SYS_rt_sigreturn) {
+		if (p->foreign) {
+			resume(t->tid, PTRACE_CONT, 0);
+			return;
+		}
+		t->waiting = SIGRETURN;
+		t->caller_pkru = pkru;
+		resume(t->tid, PTRACE_SYSCALL, 0);
+		return;
+	}
+	if (c == NO_COMPARTMENT)
+		why = "its PKRU is no compartment's";
+	else if (c != RUNTIME && is_memory_call(nr))
+		why = memory_verdict(t->tgid, &p->as, c, nr, a);
+	else if (c != RUNTIME)
+		why = other_verdict(nr, a);
+	if (why) {
+		report(t, c, pkru, &r, why);
+		if (__ia2_ro.s.monitor != MONITOR_PERMISSIVE) {
+			deny_call(t->tid, &r);
+			return;
+		}
+	}
+	note_call(&p->as, nr, a);
+	if (maps_new(nr) && c >= 0) {
+		t->waiting = MAPPING;
+		t->compartment = c;
+		t->len = nr == SYS_mmap ? a[1] : a[2];
+		resume(t->tid, PTRACE_SYSCALL, 0);
+		return;
+	}
+	resume(t->tid, PTRACE_CONT, 0);
+}
+
+/* After a signal is delivered and before its handler runs, the kernel
+ * may restart the call the signal interrupted (arch/x86/kernel/signal.c,
+ * handle_signal): rax becomes -EINTR, or the call's number again with
+ * rip back on the `syscall` instruction. */
+static bool same_state(const struct delivery *d, const struct user_regs_struct *r, unsigned pkru)
+{
+	const struct user_regs_struct *e = &d->regs;
+	long rv = (long)e->rax;
+	bool restartable = (long)e->orig_rax >= 0 && rv <= -512 && rv >= -516;
+
+	if (pkru != d->pkru || r->rsp != e->rsp)
+		return false;
+	if (r->rip != e->rip && !(restartable && r->rip == e->rip - 2))
+		return false;
+	if (r->rax != e->rax && !(restartable && (r->rax == (unsigned long)-EINTR || r->rax == e->orig_rax)))
+		return false;
+	return r->rbx == e->rbx && r->rbp == e->rbp && r->r12 == e->r12 && r->r13 == e->r13 &&
+	       r->r14 == e->r14 && r->r15 == e->r15 && r->rdi == e->rdi && r->rsi == e->rsi &&
+	       r->rdx == e->rdx && r->r8 == e->r8 && r->r9 == e->r9 && r->r10 == e->r10;
+}
+
+/* The newest pending delivery that the restored state matches; it and
+ * those after it (handlers left by longjmp) are done. */
+static void check_sigreturn(struct task *t)
+{
+	struct user_regs_struct r;
+	unsigned pkru;
+
+	if (!read_state(t->tid, &r, &pkru))
+		return;
+	for (int i = t->ndeliveries - 1; i >= 0; i--)
+		if (same_state(&t->deliveries[i], &r, pkru)) {
+			t->ndeliveries = i;
+			resume(t->tid, PTRACE_CONT, 0);
+			return;
+		}
+	r.orig_rax = SYS_rt_sigreturn;
+	report(t, caller_of(t->caller_pkru), t->caller_pkru, &r,
+	       "the registers and PKRU it restored are no interrupted state of this thread: "
+	       "the signal frame was changed or forged");
+	if (__ia2_ro.s.monitor == MONITOR_PERMISSIVE)
+		resume(t->tid, PTRACE_CONT, 0);
+	else
+		end_after_call(t->tid, &r);
+}
+
+static void on_syscall_exit(struct task *t)
+{
+	enum waiting w = t->waiting;
+	struct user_regs_struct r;
+
+	t->waiting = NOTHING;
+	if (w == SIGRETURN) {
+		check_sigreturn(t);
+		return;
+	}
+	if (w == MAPPING && !ptrace(PTRACE_GETREGS, t->tid, 0, &r) && r.rax < -4096UL)
+		note_mapped(&process_for(t->tgid)->as, t->compartment, r.rax, r.rax + t->len);
+	resume(t->tid, PTRACE_CONT, 0);
+}
+
+/* Whether the process has a handler for sig (/proc/PID/status, SigCgt). */
+static bool catches(pid_t tid, int sig)
+{
+	return status_field(tid, "\nSigCgt:", 16, 0) >> (sig - 1) & 1;
+}
+
+/* A protection-key fault: logged for IA2_FAULT_LOG, and reported when
+ * no handler will see it, as the process is about to die of it. */
+static void on_pkey_fault(struct task *t, const siginfo_t *si)
+{
+	struct user_regs_struct r;
+	unsigned pkru;
+	char line[96], who[32], at[160];
+
+	if (fault_log >= 0) {
+		size_t n = format_to(line, sizeof line, "pkuerr %d %#lx %u\n", t->tgid,
+				     (unsigned long)si->si_addr, si->si_pkey);
+		if (write(fault_log, line, n) < 0)
+			return;
+	}
+	if (catches(t->tid, SIGSEGV) || !read_state(t->tid, &r, &pkru))
+		return;
+	name_caller(caller_of(pkru), pkru, who, sizeof who);
+	name_place(r.rip, at, sizeof at);
+	say("%s touched %#lx, which has pkey %u, at %s, on thread %d: a protection-key fault, "
+	    "which kills the process", who, (unsigned long)si->si_addr, si->si_pkey, at, t->tid);
+}
+
+static void record_delivery(struct task *t)
+{
+	struct delivery d;
+
+	if (process_for(t->tgid)->foreign || !read_state(t->tid, &d.regs, &d.pkru))
+		return;
+	if (t->ndeliveries == MAX_FRAMES)
+		memmove(t->deliveries, t->deliveries + 1, sizeof *t->deliveries * (MAX_FRAMES - 1)),
+			t->ndeliveries--;
+	t->deliveries[t->ndeliveries++] = d;
+}
+
+/* A fork, vfork, or clone without CLONE_THREAD: a process with a copy
+ * of the parent's memory (or, with CLONE_VM, the same memory). */
+static void on_new_task(struct task *t)
+{
+	unsigned long child = 0;
+	struct process *p = process_for(t->tgid), *q;
+
+	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &child);
+	if (tgid_of((pid_t)child) != (pid_t)child)
+		return;   /* a thread */
+	q = process_for((pid_t)child);
+	if (!q->as.n)
+		copy_address_space(&q->as, &p->as);
+	q->foreign = p->foreign;
+}
+
+/* The thread that executed is now the process's only one, under the
+ * process's pid (execve(2)). */
+static void on_exec(struct task *t)
+{
+	struct process *p = process_for(t->tgid);
+
+	for (size_t i = 0; i < ntasks;)
+		if (tasks[i]->tgid == t->tgid && tasks[i] != t)
+			forget_task(tasks[i]->tid);
+		else
+			i++;
+	p->foreign = true;
+	p->as.n = 0;
+	t->ndeliveries = 0;
+}
+
+/* A process's record goes with its last known thread. */
+static void on_exit_of(pid_t tid)
+{
+	pid_t tgid = -1;
+
+	for (size_t i = 0; i < ntasks; i++)
+		if (tasks[i]->tid == tid)
+			tgid = tasks[i]->tgid;
+	forget_task(tid);
+	for (size_t i = 0; i < ntasks; i++)
+		if (tasks[i]->tgid == tgid)
+			return;
+	if (tgid > 0)
+		forget_process(tgid);
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void on_stop(pid_t tid, int status)
+{
+	struct task *t = task_for(tid);
+	int sig = WSTOPSIG(status), event = (unsigned)status >> 16;
+
+	switch (event) {
+	case PTRACE_EVENT_SECCOMP:
+		on_syscall(t);
+		return;
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+	case PTRACE_EVENT_CLONE:
+		on_new_task(t);
+		resume(tid, PTRACE_CONT, 0);
+		return;
+	case PTRACE_EVENT_EXEC:
+		on_exec(t);
+		resume(tid, PTRACE_CONT, 0);
+		return;
+	case PTRACE_EVENT_STOP:
+		/* A group stop stays one until SIGCONT (ptrace(2),
+		 * PTRACE_LISTEN); the other event stops just continue. */
+		resume(tid, is_stop_signal(sig) ? PTRACE_LISTEN : PTRACE_CONT, 0);
+		return;
+	}
+	if (sig == (SIGTRAP | 0x80)) {
+		on_syscall_exit(t);
+		return;
+	}
+	if (sig == SIGSEGV) {
+		siginfo_t si;
+		if (!ptrace(PTRACE_GETSIGINFO, tid, 0, &si) && si.si_code == SEGV_PKUERR)
+			on_pkey_fault(t, &si);
+	}
+	record_delivery(t);
+	resume(tid, PTRACE_CONT, sig);
+}
+
+void supervise(void)
+{
+	if (getenv("IA2_FAULT_LOG"))
+		fault_log = open(getenv("IA2_FAULT_LOG"), O_WRONLY | O_APPEND | O_CLOEXEC);
+	for (;;) {
+		int status;
+		pid_t tid = waitpid(-1, &status, __WALL);
+
+		if (tid < 0 && errno == EINTR)
+			continue;
+		if (tid < 0)
+			_exit(0);   /* ECHILD: nothing is traced any more */
+		if (WIFSTOPPED(status)) {
+			on_stop(tid, status);
+			continue;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			on_exit_of(tid);
+	}
+}

@@ -1,0 +1,398 @@
+/* Compartment 1 is the attacker: each command reaches for compartment
+ * 2's secret or memory through a call that only the syscall monitor can
+ * judge, since whether it is allowed depends on who calls and whose
+ * memory it names. With the monitor (the default) the call is denied
+ * and the process ends with status 112 after one line naming it. With
+ * IA2_MONITOR=off, the `open-` tests show that the attacks work, so what
+ * stops them is the monitor. */
+#define _GNU_SOURCE
+#include <cpuid.h>
+#include <dlfcn.h>
+#include <link.h>
+#include <linux/filter.h>
+#include <linux/io_uring.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+#define PAGE 4096
+
+static int judge(int value)
+{
+	if (value != SECRET) {
+		printf("read %#x, not the secret\n", value);
+		return ATTACK_FAILED;
+	}
+	printf("read compartment 2's secret\n");
+	return ATTACK_WORKED;
+}
+
+/* Reads the secret with the caller's rights, whatever they are now. */
+static int read_directly(void)
+{
+	return judge(*(volatile int *)lib_secret_address());
+}
+
+static int tag_as_mine(void)
+{
+	syscall(SYS_pkey_mprotect, lib_secret_address(), PAGE, PROT_READ | PROT_WRITE, 1);
+	return read_directly();
+}
+
+/* pkey_mprotect(secret, PAGE, RW, 1) with a `syscall` instruction of
+ * the attacker's own, not libc's (nor errno, which a raw clone thread
+ * has no TLS for): there is no check in the process to go past. */
+static long raw_tag_as_mine(void)
+{
+	long rc;
+	register long r10 __asm__("r10") = 1;
+
+	__asm__ volatile("syscall"
+			 : "=a"(rc)
+			 : "a"(SYS_pkey_mprotect), "D"(lib_secret_address()), "S"(PAGE),
+			   "d"(PROT_READ | PROT_WRITE), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return rc;
+}
+
+static int tag_as_mine_raw(void)
+{
+	raw_tag_as_mine();
+	return read_directly();
+}
+
+static int alloc_key(void)
+{
+	long k = syscall(SYS_pkey_alloc, 0, 0);
+
+	printf("pkey_alloc gave %ld\n", k);
+	return k >= 0 ? ATTACK_WORKED : ATTACK_FAILED;
+}
+
+/* The victim, through its own gate, then reads the attacker's page. */
+static int map_over(void)
+{
+	mmap(lib_secret_address(), PAGE, PROT_READ | PROT_WRITE,
+	     MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (lib_read_secret() != SECRET) {
+		printf("compartment 2 reads the attacker's page\n");
+		return ATTACK_WORKED;
+	}
+	return ATTACK_FAILED;
+}
+
+/* MADV_DONTNEED puts a private file page back to the file's contents. */
+static int forget_pages(void)
+{
+	lib_set_secret(0x1234);
+	madvise(lib_secret_address(), PAGE, MADV_DONTNEED);
+	if (lib_read_secret() != 0x1234) {
+		printf("compartment 2's data went back to %#x\n", lib_read_secret());
+		return ATTACK_WORKED;
+	}
+	return ATTACK_FAILED;
+}
+
+static int unmap(void)
+{
+	munmap(lib_secret_address(), PAGE);
+	return ATTACK_FAILED;
+}
+
+static int remap(void)
+{
+	void *to = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	mremap(lib_secret_address(), PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	return ATTACK_FAILED;
+}
+
+static int relro_of_victim(struct dl_phdr_info *info, size_t size, void *out)
+{
+	(void)size;
+	if (!strstr(info->dlpi_name, "libmonitor"))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_GNU_RELRO)
+			*(uintptr_t *)out = (info->dlpi_addr + info->dlpi_phdr[i].p_vaddr) & ~(uintptr_t)(PAGE - 1);
+	return 1;
+}
+
+/* Compartment 2's GOT, read-only after relocation, made writable. */
+static int unprotect_relro(void)
+{
+	uintptr_t relro = 0;
+
+	dl_iterate_phdr(relro_of_victim, &relro);
+	if (!relro || mprotect((void *)relro, PAGE, PROT_READ | PROT_WRITE))
+		return ATTACK_FAILED;
+	*(volatile char *)relro = *(volatile char *)relro;
+	printf("compartment 2's RELRO page is writable\n");
+	return ATTACK_WORKED;
+}
+
+/* wrpkru with eax = ecx = edx = 0, then ret. */
+static const unsigned char open_all[] = {0x31, 0xc0, 0x31, 0xc9, 0x31, 0xd2, 0x0f, 0x01, 0xef, 0xc3};
+
+static int write_and_run(int prot_at_once)
+{
+	unsigned char *code = mmap(NULL, PAGE, prot_at_once ? PROT_READ | PROT_WRITE | PROT_EXEC
+							    : PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (code == MAP_FAILED)
+		return ATTACK_FAILED;
+	memcpy(code, open_all, sizeof open_all);
+	if (!prot_at_once && mprotect(code, PAGE, PROT_READ | PROT_EXEC))
+		return ATTACK_FAILED;
+	((void (*)(void))code)();
+	return read_directly();
+}
+
+static int user_dispatch(void)
+{
+	static char selector;
+
+	prctl(59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1, 0, 0, &selector);
+	return ATTACK_FAILED;
+}
+
+/* A filter whose SECCOMP_RET_USER_NOTIF would outrank the monitor's
+ * SECCOMP_RET_TRACE for mmap, and let a listener of the attacker's allow it. */
+static int second_filter(void)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {sizeof insns / sizeof *insns, insns};
+
+	syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	return ATTACK_FAILED;
+}
+
+static int move_fs(void)
+{
+	static char fake[4096];
+
+	syscall(SYS_arch_prctl, 0x1002 /* ARCH_SET_FS */, fake + sizeof fake);
+	return ATTACK_FAILED;
+}
+
+static int ring(void)
+{
+	struct io_uring_params p = {0};
+
+	syscall(SYS_io_uring_setup, 4, &p);
+	return ATTACK_FAILED;
+}
+
+static int shm_over(void)
+{
+	int id = shmget(IPC_PRIVATE, PAGE, 0600);
+
+	shmat(id, lib_secret_address(), SHM_REMAP);
+	shmctl(id, IPC_RMID, NULL);
+	return ATTACK_FAILED;
+}
+
+/* A thread that raw clone makes, with no TLS and no libia2 setup. */
+static volatile int clone_done;
+static char clone_stack[65536] __attribute__((aligned(16)));
+
+static void clone_body(void)
+{
+	clone_done = raw_tag_as_mine() ? 2 : 1;
+}
+
+static int raw_clone(unsigned long extra)
+{
+	unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+			      CLONE_SYSVSEM | extra;
+	register long r10 __asm__("r10") = 0;
+	register long r8 __asm__("r8") = 0;
+	long rc;
+
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "call *%[body]\n\t"
+			 "mov $60, %%eax\n\t"
+			 "xor %%edi, %%edi\n\t"
+			 "syscall\n"
+			 "1:"
+			 : "=a"(rc)
+			 : "a"(SYS_clone), "D"(flags), "S"(clone_stack + sizeof clone_stack), "d"(0),
+			   "r"(r10), "r"(r8), [body] "b"(clone_body)
+			 : "rcx", "r11", "memory");
+	if (rc < 0)
+		return ATTACK_FAILED;
+	while (!clone_done)
+		sched_yield();
+	if (clone_done != 1) {
+		printf("the thread's pkey_mprotect failed, so not the secret\n");
+		return ATTACK_FAILED;
+	}
+	return read_directly();
+}
+
+static int traced_clone(void)
+{
+	return raw_clone(0);
+}
+
+/* CLONE_UNTRACED keeps the thread from its creator's tracer, the
+ * monitor: then seccomp's SECCOMP_RET_TRACE finds no tracer and fails
+ * the call with ENOSYS (seccomp(2)). */
+static int untraced_clone(void)
+{
+	return raw_clone(CLONE_UNTRACED);
+}
+
+/* Where PKRU sits in the XSAVE area of a signal frame (CPUID 0DH.9). */
+static unsigned pkru_offset(void)
+{
+	unsigned a = 0, b = 0, c = 0, d = 0;
+
+	__get_cpuid_count(0xd, 9, &a, &b, &c, &d);
+	return b;
+}
+
+static void edit_frame(int sig, siginfo_t *si, void *context)
+{
+	ucontext_t *uc = context;
+
+	(void)sig, (void)si;
+	memset((char *)uc->uc_mcontext.fpregs + pkru_offset(), 0, 4);
+}
+
+static int edit_and_return(void)
+{
+	struct sigaction sa = {.sa_sigaction = edit_frame, .sa_flags = SA_SIGINFO};
+
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	return read_directly();
+}
+
+/* A frame of the attacker's making: a copy of a real one, with PKRU 0 and
+ * a return to landing() on a stack of its own. */
+static char forged_uc[sizeof(ucontext_t)] __attribute__((aligned(64)));
+static char forged_fp[16384] __attribute__((aligned(64)));
+static char landing_stack[65536] __attribute__((aligned(16)));
+
+static void landing(void)
+{
+	_exit(read_directly());
+}
+
+static void copy_frame(int sig, siginfo_t *si, void *context)
+{
+	ucontext_t *uc = context, *copy = (ucontext_t *)forged_uc;
+	/* fpstate's software bytes: magic1, then the frame's extended size
+	 * (arch/x86/include/uapi/asm/sigcontext.h, _fpx_sw_bytes). */
+	unsigned size;
+
+	(void)sig, (void)si;
+	memcpy(&size, (char *)uc->uc_mcontext.fpregs + 464 + 4, sizeof size);
+	memcpy(forged_uc, uc, sizeof forged_uc);
+	memcpy(forged_fp, uc->uc_mcontext.fpregs, size < sizeof forged_fp ? size : sizeof forged_fp);
+	copy->uc_mcontext.fpregs = (void *)forged_fp;
+	memset(forged_fp + pkru_offset(), 0, 4);
+	copy->uc_mcontext.gregs[REG_RIP] = (greg_t)landing;
+	copy->uc_mcontext.gregs[REG_RSP] = (greg_t)(landing_stack + sizeof landing_stack - 8);
+}
+
+static int forge_frame(void)
+{
+	struct sigaction sa = {.sa_sigaction = copy_frame, .sa_flags = SA_SIGINFO};
+
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	/* rt_sigreturn finds the frame's ucontext at the stack pointer. */
+	__asm__ volatile("mov %0, %%rsp\n\t"
+			 "mov %1, %%eax\n\t"
+			 "syscall"
+			 :
+			 : "r"(forged_uc), "i"(SYS_rt_sigreturn)
+			 : "memory");
+	return ATTACK_FAILED;
+}
+
+/* What the monitor must let through: a compartment's calls on its own
+ * memory, and handlers that return. */
+static volatile int handled;
+
+static void count(int sig)
+{
+	(void)sig;
+	handled++;
+}
+
+static int legitimate(void)
+{
+	char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *big = malloc(1 << 20);
+
+	if (p == MAP_FAILED || mprotect(p, PAGE, PROT_READ) || mprotect(p, PAGE, PROT_READ | PROT_WRITE))
+		return 1;
+	p[0] = 1;
+	p = mremap(p, 2 * PAGE, 4 * PAGE, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED || p[0] != 1 || munmap(p, 4 * PAGE))
+		return 1;
+	memset(big, 1, 1 << 20);
+	if (madvise((void *)(((uintptr_t)big + PAGE) & ~(uintptr_t)(PAGE - 1)), PAGE, MADV_DONTNEED))
+		return 1;
+	free(big);
+	signal(SIGUSR1, count);
+	raise(SIGUSR1);
+	raise(SIGUSR1);
+	if (handled != 2 || lib_read_secret() != SECRET)
+		return 1;
+	printf("ok\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(void);
+	} attacks[] = {
+		{"pkey-mprotect", tag_as_mine}, {"raw-syscall", tag_as_mine_raw},
+		{"pkey-alloc", alloc_key},      {"mmap-fixed", map_over},
+		{"madvise", forget_pages},      {"munmap", unmap},
+		{"mremap", remap},              {"mprotect-relro", unprotect_relro},
+		{"prctl-dispatch", user_dispatch}, {"second-filter", second_filter},
+		{"arch-prctl", move_fs},        {"io-uring", ring},
+		{"shmat", shm_over},            {"raw-clone", traced_clone},
+		{"untraced-clone", untraced_clone},
+		{"sigreturn-edit", edit_and_return}, {"sigreturn-forge", forge_frame},
+		{"ok", legitimate},
+	};
+
+	if (argc == 2 && !strcmp(argv[1], "wx"))
+		return write_and_run(1);
+	if (argc == 2 && !strcmp(argv[1], "exec-anon"))
+		return write_and_run(0);
+	for (size_t i = 0; argc == 2 && i < sizeof attacks / sizeof *attacks; i++)
+		if (!strcmp(argv[1], attacks[i].name))
+			return attacks[i].run();
+	fprintf(stderr, "usage: monitor ATTACK\n");
+	return 2;
+}
