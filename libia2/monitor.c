@@ -81,9 +81,12 @@ static bool traced_by_monitor(pid_t pid)
 /* The grandchild: wait to be named tracer, attach, tell the program. */
 static __attribute__((noreturn)) void run_supervisor(pid_t program, int named, int ready)
 {
+	struct sigaction ignore = {.sa_handler = SIG_IGN};
 	char c;
 
 	setsid();   /* the terminal's signals are the program's, not its monitor's */
+	/* A closed stderr must not kill it, and with it the program. */
+	__ia2_ro.s.libc_sigaction(SIGPIPE, &ignore, NULL);
 	prctl(PR_SET_NAME, SUPERVISOR_NAME);
 	/* No process of the same user may then trace it, or open its
 	 * /proc/PID/mem (ptrace_may_access checks dumpability): a
