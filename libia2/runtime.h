@@ -280,6 +280,9 @@ void note_unmapped(struct address_space *as, uintptr_t lo, uintptr_t hi);
 /* After pkey_mprotect of [lo, hi) with pkey, by anyone. */
 void note_keyed(struct address_space *as, uintptr_t lo, uintptr_t hi, int pkey);
 void copy_address_space(struct address_space *to, const struct address_space *from);
+/* file_policy.c: why a compartment may not keep descriptor fd that
+ * thread tid just opened, or NULL. */
+const char *opened_file_verdict(pid_t tid, int fd);
 
 /* init.c: libia2's setup, unless it has begun already. Entry points
  * that use __ia2_ro call it, for constructors that run before libia2's. */

@@ -14,12 +14,20 @@
  * lies in memory that compartments can write. So at each signal delivery
  * the supervisor records the thread's registers and PKRU, and after each
  * rt_sigreturn checks that the registers and PKRU restored are those of
- * a delivery still pending on that thread (docs/design.md). */
+ * a delivery still pending on that thread (docs/design.md).
+ *
+ * Which file an open call names is known only once the kernel has
+ * resolved its path, so the supervisor judges the file that a
+ * compartment's open opened (file_policy.c), at the call's exit. Until
+ * then every other task that shares the caller's descriptor table is
+ * held stopped (PTRACE_INTERRUPT), so none can use the new descriptor
+ * before the verdict; a denied one never runs again. */
 #include <dirent.h>
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -33,6 +41,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/kcmp.h>
 #include <linux/seccomp.h>
 
 #include "runtime.h"
@@ -54,11 +63,13 @@ struct delivery {
 	unsigned pkru;
 };
 
-enum waiting { NOTHING, SIGRETURN, MAPPING };
+enum waiting { NOTHING, SIGRETURN, MAPPING, OPENING };
 
 struct task {
 	pid_t tid, tgid;
 	enum waiting waiting;
+	bool held;                       /* stopped for another task's open */
+	bool interrupted;                /* held, and its stop not seen yet */
 	int compartment;                 /* MAPPING: the caller */
 	unsigned caller_pkru;            /* SIGRETURN: the caller's */
 	unsigned long len;               /* MAPPING: the new length */
@@ -80,6 +91,19 @@ static int fault_log = -1;
 
 static struct task **tasks;
 static size_t ntasks;
+
+/* A compartment's open in flight, and the stops of every other task,
+ * which wait until it is judged; `awaited` counts the held tasks whose
+ * stop has not come yet, and the call runs once none is left. */
+struct stop {
+	pid_t tid;
+	int status;
+};
+static struct task *opening;
+static bool open_runs;
+static size_t awaited;
+static struct stop *deferred;
+static size_t ndeferred;
 static struct process **processes;
 static size_t nprocesses;
 static int pkru_offset;
@@ -223,6 +247,11 @@ static const char *syscall_name(long nr)
 	case SYS_arch_prctl: return "arch_prctl";
 	case SYS_shmat: return "shmat";
 	case SYS_io_uring_setup: return "io_uring_setup";
+	case SYS_clone: return "clone";
+	case SYS_open: return "open";
+	case SYS_openat: return "openat";
+	case SYS_openat2: return "openat2";
+	case SYS_creat: return "creat";
 	}
 	return "a syscall";
 }
@@ -346,6 +375,10 @@ static const char *other_verdict(long nr, const unsigned long *a)
 		return NULL;
 	case SYS_io_uring_setup:
 		return "io_uring's madvise and open operations would run without the monitor";
+	case SYS_clone:
+		if (a[0] & CLONE_UNTRACED)
+			return "a thread made with CLONE_UNTRACED would run unseen by the monitor";
+		return NULL;
 	}
 	return NULL;
 }
@@ -377,6 +410,110 @@ static void note_call(struct address_space *as, long nr, const unsigned long *a)
 		note_keyed(as, a[0], a[0] + a[1], (int)a[3]);
 }
 
+static bool is_open_call(long nr)
+{
+	return nr == SYS_open || nr == SYS_openat || nr == SYS_openat2 || nr == SYS_creat;
+}
+
+/* Whether an open call may open a file that exists: O_CREAT|O_EXCL
+ * makes a new file and never follows a symlink, and O_TMPFILE makes an
+ * unnamed one (open(2)); O_PATH drops both. openat2's flags lie in
+ * memory that another thread may change, so it is always judged. */
+static bool opens_existing(long nr, const unsigned long *a)
+{
+	unsigned long flags = nr == SYS_open ? a[1] : a[2];
+
+	if (nr == SYS_creat || nr == SYS_openat2 || (flags & O_PATH))
+		return true;
+	return (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL) && !(flags & __O_TMPFILE);
+}
+
+/* Whether two tasks share a descriptor table: threads, and clones with
+ * CLONE_FILES (kcmp(2)); when the kernel cannot say, they may. */
+static bool shares_files(pid_t a, pid_t b)
+{
+	return syscall(SYS_kcmp, a, b, KCMP_FILES, 0, 0) <= 0;
+}
+
+static bool has_deferred_stop(pid_t tid)
+{
+	for (size_t i = 0; i < ndeferred; i++)
+		if (deferred[i].tid == tid)
+			return true;
+	return false;
+}
+
+static void release_held(void);
+
+static void start_open_if_all_held(void)
+{
+	if (opening && !awaited && !open_runs) {
+		open_runs = true;
+		resume(opening->tid, PTRACE_SYSCALL, 0);
+	}
+}
+
+/* At the seccomp stop of t's open: hold every task that shares its
+ * descriptor table, and let the call run once all of them have stopped
+ * (hold_stop). */
+static void begin_open(struct task *t)
+{
+	opening = t;
+	open_runs = false;
+	t->waiting = OPENING;
+	awaited = 0;
+	for (size_t i = 0; i < ntasks; i++) {
+		struct task *s = tasks[i];
+
+		if (s == t || !shares_files(t->tid, s->tid))
+			continue;
+		s->held = true;
+		/* A task whose stop waits in `deferred` is stopped already,
+		 * and PTRACE_INTERRUPT would trap it only once resumed. */
+		if (!has_deferred_stop(s->tid) && !ptrace(PTRACE_INTERRUPT, s->tid, 0, 0)) {
+			s->interrupted = true;
+			awaited++;
+		}
+	}
+	start_open_if_all_held();
+}
+
+
+/* A denied open: the caller's process ends, and so do the other
+ * processes that share its descriptor table (clones with CLONE_FILES),
+ * which exit_group would not end. The held tasks stay stopped until
+ * then. */
+static void deny_open(struct task *t, struct user_regs_struct *r)
+{
+	for (size_t i = 0; i < ntasks; i++)
+		if (tasks[i]->held && tasks[i]->tgid != t->tgid)
+			syscall(SYS_tgkill, tasks[i]->tgid, tasks[i]->tid, SIGKILL);
+	end_after_call(t->tid, r);
+}
+
+/* At the exit of t's open: judge the file it opened, then release the
+ * tasks held for it. */
+static void end_open(struct task *t)
+{
+	struct process *p = process_for(t->tgid);
+	struct user_regs_struct r;
+	unsigned pkru;
+	const char *why = NULL;
+
+	t->waiting = NOTHING;
+	if (read_state(t->tid, &r, &pkru) && (long)r.rax >= 0)
+		why = opened_file_verdict(t->tid, (int)r.rax);
+	if (why) {
+		report(t, p->foreign ? RUNTIME : caller_of(pkru), pkru, &r, why);
+		if (__ia2_ro.s.monitor != MONITOR_PERMISSIVE) {
+			deny_open(t, &r);
+			return;   /* released when t's process is gone */
+		}
+	}
+	resume(t->tid, PTRACE_CONT, 0);
+	release_held();
+}
+
 static void on_syscall(struct task *t)
 {
 	struct process *p = process_for(t->tgid);
@@ -403,7 +540,12 @@ static void on_syscall(struct task *t)
 	}
 	if (c == NO_COMPARTMENT)
 		why = "its PKRU is no compartment's";
-	else if (c != RUNTIME && is_memory_call(nr))
+	else if (is_open_call(nr) && (c != RUNTIME || p->foreign)) {
+		if (opens_existing(nr, a)) {
+			begin_open(t);
+			return;
+		}
+	} else if (c != RUNTIME && is_memory_call(nr))
 		why = memory_verdict(t->tgid, &p->as, c, nr, a);
 	else if (c != RUNTIME)
 		why = other_verdict(nr, a);
@@ -476,6 +618,10 @@ static void on_syscall_exit(struct task *t)
 	enum waiting w = t->waiting;
 	struct user_regs_struct r;
 
+	if (w == OPENING) {
+		end_open(t);
+		return;
+	}
 	t->waiting = NOTHING;
 	if (w == SIGRETURN) {
 		check_sigreturn(t);
@@ -558,15 +704,30 @@ static void on_exec(struct task *t)
 	t->ndeliveries = 0;
 }
 
-/* A process's record goes with its last known thread. */
+/* A process's record goes with its last known thread. A held task that
+ * dies no longer needs to stop, and its waiting stop goes; when the task
+ * whose open held the others dies (a denied open), they go on. */
 static void on_exit_of(pid_t tid)
 {
 	pid_t tgid = -1;
 
 	for (size_t i = 0; i < ntasks; i++)
-		if (tasks[i]->tid == tid)
+		if (tasks[i]->tid == tid) {
 			tgid = tasks[i]->tgid;
-	forget_task(tid);
+			awaited -= tasks[i]->interrupted;
+		}
+	for (size_t i = 0; i < ndeferred;)
+		if (deferred[i].tid == tid)
+			memmove(deferred + i, deferred + i + 1, (--ndeferred - i) * sizeof *deferred);
+		else
+			i++;
+	if (opening && opening->tid == tid) {
+		forget_task(tid);
+		release_held();
+	} else {
+		forget_task(tid);
+		start_open_if_all_held();
+	}
 	for (size_t i = 0; i < ntasks; i++)
 		if (tasks[i]->tgid == tgid)
 			return;
@@ -600,8 +761,13 @@ static void on_stop(pid_t tid, int status)
 		return;
 	case PTRACE_EVENT_STOP:
 		/* A group stop stays one until SIGCONT (ptrace(2),
-		 * PTRACE_LISTEN); the other event stops just continue. */
-		resume(tid, is_stop_signal(sig) ? PTRACE_LISTEN : PTRACE_CONT, 0);
+		 * PTRACE_LISTEN); the other event stops, PTRACE_INTERRUPT's
+		 * among them, just continue, to the exit stop of a call the
+		 * task is in, if the monitor waits for one. */
+		if (is_stop_signal(sig))
+			resume(tid, PTRACE_LISTEN, 0);
+		else
+			resume(tid, t->waiting != NOTHING ? PTRACE_SYSCALL : PTRACE_CONT, 0);
 		return;
 	}
 	if (sig == (SIGTRAP | 0x80)) {
@@ -617,6 +783,36 @@ static void on_stop(pid_t tid, int status)
 	resume(tid, PTRACE_CONT, sig);
 }
 
+/* A stop that comes while an open is judged: the task stays stopped,
+ * and its stop is handled once the open is. */
+static void hold_stop(pid_t tid, int status)
+{
+	for (size_t i = 0; i < ntasks; i++)
+		if (tasks[i]->tid == tid && tasks[i]->interrupted) {
+			tasks[i]->interrupted = false;
+			awaited--;
+		}
+	deferred = grow(deferred, ndeferred, sizeof *deferred);
+	deferred[ndeferred++] = (struct stop){tid, status};
+	start_open_if_all_held();
+}
+
+/* The open is judged: handle the stops that waited, in order, until one
+ * of them is an open to judge in turn. */
+static void release_held(void)
+{
+	opening = NULL;
+	awaited = 0;
+	for (size_t i = 0; i < ntasks; i++)
+		tasks[i]->held = tasks[i]->interrupted = false;
+	while (!opening && ndeferred) {
+		struct stop s = deferred[0];
+
+		memmove(deferred, deferred + 1, --ndeferred * sizeof *deferred);
+		on_stop(s.tid, s.status);
+	}
+}
+
 void supervise(void)
 {
 	if (getenv("IA2_FAULT_LOG"))
@@ -629,6 +825,10 @@ void supervise(void)
 			continue;
 		if (tid < 0)
 			_exit(0);   /* ECHILD: nothing is traced any more */
+		if (WIFSTOPPED(status) && opening && tid != opening->tid) {
+			hold_stop(tid, status);
+			continue;
+		}
 		if (WIFSTOPPED(status)) {
 			on_stop(tid, status);
 			continue;

@@ -50,6 +50,15 @@ const struct syscall_rule denied_syscalls[] = {
 	 * compartment's too. */
 	{SYS_remap_file_pages, -1, 0, "remap_file_pages",
 	 "rearranges the pages of another compartment's file mappings"},
+	/* The monitor knows /proc/PID/mem by its name (file_policy.c);
+	 * a mount could give it another. */
+	{SYS_mount, -1, 0, "mount", "could put /proc/PID/mem under another name"},
+	{SYS_open_tree, -1, 0, "open_tree", "could put /proc/PID/mem under another name"},
+	{SYS_move_mount, -1, 0, "move_mount", "could put /proc/PID/mem under another name"},
+	{SYS_fsmount, -1, 0, "fsmount", "could put /proc/PID/mem under another name"},
+	/* Copies a descriptor out of another process, past the monitor's
+	 * check of the files that compartments open. */
+	{SYS_pidfd_getfd, -1, 0, "pidfd_getfd", "takes a descriptor the monitor never saw opened"},
 };
 
 const size_t ndenied_syscalls = sizeof denied_syscalls / sizeof *denied_syscalls;
@@ -87,6 +96,10 @@ const struct monitored_rule monitored_syscalls[] = {
 	{SYS_arch_prctl, 0, true, VALUES(arch_prctl_watched)},
 	{SYS_shmat, -1, false, NULL, 0},
 	{SYS_io_uring_setup, -1, false, NULL, 0},
+	{SYS_open, -1, false, NULL, 0},
+	{SYS_openat, -1, false, NULL, 0},
+	{SYS_openat2, -1, false, NULL, 0},
+	{SYS_creat, -1, false, NULL, 0},
 };
 
 const size_t nmonitored_syscalls = sizeof monitored_syscalls / sizeof *monitored_syscalls;

@@ -8,10 +8,12 @@
 #define _GNU_SOURCE
 #include <cpuid.h>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <link.h>
 #include <linux/filter.h>
 #include <linux/io_uring.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
 #include <signal.h>
@@ -23,6 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -257,11 +260,98 @@ static int traced_clone(void)
 }
 
 /* CLONE_UNTRACED keeps the thread from its creator's tracer, the
- * monitor: then seccomp's SECCOMP_RET_TRACE finds no tracer and fails
- * the call with ENOSYS (seccomp(2)). */
+ * monitor, which would then neither judge its calls nor hold it while
+ * another thread's open is judged: the monitor refuses the clone. */
 static int untraced_clone(void)
 {
 	return raw_clone(CLONE_UNTRACED);
+}
+
+/* /proc/PID/mem reads memory without PKRU (the kernel's access to it is
+ * a remote one, which skips protection keys), so these read the secret
+ * through the file, under names that only the kernel can resolve. */
+static int read_through(int fd)
+{
+	int value = 0;
+
+	if (fd < 0 || pread(fd, &value, sizeof value, (off_t)(uintptr_t)lib_secret_address()) != sizeof value)
+		perror("pread");
+	return judge(value);
+}
+
+static int proc_mem(void)
+{
+	return read_through(open("/proc/self/mem", O_RDONLY));
+}
+
+static int proc_mem_link(void)
+{
+	char dir[] = "/tmp/ia2-monitor-XXXXXX", link[64];
+
+	if (!mkdtemp(dir))
+		return ATTACK_FAILED;
+	snprintf(link, sizeof link, "%s/innocent", dir);
+	if (symlink("/proc/thread-self/mem", link))
+		return ATTACK_FAILED;
+	int fd = open(link, O_RDWR);
+	unlink(link);
+	rmdir(dir);
+	return read_through(fd);
+}
+
+static int proc_mem_dirfd(void)
+{
+	char name[32];
+	int task = open("/proc/self/task", O_PATH | O_DIRECTORY);
+
+	snprintf(name, sizeof name, "%d/mem", gettid());
+	return read_through(openat(task, name, O_RDONLY));
+}
+
+/* A second thread tries every descriptor while the first opens the file:
+ * it must never get a turn before the monitor has judged the open. */
+static void *read_every_fd(void *arg)
+{
+	(void)arg;
+	for (;;)
+		for (int fd = 3; fd < 32; fd++) {
+			int value = 0;
+			if (pread(fd, &value, sizeof value, (off_t)(uintptr_t)lib_secret_address()) ==
+				    sizeof value && value == SECRET) {
+				printf("the second thread read compartment 2's secret\n");
+				fflush(stdout);
+				_exit(ATTACK_WORKED);
+			}
+		}
+	return NULL;
+}
+
+static int proc_mem_race(void)
+{
+	pthread_t racer;
+
+	pthread_create(&racer, NULL, read_every_fd, NULL);
+	for (int i = 0; i < 100; i++)
+		close(open("/dev/null", O_RDONLY));
+	return read_through(open("/proc/self/mem", O_RDONLY));
+}
+
+/* A fork child holds a copy of every compartment's memory. */
+static int proc_mem_child(void)
+{
+	char path[64];
+	int rc;
+	pid_t child = fork();
+
+	if (!child) {
+		pause();
+		_exit(0);
+	}
+	snprintf(path, sizeof path, "/proc/%d/mem", child);
+	rc = read_through(open(path, O_RDONLY));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	return rc;
 }
 
 /* Where PKRU sits in the XSAVE area of a signal frame (CPUID 0DH.9). */
@@ -344,6 +434,16 @@ static void count(int sig)
 	handled++;
 }
 
+static volatile int spinning;
+
+static void *spin(void *arg)
+{
+	(void)arg;
+	while (spinning)
+		;
+	return NULL;
+}
+
 static int legitimate(void)
 {
 	char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -359,6 +459,19 @@ static int legitimate(void)
 	if (madvise((void *)(((uintptr_t)big + PAGE) & ~(uintptr_t)(PAGE - 1)), PAGE, MADV_DONTNEED))
 		return 1;
 	free(big);
+	/* Opens while another thread runs, which the monitor holds. */
+	pthread_t spinner;
+	char line[64];
+	spinning = 1;
+	pthread_create(&spinner, NULL, spin, NULL);
+	for (int i = 0; i < 20; i++) {
+		FILE *f = fopen("/proc/self/status", "r");
+		if (!f || !fgets(line, sizeof line, f) || strncmp(line, "Name:", 5))
+			return 1;
+		fclose(f);
+	}
+	spinning = 0;
+	pthread_join(spinner, NULL);
 	signal(SIGUSR1, count);
 	raise(SIGUSR1);
 	raise(SIGUSR1);
@@ -383,6 +496,9 @@ int main(int argc, char **argv)
 		{"shmat", shm_over},            {"raw-clone", traced_clone},
 		{"untraced-clone", untraced_clone},
 		{"sigreturn-edit", edit_and_return}, {"sigreturn-forge", forge_frame},
+		{"proc-mem", proc_mem},         {"proc-mem-link", proc_mem_link},
+		{"proc-mem-dirfd", proc_mem_dirfd}, {"proc-mem-race", proc_mem_race},
+		{"proc-mem-child", proc_mem_child},
 		{"ok", legitimate},
 	};
 

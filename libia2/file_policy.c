@@ -1,0 +1,72 @@
+/* The syscall monitor's rule for files: which files a compartment may
+ * not hold open, judged on the file that an open call opened, not on the
+ * path it named (symlinks, /proc/self, /proc/thread-self, a dirfd, and
+ * another thread that changes the path meanwhile all stand between the
+ * two). supervisor.c makes sure nothing uses the descriptor before this
+ * rule has seen it.
+ *
+ * /proc/PID/mem reads and writes any page of the process, another
+ * compartment's included: mem_rw reaches memory through
+ * access_remote_vm, whose FOLL_REMOTE makes arch_vma_access_permitted
+ * skip the protection keys (Linux 6.1, fs/proc/base.c, mm/gup.c,
+ * arch/x86/include/asm/mmu_context.h), and ptrace_may_access lets a
+ * process open its own. A fork child's holds a copy of every
+ * compartment's memory, and /proc/kcore and /dev/mem reach physical
+ * memory. */
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "runtime.h"
+
+/* /dev/mem, /dev/kmem and /dev/port (Documentation/admin-guide/devices.txt,
+ * major 1). */
+static bool is_memory_device(const struct stat *st)
+{
+	unsigned m = minor(st->st_rdev);
+
+	return S_ISCHR(st->st_mode) && major(st->st_rdev) == 1 && (m == 1 || m == 2 || m == 4);
+}
+
+/* A procfs file named mem (/proc/PID/mem, /proc/PID/task/TID/mem) or
+ * kcore. Names are enough while no one can mount a procfs file
+ * elsewhere, and the filter refuses mount to everyone
+ * (syscall_policy.c). */
+static bool names_memory(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strcmp(base, "mem") || !strcmp(base, "kcore");
+}
+
+/* Why a compartment may not keep descriptor fd of thread tid, or NULL. */
+const char *opened_file_verdict(pid_t tid, int fd)
+{
+	static char why[600];
+	char link[64], target[512];
+	struct stat st;
+	struct statfs fs;
+	ssize_t n;
+
+	format_to(link, sizeof link, "/proc/%d/fd/%d", tid, fd);
+	if (stat(link, &st) || statfs(link, &fs))
+		return "the monitor cannot tell which file it opened";
+	if (is_memory_device(&st))
+		return "it opened a device that reaches physical memory";
+	if (fs.f_type != PROC_SUPER_MAGIC)
+		return NULL;
+	n = readlink(link, target, sizeof target - 1);
+	if (n <= 0)
+		return "the monitor cannot tell which file it opened";
+	target[n] = 0;
+	if (!names_memory(target))
+		return NULL;
+	format_to(why, sizeof why,
+		  "it opened %s, through which the kernel reads and writes memory without PKRU", target);
+	return why;
+}
