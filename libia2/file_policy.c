@@ -12,7 +12,9 @@
  * arch/x86/include/asm/mmu_context.h), and ptrace_may_access lets a
  * process open its own. A fork child's holds a copy of every
  * compartment's memory, and /proc/kcore and /dev/mem reach physical
- * memory. */
+ * memory. A process that has executed another program (`foreign`) may
+ * open its own: its memory is that program's, and holds no compartment's
+ * (an executed ia2 program's libia2 does, to neutralize PKRU writers). */
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -44,8 +46,22 @@ static bool names_memory(const char *path)
 	return !strcmp(base, "mem") || !strcmp(base, "kcore");
 }
 
-/* Why a compartment may not keep descriptor fd of thread tid, or NULL. */
-const char *opened_file_verdict(pid_t tid, int fd)
+/* Whether `file` is thread tid's own /proc/PID/mem, or its
+ * process's: the same inode (st_dev, st_ino). */
+static bool is_own_memory(pid_t tid, pid_t tgid, const struct stat *file)
+{
+	char path[64];
+	struct stat own;
+
+	format_to(path, sizeof path, "/proc/%d/mem", tgid);
+	if (!stat(path, &own) && own.st_dev == file->st_dev && own.st_ino == file->st_ino)
+		return true;
+	format_to(path, sizeof path, "/proc/%d/task/%d/mem", tgid, tid);
+	return !stat(path, &own) && own.st_dev == file->st_dev && own.st_ino == file->st_ino;
+}
+
+/* Why thread tid of process tgid may not keep descriptor fd, or NULL. */
+const char *opened_file_verdict(pid_t tid, pid_t tgid, int fd, bool foreign)
 {
 	static char why[600];
 	char link[64], target[512];
@@ -64,7 +80,7 @@ const char *opened_file_verdict(pid_t tid, int fd)
 	if (n <= 0)
 		return "the monitor cannot tell which file it opened";
 	target[n] = 0;
-	if (!names_memory(target))
+	if (!names_memory(target) || (foreign && is_own_memory(tid, tgid, &st)))
 		return NULL;
 	format_to(why, sizeof why,
 		  "it opened %s, through which the kernel reads and writes memory without PKRU", target);

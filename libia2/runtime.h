@@ -251,6 +251,10 @@ enum monitor_mode { MONITOR_OFF, MONITOR_ON, MONITOR_PERMISSIVE };
 #define SUPERVISOR_NAME "ia2-monitor"
 /* The status a process ends with when the monitor denies a call. */
 #define MONITOR_DENIED_STATUS 112
+/* libia2's request to its monitor: write a trap (ud2 int3, n bytes)
+ * over the PKRU writer at address a (writers.c). No Linux syscall has
+ * this number, so without a monitor it fails with ENOSYS. */
+#define MONITOR_TRAP_WRITER_CALL 1000
 void start_monitor(void);
 /* The text of /proc/PID/NAME; the number after `field` in its status. */
 _Bool read_proc(pid_t pid, const char *name, char *buf, size_t size);
@@ -280,9 +284,10 @@ void note_unmapped(struct address_space *as, uintptr_t lo, uintptr_t hi);
 /* After pkey_mprotect of [lo, hi) with pkey, by anyone. */
 void note_keyed(struct address_space *as, uintptr_t lo, uintptr_t hi, int pkey);
 void copy_address_space(struct address_space *to, const struct address_space *from);
-/* file_policy.c: why a compartment may not keep descriptor fd that
- * thread tid just opened, or NULL. */
-const char *opened_file_verdict(pid_t tid, int fd);
+/* file_policy.c: why thread tid of process tgid may not keep descriptor
+ * fd, which it just opened, or NULL; `foreign`: the process has executed
+ * another program. */
+const char *opened_file_verdict(pid_t tid, pid_t tgid, int fd, _Bool foreign);
 
 /* init.c: libia2's setup, unless it has begun already. Entry points
  * that use __ia2_ro call it, for constructors that run before libia2's. */

@@ -43,6 +43,7 @@ union handlers {
 	struct {
 		void *v[IA2_NSIG];
 		uint64_t mask[IA2_NSIG];
+		uint64_t owner[IA2_NSIG];
 	};
 	char page[PAGE];
 };
@@ -54,6 +55,7 @@ union actions {
 
 __attribute__((visibility("hidden"), aligned(PAGE))) union handlers __ia2_signal_handlers;
 _Static_assert(offsetof(union handlers, mask) == 8 * IA2_NSIG, "stubs.c");
+_Static_assert(offsetof(union handlers, owner) == 16 * IA2_NSIG, "stubs.c");
 static union actions asked __attribute__((aligned(PAGE)));
 
 /* stubs.c: entry k for handlers of compartment k, entry 0 for those
@@ -76,12 +78,12 @@ void set_up_signals(void)
 		die("cannot make the signal tables read-only: %s", strerrorname_np(errno));
 }
 
-/* One signal's new handler and mask, and what the program asked for
- * (NULL: unchanged). */
+/* One signal's new handler, mask and owner (gate_abi.h), and what the
+ * program asked for (NULL: unchanged). */
 struct table_change {
 	int sig;
 	void *handler;
-	uint64_t mask;
+	uint64_t mask, owner;
 	const struct sigaction *asked;
 };
 
@@ -92,6 +94,7 @@ static void change_handlers(void *copy, const void *arg)
 
 	h->v[c->sig] = c->handler;
 	h->mask[c->sig] = c->mask;
+	h->owner[c->sig] = c->owner;
 }
 
 static void change_asked(void *copy, const void *arg)
@@ -218,7 +221,7 @@ static int install(int sig, const struct sigaction *act)
 	}
 	/* The table first: an entry already registered finds the new handler. */
 	change_tables(&(struct table_change){sig, (void *)act->sa_sigaction,
-					     handler_mask(sig, act), act});
+					     handler_mask(sig, act), (uint64_t)k, act});
 	return libc_sigaction(sig, &entry, NULL);
 }
 
@@ -377,9 +380,10 @@ void wrap_glibc_handlers(void)
 	static const struct {
 		int sig;
 		void *entry;
+		uint64_t owner;
 	} glibc[] = {
-		{__SIGRTMIN, (void *)__ia2_signal_entry_cancel},      /* SIGCANCEL */
-		{__SIGRTMIN + 1, (void *)__ia2_signal_entry_setxid},  /* SIGSETXID */
+		{__SIGRTMIN, (void *)__ia2_signal_entry_cancel, IA2_SIGNAL_OWNER_ANY},  /* SIGCANCEL */
+		{__SIGRTMIN + 1, (void *)__ia2_signal_entry_setxid, IA2_SIGNAL_OWNER_SETXID},
 	};
 	sigset_t all, mask;
 
@@ -394,7 +398,7 @@ void wrap_glibc_handlers(void)
 		if (k.handler == SIG_DFL || k.handler == SIG_IGN || is_entry(k.handler))
 			continue;
 		uint64_t own = k.flags & SA_NODEFER ? 0 : 1ull << (sig - 1);
-		change_tables(&(struct table_change){sig, k.handler, k.mask | own, NULL});
+		change_tables(&(struct table_change){sig, k.handler, k.mask | own, glibc[i].owner, NULL});
 		k.handler = glibc[i].entry;
 		k.flags |= SA_ONSTACK | SA_SIGINFO;
 		if (glibc[i].entry == (void *)__ia2_signal_entry_cancel) {

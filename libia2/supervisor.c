@@ -248,6 +248,7 @@ static const char *syscall_name(long nr)
 	case SYS_shmat: return "shmat";
 	case SYS_io_uring_setup: return "io_uring_setup";
 	case SYS_clone: return "clone";
+	case MONITOR_TRAP_WRITER_CALL: return "libia2's request to write a trap";
 	case SYS_open: return "open";
 	case SYS_openat: return "openat";
 	case SYS_openat2: return "openat2";
@@ -502,7 +503,7 @@ static void end_open(struct task *t)
 
 	t->waiting = NOTHING;
 	if (read_state(t->tid, &r, &pkru) && (long)r.rax >= 0)
-		why = opened_file_verdict(t->tid, (int)r.rax);
+		why = opened_file_verdict(t->tid, t->tgid, (int)r.rax, p->foreign);
 	if (why) {
 		report(t, p->foreign ? RUNTIME : caller_of(pkru), pkru, &r, why);
 		if (__ia2_ro.s.monitor != MONITOR_PERMISSIVE) {
@@ -512,6 +513,36 @@ static void end_open(struct task *t)
 	}
 	resume(t->tid, PTRACE_CONT, 0);
 	release_held();
+}
+
+/* At a seccomp stop: skip the call, which returns rc (orig_rax -1,
+ * seccomp(2), "SECCOMP_RET_TRACE"). */
+static void skip_call(pid_t tid, struct user_regs_struct *r, long rc)
+{
+	r->orig_rax = (unsigned long)-1;
+	r->rax = (unsigned long)rc;
+	ptrace(PTRACE_SETREGS, tid, 0, r);
+	resume(tid, PTRACE_CONT, 0);
+}
+
+/* libia2's request to write a trap over a PKRU writer (writers.c,
+ * op_trap_writer), through the supervisor's own /proc/PID/mem; nothing
+ * but the trap's bytes. */
+static long write_trap(pid_t tid, unsigned long at, unsigned long n)
+{
+	static const unsigned char trap[] = {0x0f, 0x0b, 0xcc};
+	char path[64];
+	long rc;
+	int fd;
+
+	if (n != 2 && n != 3)
+		return -EINVAL;
+	format_to(path, sizeof path, "/proc/%d/mem", tid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	rc = fd >= 0 && pwrite(fd, trap, n, (off_t)at) == (ssize_t)n ? 0 : -EIO;
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static void on_syscall(struct task *t)
@@ -540,7 +571,14 @@ static void on_syscall(struct task *t)
 	}
 	if (c == NO_COMPARTMENT)
 		why = "its PKRU is no compartment's";
-	else if (is_open_call(nr) && (c != RUNTIME || p->foreign)) {
+	else if (nr == MONITOR_TRAP_WRITER_CALL) {
+		/* An executed program's libia2 has no monitor of its own. */
+		if (p->foreign || c == RUNTIME) {
+			skip_call(t->tid, &r, p->foreign ? -ENOSYS : write_trap(t->tid, a[0], a[1]));
+			return;
+		}
+		why = "only libia2 asks the monitor to write code";
+	} else if (is_open_call(nr) && (c != RUNTIME || p->foreign)) {
 		if (opens_existing(nr, a)) {
 			begin_open(t);
 			return;

@@ -291,14 +291,20 @@ static bool executable(uintptr_t addr)
 }
 
 /* The operation checks what the caller says: a writer at `at`, in code.
- * It writes through /proc/self/mem, which changes a private copy of a
+ * It writes through /proc/PID/mem, which changes a private copy of a
  * read-only page without making any page writable or executable
  * (proc(5)): had another thread mapped data there meanwhile, the trap's
- * bytes land in that data and make nothing executable. */
+ * bytes land in that data and make nothing executable. The monitor
+ * writes it, through a descriptor of its own (supervisor.c): one in this
+ * process, for however short a time, would let any thread read and
+ * write every compartment's memory through it. Without a monitor
+ * (ENOSYS), no rule keeps compartments from opening /proc/self/mem
+ * themselves, and libia2 does. */
 struct pair op_trap_writer(uintptr_t at, uintptr_t b, int caller)
 {
 	static const uint8_t ud2_int3[] = {0x0f, 0x0b, 0xcc};
 	enum ia2_pkru_writer w;
+	size_t n;
 	int fd;
 	bool done;
 
@@ -308,10 +314,15 @@ struct pair op_trap_writer(uintptr_t at, uintptr_t b, int caller)
 	w = ia2_pkru_writer_at((const uint8_t *)at, 3);
 	if (w == IA2_NOT_A_WRITER)
 		return (struct pair){0, 0};
+	n = w == IA2_WRPKRU ? 3 : 2;
+	if (!syscall(MONITOR_TRAP_WRITER_CALL, at, n))
+		return (struct pair){1, 0};
+	if (errno != ENOSYS)
+		return (struct pair){0, 0};
 	fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return (struct pair){0, 0};
-	done = pwrite(fd, ud2_int3, w == IA2_WRPKRU ? 3 : 2, (off_t)at) == (w == IA2_WRPKRU ? 3 : 2);
+	done = pwrite(fd, ud2_int3, n, (off_t)at) == (ssize_t)n;
 	close(fd);
 	return (struct pair){done, 0};
 }

@@ -201,6 +201,9 @@ static void emit_unblock(struct out *out)
  * 0 alone (pkeys(7)); rdi, rsi and rdx are the handler's arguments, and
  * every register may be clobbered, since rt_sigreturn restores them all
  * from the frame. It
+ *  0. refuses a signal whose handler is not `owner`'s (gate_abi.h): code
+ *     that jumps here itself, with a signal number whose handler another
+ *     compartment installed, would have that handler run with k's rights;
  *  1. moves to PKRU(k), and to k's signal stack on this thread;
  *  2. arms the alternate stack again, below this frame: the kernel
  *     disarmed it for this delivery (SS_AUTODISARM), so a nested signal
@@ -228,7 +231,22 @@ static void emit_unblock(struct out *out)
  * the kernel's XRSTOR can read it whatever PKRU it restores first.
  * Emulated, the kernel knows nothing of __ia2_pkru, so the entry keeps
  * the interrupted value in r15 and puts it back. */
-static void emit_signal_entry(struct out *out, const char *name, int k, unsigned pkru)
+static void emit_check_owner(struct out *out, int owner)
+{
+	fprintf(out->f, "\tcmp $%d, %%r12\n"
+		     "\tjae .Ltrap\n"
+		     "\tlea __ia2_signal_handlers(%%rip), %%rax\n"
+		     "\tmov %d(%%rax,%%r12,8), %%rax\n"
+		     "\tcmp $%d, %%rax\n",
+		IA2_NSIG, 16 * IA2_NSIG, owner);
+	if (owner != IA2_SIGNAL_OWNER_SETXID)
+		fprintf(out->f, "\tje 2f\n"
+			     "\tcmp $%d, %%rax\n"
+			     "2:\n", IA2_SIGNAL_OWNER_ANY);
+	fprintf(out->f, "\tjne .Ltrap\n");
+}
+
+static void emit_signal_entry(struct out *out, const char *name, int k, int owner, unsigned pkru)
 {
 	fprintf(out->f, "\n\t.p2align 4\n\t.type %s, @function\n"
 		     "%s:\n"
@@ -240,9 +258,8 @@ static void emit_signal_entry(struct out *out, const char *name, int k, unsigned
 	if (out->emulate)
 		fprintf(out->f, "\tmov __ia2_pkru@gottpoff(%%rip), %%rax\n"
 				"\tmov %%fs:(%%rax), %%r15d\n");
+	emit_check_owner(out, owner);
 	emit_write_pkru(out, pkru);
-	fprintf(out->f, "\tcmp $%d, %%r12\n"
-		     "\tjae .Ltrap\n", IA2_NSIG);
 	if (k) {
 		emit_to_signal_stack(out, k);
 		emit_check_shared_stack(out, k, "r11");
@@ -611,11 +628,12 @@ int emit_runtime(const char *asm_path, bool emulate)
 	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++) {
 		char name[32];
 		snprintf(name, sizeof name, "__ia2_signal_entry_%d", c);
-		emit_signal_entry(out, name, c, IA2_PKRU(c));
+		emit_signal_entry(out, name, c, c, IA2_PKRU(c));
 	}
 	fprintf(out->f, "\n\t.globl __ia2_signal_entry_setxid\n"
 		     "\t.hidden __ia2_signal_entry_setxid\n");
-	emit_signal_entry(out, "__ia2_signal_entry_setxid", 0, IA2_PKRU_RUNTIME);
+	emit_signal_entry(out, "__ia2_signal_entry_setxid", 0, IA2_SIGNAL_OWNER_SETXID,
+			  IA2_PKRU_RUNTIME);
 	emit_cancel_entry(out);
 	emit_cancel_landing(out);
 	emit_cancel_cross(out);

