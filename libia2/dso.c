@@ -31,12 +31,14 @@ struct ia2_note {   /* gate_abi.h */
 	uint32_t loadable;
 	int32_t gates_start, gates_stop;  /* relative to the field's own address */
 	int32_t loads_start, loads_stop;  /* relative to the field's own address */
+	int32_t syscalls_start, syscalls_stop;  /* relative to the field's own address */
 };
 _Static_assert(sizeof(struct ia2_note) == IA2_NOTE_DESCSZ, "gate_abi.h");
 _Static_assert(offsetof(struct ia2_note, loadable) == IA2_NOTE_LOADABLE, "gate_abi.h");
 _Static_assert(offsetof(struct ia2_note, flags) == IA2_NOTE_FLAGS, "gate_abi.h");
 _Static_assert(offsetof(struct ia2_note, gates_start) == IA2_NOTE_GATES, "gate_abi.h");
 _Static_assert(offsetof(struct ia2_note, loads_start) == IA2_NOTE_LOADS, "gate_abi.h");
+_Static_assert(offsetof(struct ia2_note, syscalls_start) == IA2_NOTE_SYSCALLS, "gate_abi.h");
 
 static uintptr_t page_down(uintptr_t x) { return x & ~(PAGE - 1); }
 static uintptr_t page_up(uintptr_t x) { return (x + PAGE - 1) & ~(PAGE - 1); }
@@ -128,6 +130,23 @@ static bool note_admits(const struct ia2_note *note, const char *path, int c, co
 			return true;
 		}
 		p = nul + 1;
+	}
+	return false;
+}
+
+/* Whether a syscalls rule of a startup DSO's note (objrewrite/emit.c,
+ * emit_syscall_rules) denies call nr to compartment c. */
+bool config_denies_call(int c, long nr)
+{
+	uint32_t want = (uint32_t)c << 16 | (uint32_t)nr;
+
+	for (int i = 0; i < __ia2_ro.s.nstartup; i++) {
+		const struct ia2_note *note = __ia2_ro.s.startup_notes[i];
+		const uint32_t *p = (const void *)((const char *)&note->syscalls_start + note->syscalls_start);
+		const uint32_t *end = (const void *)((const char *)&note->syscalls_stop + note->syscalls_stop);
+		for (; p < end; p++)
+			if (*p == want)
+				return true;
 	}
 	return false;
 }

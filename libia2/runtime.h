@@ -374,6 +374,9 @@ int checked_compartment(const struct dl_phdr_info *info);
 /* Whether a path rule of the DSOs loaded at startup (IA2_NOTE_LOADS)
  * names compartment c for the file at path; *glob is the rule's. */
 _Bool path_rule_admits(const char *path, int c, const char **glob);
+/* Whether the config's syscalls rules, as the DSOs loaded at startup
+ * carry them, deny call nr to compartment c. */
+_Bool config_denies_call(int c, long nr);
 /* Its .note.ia2 descriptor, or NULL. */
 const void *dso_note(const struct dl_phdr_info *info);
 /* The start of the function holding addr, from the DSO's .eh_frame_hdr

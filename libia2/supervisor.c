@@ -44,6 +44,7 @@
 #include <linux/kcmp.h>
 #include <linux/seccomp.h>
 
+#include "ia2/syscall_names.h"
 #include "runtime.h"
 
 #define OPTIONS                                                                              \
@@ -233,27 +234,11 @@ static void resume(pid_t tid, int how, int sig)
 
 static const char *syscall_name(long nr)
 {
-	switch (nr) {
-	case SYS_mmap: return "mmap";
-	case SYS_mprotect: return "mprotect";
-	case SYS_pkey_mprotect: return "pkey_mprotect";
-	case SYS_munmap: return "munmap";
-	case SYS_mremap: return "mremap";
-	case SYS_madvise: return "madvise";
-	case SYS_pkey_alloc: return "pkey_alloc";
-	case SYS_rt_sigreturn: return "rt_sigreturn";
-	case SYS_prctl: return "prctl";
-	case SYS_seccomp: return "seccomp";
-	case SYS_arch_prctl: return "arch_prctl";
-	case SYS_shmat: return "shmat";
-	case SYS_io_uring_setup: return "io_uring_setup";
-	case SYS_clone: return "clone";
-	case MONITOR_TRAP_WRITER_CALL: return "libia2's request to write a trap";
-	case SYS_open: return "open";
-	case SYS_openat: return "openat";
-	case SYS_openat2: return "openat2";
-	case SYS_creat: return "creat";
-	}
+	if (nr == MONITOR_TRAP_WRITER_CALL)
+		return "libia2's request to write a trap";
+	for (size_t i = 0; i < sizeof ia2_syscall_names / sizeof *ia2_syscall_names; i++)
+		if (ia2_syscall_names[i].nr == nr)
+			return ia2_syscall_names[i].name;
 	return "a syscall";
 }
 
@@ -571,6 +556,8 @@ static void on_syscall(struct task *t)
 	}
 	if (c == NO_COMPARTMENT)
 		why = "its PKRU is no compartment's";
+	else if (c > 0 && config_denies_call(c, nr))
+		why = "the program's config denies it to this compartment (a syscalls rule)";
 	else if (nr == MONITOR_TRAP_WRITER_CALL) {
 		/* An executed program's libia2 has no monitor of its own. */
 		if (p->foreign || c == RUNTIME) {

@@ -151,6 +151,18 @@ static void clone_rule(struct filter *f)
 	load_nr(f);
 }
 
+/* The calls that the config's syscalls rules deny to some compartment
+ * go to the monitor, which knows whose they are. */
+static void config_rules(struct filter *f)
+{
+	for (int nr = 0; nr < 1024; nr++)
+		for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
+			if (config_denies_call(c, nr)) {
+				if_equal(f, (uint32_t)nr, TRACE);
+				break;
+			}
+}
+
 /* Appends the verdicts and turns named targets into offsets. */
 static void finish(struct filter *f)
 {
@@ -185,6 +197,7 @@ static void build_filter(struct filter *f)
 	/* SECCOMP_RET_TRACE stops the thread for its tracer, the monitor,
 	 * which decides (ptrace(2), PTRACE_O_TRACESECCOMP). */
 	if (__ia2_ro.s.monitor) {
+		config_rules(f);
 		mmap_rule(f);
 		clone_rule(f);
 		for (size_t r = 0; r < nmonitored_syscalls; r++)

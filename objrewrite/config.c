@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ia2/pkru.h"
+#include "ia2/syscall_names.h"
 #include "util.h"
 
 #define MAX_FIELDS 256
@@ -109,6 +110,45 @@ static int apply_symbol_rule(const char *path, int lineno, char **field, int n, 
 	return 0;
 }
 
+static int syscall_number(const char *name)
+{
+	for (size_t i = 0; i < sizeof ia2_syscall_names / sizeof *ia2_syscall_names; i++)
+		if (!strcmp(ia2_syscall_names[i].name, name))
+			return ia2_syscall_names[i].nr;
+	return -1;
+}
+
+/* Calls no code can do without: a compartment denied them could not
+ * return from a signal handler or end its thread. */
+static bool is_indispensable(const char *name)
+{
+	return !strcmp(name, "rt_sigreturn") || !strcmp(name, "exit") || !strcmp(name, "exit_group");
+}
+
+/* "syscalls COMPARTMENT deny SYSCALL...": for every output alike. */
+static int apply_syscalls_rule(const char *path, int lineno, char **field, int n, struct policy *p)
+{
+	int c = n > 1 ? parse_compartment(field[1]) : -1;
+
+	if (n < 4 || c < 0 || strcmp(field[2], "deny"))
+		return error("%s:%d: expected 'syscalls COMPARTMENT deny SYSCALL...' with COMPARTMENT "
+			     "in 1..%d, for example 'syscalls 2 deny socket connect execve'",
+			     path, lineno, IA2_MAX_COMPARTMENTS);
+	for (int i = 3; i < n; i++) {
+		int nr = syscall_number(field[i]);
+		if (nr < 0)
+			return error("%s:%d: '%s' is no x86-64 syscall: name it as the kernel does "
+				     "(asm/unistd_64.h, without __NR_), for example 'openat'",
+				     path, lineno, field[i]);
+		if (is_indispensable(field[i]))
+			return error("%s:%d: every compartment needs %s: a syscalls rule cannot deny it",
+				     path, lineno, field[i]);
+		p->denied_calls = xrealloc(p->denied_calls, (p->ndenied_calls + 1) * sizeof *p->denied_calls);
+		p->denied_calls[p->ndenied_calls++] = (struct denied_call){c, nr};
+	}
+	return 0;
+}
+
 /* One line's rule, applied to `base` if it matches. */
 static int apply_line(const char *path, int lineno, char **field, int n, const char *base,
 		      struct policy *p)
@@ -124,6 +164,8 @@ static int apply_line(const char *path, int lineno, char **field, int n, const c
 	if (!strcmp(field[0], "copy-arg"))
 		return apply_symbol_rule(path, lineno, field, n, base, "FUNCTION", "foo_fill_request",
 					 &p->copied, &p->ncopied);
+	if (!strcmp(field[0], "syscalls"))
+		return apply_syscalls_rule(path, lineno, field, n, p);
 	if (n == 2 && (c = parse_compartment(field[1])) > 0 && strchr(field[0], '/')) {
 		if (!is_path_glob(field[0]))
 			return error("%s:%d: a path rule's GLOB must be an absolute path, for example "
@@ -139,7 +181,8 @@ static int apply_line(const char *path, int lineno, char **field, int n, const c
 	}
 	return error("%s:%d: expected 'GLOB COMPARTMENT' with COMPARTMENT in 1..%d, for "
 		     "example 'libfoo.so* 2', 'share GLOB VARIABLE...', 'share-heap GLOB "
-		     "FUNCTION...' or 'copy-arg GLOB FUNCTION...'", path, lineno, IA2_MAX_COMPARTMENTS);
+		     "FUNCTION...', 'copy-arg GLOB FUNCTION...' or 'syscalls COMPARTMENT deny "
+		     "SYSCALL...'", path, lineno, IA2_MAX_COMPARTMENTS);
 }
 
 int read_policy(const char *path, const char *output, struct policy *p)
@@ -187,5 +230,6 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->nloads; i++)
 		free(p->loads[i].glob);
 	free(p->loads);
+	free(p->denied_calls);
 	memset(p, 0, sizeof *p);
 }

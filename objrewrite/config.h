@@ -5,6 +5,7 @@
  *     share GLOB SYMBOL...
  *     share-heap GLOB FUNCTION...
  *     copy-arg GLOB FUNCTION...
+ *     syscalls COMPARTMENT deny SYSCALL...
  *
  * GLOB is matched with fnmatch(3) against the basename of the link output
  * (`-o`). A compartment rule puts matching outputs in COMPARTMENT, 1..14;
@@ -17,8 +18,10 @@
  * functions of matching outputs allocate from the shared heap while they
  * run, what they call included. A copy-arg rule makes the gates of the
  * named functions pass a copy of the struct their pointer argument
- * points to, and copy it back after the call (docs/usage.md, "Config
- * file"). */
+ * points to, and copy it back after the call. A syscalls rule has the
+ * syscall monitor refuse the named calls to COMPARTMENT, whichever output
+ * the line is read for: every compartment DSO carries all of them
+ * (docs/usage.md, "Config file"). */
 #ifndef IA2_CONFIG_H
 #define IA2_CONFIG_H
 
@@ -40,6 +43,12 @@ struct load_rule {
 	int compartment;
 };
 
+/* A syscalls rule's call, for one compartment. */
+struct denied_call {
+	int compartment;
+	int nr;
+};
+
 /* What the config says of one output. */
 struct policy {
 	int compartment;   /* 0 if no rule matches */
@@ -52,6 +61,8 @@ struct policy {
 	size_t nheap_shared;
 	struct named_symbol *copied;       /* copy-arg: functions */
 	size_t ncopied;
+	struct denied_call *denied_calls;  /* syscalls */
+	size_t ndenied_calls;
 };
 
 /* Fills *p for `output` from the config file at `path`; returns 0, or -1

@@ -513,13 +513,24 @@ static void emit_load_rules(struct out *out, const struct dso *d)
 	}
 }
 
+/* The config's syscalls rules (config.h), for libia2/syscall_policy.c. */
+static void emit_syscall_rules(struct out *out, const struct dso *d)
+{
+	fprintf(out->f, "\t.section ia2_syscalls, \"a\"\n"
+		     "\t.balign 4\n");
+	for (size_t i = 0; i < d->ndenied_calls; i++)
+		fprintf(out->f, "\t.long %#x\n",
+			(unsigned)d->denied_calls[i].compartment << 16 | (unsigned)d->denied_calls[i].nr);
+}
+
 /* The note tells libia2 the DSO's compartment and where its shared
- * section, its table of gate entries and its path rules are (as offsets
+ * section, its table of gate entries, its path rules and its syscalls
+ * rules are (as offsets
  * from the note fields, so no dynamic relocation is needed). The empty,
  * page-aligned ia2_shared contribution makes the section exist and, as
- * ia2-cc links gates.o last, page-aligns its end; the empty ia2_gates
- * and ia2_loads ones make those sections exist in a DSO without gates
- * or rules. */
+ * ia2-cc links gates.o last, page-aligns its end; the empty ia2_gates,
+ * ia2_loads and ia2_syscalls ones make those sections exist in a DSO
+ * without gates or rules. */
 static void emit_dso_note(struct out *out, const struct dso *d)
 {
 	int k = d->compartment;
@@ -540,6 +551,8 @@ static void emit_dso_note(struct out *out, const struct dso *d)
 		     "\t.long __stop_ia2_gates - .\n"
 		     "\t.long __start_ia2_loads - .\n"
 		     "\t.long __stop_ia2_loads - .\n"
+		     "\t.long __start_ia2_syscalls - .\n"
+		     "\t.long __stop_ia2_syscalls - .\n"
 		     "\t.section ia2_shared, \"aw\", @progbits\n"
 		     "\t.balign 4096\n"
 		     "\t.section ia2_gates, \"a\"\n"
@@ -547,6 +560,7 @@ static void emit_dso_note(struct out *out, const struct dso *d)
 		IA2_NOTE_DESCSZ, IA2_NOTE_TYPE, k, out->emulate ? IA2_NOTE_EMULATED : 0,
 		d->loadable | 1u << k);
 	emit_load_rules(out, d);
+	emit_syscall_rules(out, d);
 	fprintf(out->f, "\t.section .note.GNU-stack, \"\", @progbits\n");
 }
 

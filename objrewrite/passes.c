@@ -15,6 +15,8 @@ void dso_for_policy(struct dso *d, const struct policy *p, const char *workdir, 
 	d->nheap_shared = p->nheap_shared;
 	d->copied = p->copied;
 	d->ncopied = p->ncopied;
+	d->denied_calls = p->denied_calls;
+	d->ndenied_calls = p->ndenied_calls;
 	d->workdir = workdir;
 	d->cc = real_compiler();
 	d->emulate_pkru = emulate;

@@ -114,6 +114,8 @@ struct dso {
 	size_t nheap_shared;
 	const struct named_symbol *copied;  /* and its copy-arg rules */
 	size_t ncopied;
+	const struct denied_call *denied_calls;  /* and its syscalls rules */
+	size_t ndenied_calls;
 	bool explain;        /* keep the decisions below */
 	struct decision *decisions;
 	size_t ndecisions;

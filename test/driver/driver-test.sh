@@ -94,6 +94,12 @@ config-error)
 		'nofunc.conf:2: no object of this link defines a function no_such_function'
 	config_rejected relpath.conf 'libt.so 2\nplugins/*.so 2\n' \
 		"relpath.conf:2: a path rule's GLOB must be an absolute path"
+	config_rejected badcalls.conf 'libt.so 2\nsyscalls 2 allow socket\n' \
+		"badcalls.conf:2: expected 'syscalls COMPARTMENT deny SYSCALL...'"
+	config_rejected nocall.conf 'libt.so 2\nsyscalls 2 deny sokcet\n' \
+		"nocall.conf:2: 'sokcet' is no x86-64 syscall"
+	config_rejected needed.conf 'libt.so 2\nsyscalls 2 deny exit_group\n' \
+		"needed.conf:2: every compartment needs exit_group"
 	out=$(IA2_CONFIG=missing.conf "$ia2cc" -shared t.c -o libt.so 2>&1) && fail "missing config accepted"
 	echo "$out" | grep -q 'missing.conf' || fail "message does not name missing.conf: $out"
 	;;

@@ -12,5 +12,6 @@ int *lib_secret_address(void);
 int lib_read_secret(void);
 void lib_set_secret(int value);
 void lib_handle_usr2(void);
+int lib_make_socket(void);
 
 #endif

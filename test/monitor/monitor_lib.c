@@ -1,5 +1,6 @@
 /* Compartment 2: the victim, with a secret alone on a page of its data. */
 #include <signal.h>
+#include <sys/socket.h>
 
 #include "monitor.h"
 
@@ -31,4 +32,9 @@ static void on_usr2(int sig)
 void lib_handle_usr2(void)
 {
 	signal(SIGUSR2, on_usr2);
+}
+
+int lib_make_socket(void)
+{
+	return socket(AF_UNIX, SOCK_STREAM, 0);
 }

@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <ucontext.h>
@@ -414,6 +415,15 @@ static int trap_request(void)
 	return ATTACK_FAILED;
 }
 
+/* The config denies compartment 2 sockets. */
+static int config_deny(void)
+{
+	if (lib_make_socket() < 0)
+		return ATTACK_FAILED;
+	printf("compartment 2 made a socket\n");
+	return ATTACK_WORKED;
+}
+
 /* Where PKRU sits in the XSAVE area of a signal frame (CPUID 0DH.9). */
 static unsigned pkru_offset(void)
 {
@@ -532,6 +542,11 @@ static int legitimate(void)
 	}
 	spinning = 0;
 	pthread_join(spinner, NULL);
+	/* The config denies sockets to compartment 2 alone. */
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s < 0)
+		return 1;
+	close(s);
 	signal(SIGUSR1, count);
 	raise(SIGUSR1);
 	raise(SIGUSR1);
@@ -559,7 +574,7 @@ int main(int argc, char **argv)
 		{"proc-mem", proc_mem},         {"proc-mem-link", proc_mem_link},
 		{"proc-mem-dirfd", proc_mem_dirfd}, {"proc-mem-race", proc_mem_race},
 		{"proc-mem-child", proc_mem_child}, {"signal-entry", signal_entry},
-		{"trap-request", trap_request},
+		{"trap-request", trap_request}, {"config-deny", config_deny},
 		{"ok", legitimate},
 	};
 

@@ -145,10 +145,12 @@
  * place to the entry of one of the DSO's gates (libia2/signals.c accepts
  * another compartment's code as a signal handler only there); and the
  * start and end of its ia2_loads section, the config's path rules, each
- * a compartment byte and a NUL-terminated glob (libia2/loads.c).
- * Addresses are offsets from the word's own. */
+ * a compartment byte and a NUL-terminated glob (libia2/loads.c); and the
+ * start and end of its ia2_syscalls section, the config's syscalls
+ * rules, each a 32-bit word, compartment << 16 | syscall number
+ * (libia2/syscall_policy.c). Addresses are offsets from the word's own. */
 #define IA2_NOTE_TYPE 0x1a2
-#define IA2_NOTE_DESCSZ 56
+#define IA2_NOTE_DESCSZ 64
 #define IA2_NOTE_FLAGS 12
 #define IA2_NOTE_INITFINI 16
 #define IA2_NOTE_INIT_ARRAY 20
@@ -156,6 +158,7 @@
 #define IA2_NOTE_LOADABLE 36
 #define IA2_NOTE_GATES 40
 #define IA2_NOTE_LOADS 48
+#define IA2_NOTE_SYSCALLS 56
 /* Flags: the gates keep PKRU in a variable; objrewrite/postlink.c has
  * redirected the DSO's init and fini arrays. */
 #define IA2_NOTE_EMULATED 1
