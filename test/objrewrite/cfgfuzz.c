@@ -7,8 +7,10 @@
  * and out of range, share rules, comments), very long lines, lines of
  * hundreds of fields, and raw bytes; then reads it for a few output names
  * in a child process. read_policy must return 0 or -1 and leave a policy
- * whose compartment is 0..IA2_MAX_COMPARTMENTS and whose path rules have
- * absolute globs and compartments 1..IA2_MAX_COMPARTMENTS; a crash, a hang or another exit status is a
+ * whose compartment is 0..IA2_MAX_COMPARTMENTS, whose path rules have
+ * absolute globs and compartments 1..IA2_MAX_COMPARTMENTS, and whose
+ * syscalls rules name compartments 1..IA2_MAX_COMPARTMENTS and calls that
+ * exist, never exit, exit_group or rt_sigreturn; a crash, a hang or another exit status is a
  * bug, and the file is kept as WORKDIR/crash-I.conf. */
 #include "config.h"
 #include "random.h"
@@ -29,6 +31,8 @@ static const char *const pieces[] = {
 	"1", "2", "14", "15", "16", "0", "-1", "99999999999999999999", "2x", "table", "counter",
 	"\t", " ", "libfoo.so", "[!a]*", "**", "share share", "share-heap", "share-heap share",
 	"copy-arg", "copy-arg libfoo.so f", "/opt/app/*.so", "plugins/x.so", "/", "/a:b",
+	"syscalls", "syscalls 2 deny", "deny", "allow", "socket", "openat", "exit_group",
+	"rt_sigreturn", "sokcet", "syscalls 14 deny execve",
 };
 
 static void write_line(FILE *f, uint64_t *rng)
@@ -72,6 +76,13 @@ static int read_all(const char *path)
 			if (p.loads[j].glob[0] != '/' || p.loads[j].compartment < 1 ||
 			    p.loads[j].compartment > IA2_MAX_COMPARTMENTS)
 				return 5;
+		/* 15 rt_sigreturn, 60 exit, 231 exit_group (asm/unistd_64.h) */
+		for (size_t j = 0; rc == 0 && j < p.ndenied_calls; j++)
+			if (p.denied_calls[j].compartment < 1 ||
+			    p.denied_calls[j].compartment > IA2_MAX_COMPARTMENTS ||
+			    p.denied_calls[j].nr < 0 || p.denied_calls[j].nr == 15 ||
+			    p.denied_calls[j].nr == 60 || p.denied_calls[j].nr == 231)
+				return 6;
 		if (rc == 0)
 			policy_free(&p);
 	}
