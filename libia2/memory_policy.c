@@ -121,6 +121,16 @@ static bool made_by(const struct address_space *as, int c, uintptr_t lo, uintptr
 	return true;
 }
 
+/* Whether any of [lo, hi) is a page some compartment mapped and gave
+ * another compartment's key. */
+static bool given_any(const struct address_space *as, uintptr_t lo, uintptr_t hi)
+{
+	for (size_t i = 0; i < as->n; i++)
+		if (as->v[i].given && as->v[i].lo < hi && lo < as->v[i].hi)
+			return true;
+	return false;
+}
+
 /* libia2's tables that it replaces as a whole (runtime.c,
  * replace_pages): its writable segment past RELRO. */
 static uintptr_t tables_lo, tables_hi;
@@ -175,9 +185,12 @@ static const char *page_verdict(const struct address_space *as, int c, const str
 
 	if (use == COPY)
 		return m->pkey || m->prot != PROT_READ || m->path[0] ? "it is no copy of a table" : NULL;
-	if (use == GIVE && m->pkey != IA2_RUNTIME_PKEY && (!m->pkey || m->pkey == c) &&
-	    made_by(as, c, lo, hi, false))
-		return NULL;
+	if (use == GIVE) {
+		if (m->pkey != IA2_RUNTIME_PKEY && (!m->pkey || m->pkey == c) &&
+		    made_by(as, c, lo, hi, false))
+			return NULL;
+		return "the caller may give another compartment's key only to pages it mapped itself";
+	}
 	if (use == UNMAP && m->pkey != IA2_RUNTIME_PKEY && made_by(as, c, lo, hi, false))
 		return NULL;
 
@@ -195,7 +208,7 @@ static const char *page_verdict(const struct address_space *as, int c, const str
 	}
 	if ((heap && heap == c) || made_by(as, c, lo, hi, false))
 		return NULL;
-	if (use == CLAIM || use == GIVE)
+	if (use == CLAIM)
 		return "the caller may give a key only to its own memory";
 	if (m->prot == PROT_NONE || (m->prot & (PROT_WRITE | PROT_EXEC)) == PROT_WRITE)
 		return NULL;
@@ -219,9 +232,14 @@ static const char *range_verdict(pid_t pid, const struct address_space *as, int 
 	hi = (hi + PAGE - 1) & ~(PAGE - 1);
 	if (hi <= lo)
 		return NULL;
-	/* Pages c mapped and kept pass whatever smaps says, and reading
-	 * smaps costs the kernel a walk of every mapping. */
+	/* Pages c mapped and kept, and c's own heap reserve, which holds
+	 * only c's pages (heap.c; c gives a key away only to pages it mapped
+	 * itself), pass whatever smaps says, and reading smaps costs the
+	 * kernel a walk of every mapping. */
 	if ((use == CHANGE || use == UNMAP) && made_by(as, c, lo, hi, true))
+		return NULL;
+	if ((use == CHANGE || use == UNMAP || use == CLAIM) && heap_owner((void *)lo) == c &&
+	    heap_owner((void *)(hi - 1)) == c && !given_any(as, lo, hi))
 		return NULL;
 	smaps = read_smaps(pid);
 	if (!smaps)

@@ -415,6 +415,16 @@ static int trap_request(void)
 	return ATTACK_FAILED;
 }
 
+/* Compartment 1 hands a page of its own data, forged as it likes, to
+ * compartment 2's key: only pages a compartment mapped itself may go. */
+static __attribute__((aligned(PAGE))) int forged[PAGE / sizeof(int)] = {1};
+
+static int give_own(void)
+{
+	syscall(SYS_pkey_mprotect, forged, PAGE, PROT_READ | PROT_WRITE, 2);
+	return ATTACK_FAILED;
+}
+
 /* The config denies compartment 2 sockets. */
 static int config_deny(void)
 {
@@ -575,6 +585,7 @@ int main(int argc, char **argv)
 		{"proc-mem-dirfd", proc_mem_dirfd}, {"proc-mem-race", proc_mem_race},
 		{"proc-mem-child", proc_mem_child}, {"signal-entry", signal_entry},
 		{"trap-request", trap_request}, {"config-deny", config_deny},
+		{"give-own", give_own},
 		{"ok", legitimate},
 	};
 
