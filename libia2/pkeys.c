@@ -131,6 +131,26 @@ int compartment_of_pkru(unsigned pkru)
 	return c;
 }
 
+int compartment_of_any_pkru(unsigned pkru)
+{
+	if (pkru == IA2_PKRU_KERNEL_DEFAULT)
+		return 0;
+	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+		if (pkru == IA2_PKRU(c))
+			return c;
+	return -1;
+}
+
+void name_pkru(unsigned pkru, char *buf, size_t size)
+{
+	int c = compartment_of_any_pkru(pkru);
+
+	if (c >= 0)
+		format_to(buf, size, "compartment %d", c);
+	else
+		format_to(buf, size, "code with PKRU %#x", pkru);
+}
+
 int current_compartment(void)
 {
 	return compartment_of_pkru(current_pkru());

@@ -333,6 +333,16 @@ void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what);
  * the runtime's rights); whether it has the runtime's rights. */
 unsigned current_pkru(void);
 int compartment_of_pkru(unsigned pkru);
+/* The PKRU the kernel starts a signal handler with (init_pkru_value,
+ * arch/x86/mm/pkeys.c): pkey 0 alone, with access (not write) disabled
+ * for the others. */
+#define IA2_PKRU_KERNEL_DEFAULT 0x55555554u
+/* For reports, and for the monitor, which judge a PKRU that no gate may
+ * have written: the compartment c whose PKRU(c) pkru is, the kernel's
+ * default PKRU counting as compartment 0, or -1; and "compartment N" or
+ * "code with PKRU X" for it. */
+int compartment_of_any_pkru(unsigned pkru);
+void name_pkru(unsigned pkru, char *buf, size_t size);
 int current_compartment(void);
 _Bool has_runtime_rights(void);
 /* A new thread starts with its creator's PKRU. */

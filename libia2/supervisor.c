@@ -51,9 +51,6 @@
 	(PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |                   \
 	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)
 
-/* The PKRU the kernel starts a signal handler with (init_pkru_value,
- * arch/x86/mm/pkeys.c): pkey 0 alone, as PKRU(0). */
-#define KERNEL_DEFAULT_PKRU 0x55555554u
 #define RUNTIME (-1)
 #define NO_COMPARTMENT (-2)
 
@@ -217,14 +214,11 @@ static bool read_state(pid_t tid, struct user_regs_struct *regs, unsigned *pkru)
 /* RUNTIME, a compartment, or NO_COMPARTMENT. */
 static int caller_of(unsigned pkru)
 {
+	int c = compartment_of_any_pkru(pkru);
+
 	if (pkru == IA2_PKRU_RUNTIME)
 		return RUNTIME;
-	if (pkru == KERNEL_DEFAULT_PKRU)
-		return 0;
-	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
-		if (pkru == IA2_PKRU(c))
-			return c;
-	return NO_COMPARTMENT;
+	return c < 0 ? NO_COMPARTMENT : c;
 }
 
 static void resume(pid_t tid, int how, int sig)
@@ -258,16 +252,9 @@ static void name_place(uintptr_t addr, char *buf, size_t size)
 			  at.dli_fname);
 }
 
-static void name_caller(int c, unsigned pkru, char *buf, size_t size)
-{
-	if (c >= 0)
-		format_to(buf, size, "compartment %d", c);
-	else
-		format_to(buf, size, "code with PKRU %#x", pkru);
-}
-
-/* One line: who, what, from where, and why not. The return address at
- * the stack pointer is the caller of libc's wrapper, where there is one. */
+/* One line: who (c: RUNTIME for a program that a compartmentalized one
+ * executed), what, from where, and why not. The return address at the
+ * stack pointer is the caller of libc's wrapper, where there is one. */
 static void report(const struct task *t, int c, unsigned pkru, const struct user_regs_struct *r,
 		   const char *why)
 {
@@ -276,7 +263,10 @@ static void report(const struct task *t, int c, unsigned pkru, const struct user
 	char who[32], at[160], from[160], then[64];
 
 	process_vm_readv(t->tid, &local, 1, &remote, 1, 0);
-	name_caller(c, pkru, who, sizeof who);
+	if (c == RUNTIME)
+		format_to(who, sizeof who, "an executed program");
+	else
+		name_pkru(pkru, who, sizeof who);
 	name_place(r->rip, at, sizeof at);
 	name_place(ret, from, sizeof from);
 	if (__ia2_ro.s.monitor == MONITOR_PERMISSIVE)
@@ -679,7 +669,7 @@ static void on_pkey_fault(struct task *t, const siginfo_t *si)
 	}
 	if (catches(t->tid, SIGSEGV) || !read_state(t->tid, &r, &pkru))
 		return;
-	name_caller(caller_of(pkru), pkru, who, sizeof who);
+	name_pkru(pkru, who, sizeof who);
 	name_place(r.rip, at, sizeof at);
 	say("%s touched %#lx, which has pkey %u, at %s, on thread %d: a protection-key fault, "
 	    "which kills the process", who, (unsigned long)si->si_addr, si->si_pkey, at, t->tid);

@@ -221,17 +221,6 @@ static const struct syscall_rule *rule_for(long nr, const greg_t *regs)
 	return NULL;
 }
 
-/* The compartment whose PKRU the frame holds: reported, never trusted
- * (any thread of that compartment can write the frame). */
-static void name_caller(unsigned pkru, char *buf, size_t size)
-{
-	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
-		if (pkru == IA2_PKRU(c)) {
-			format_to(buf, size, "compartment %d", c);
-			return;
-		}
-	format_to(buf, size, "code with PKRU %#x", pkru);
-}
 
 /* The kernel starts this handler with its default PKRU, pkey 0 alone
  * open, on the alternate stack (pkey 0): it reads nothing else. The
@@ -252,7 +241,9 @@ static void report_denied(int sig, siginfo_t *si, void *context)
 
 	if (fp && __ia2_ro.s.pkru_xsave)
 		memcpy(&pkru, fp + __ia2_ro.s.pkru_xsave, sizeof pkru);
-	name_caller(pkru, who, sizeof who);
+	/* The PKRU the frame holds: reported, never trusted (any thread of
+	 * that compartment can write the frame). */
+	name_pkru(pkru, who, sizeof who);
 	if (r)
 		format_to(call, sizeof call, "%s", r->name);
 	else
