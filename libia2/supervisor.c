@@ -66,8 +66,10 @@ enum waiting { NOTHING, SIGRETURN, MAPPING, OPENING };
 struct task {
 	pid_t tid, tgid;
 	enum waiting waiting;
-	bool held;                       /* stopped for another task's open */
+	struct task *held_for;           /* stopped until this task's open is judged */
 	bool interrupted;                /* held, and its stop not seen yet */
+	int awaited;                     /* OPENING: held tasks not stopped yet */
+	bool open_runs;                  /* OPENING: the call runs */
 	int compartment;                 /* MAPPING: the caller */
 	unsigned caller_pkru;            /* SIGRETURN: the caller's */
 	unsigned long len;               /* MAPPING: the new length */
@@ -90,16 +92,12 @@ static int fault_log = -1;
 static struct task **tasks;
 static size_t ntasks;
 
-/* A compartment's open in flight, and the stops of every other task,
- * which wait until it is judged; `awaited` counts the held tasks whose
- * stop has not come yet, and the call runs once none is left. */
+/* The stops of held tasks, which wait until the open they are held for
+ * is judged. */
 struct stop {
 	pid_t tid;
 	int status;
 };
-static struct task *opening;
-static bool open_runs;
-static size_t awaited;
 static struct stop *deferred;
 static size_t ndeferred;
 static struct process **processes;
@@ -136,13 +134,20 @@ static struct process *process_for(pid_t tgid)
 	return p;
 }
 
-static struct task *task_for(pid_t tid)
+static struct task *find_task(pid_t tid)
 {
-	struct task *t;
-
 	for (size_t i = 0; i < ntasks; i++)
 		if (tasks[i]->tid == tid)
 			return tasks[i];
+	return NULL;
+}
+
+static struct task *task_for(pid_t tid)
+{
+	struct task *t = find_task(tid);
+
+	if (t)
+		return t;
 	t = calloc(1, sizeof *t);
 	if (!t)
 		die("syscall monitor: out of memory");
@@ -405,10 +410,12 @@ static bool opens_existing(long nr, const unsigned long *a)
 }
 
 /* Whether two tasks share a descriptor table: threads, and clones with
- * CLONE_FILES (kcmp(2)); when the kernel cannot say, they may. */
-static bool shares_files(pid_t a, pid_t b)
+ * CLONE_FILES (kcmp(2)); a kernel without kcmp says so of threads. */
+static bool shares_files(const struct task *a, const struct task *b)
 {
-	return syscall(SYS_kcmp, a, b, KCMP_FILES, 0, 0) <= 0;
+	long rc = syscall(SYS_kcmp, a->tid, b->tid, KCMP_FILES, 0, 0);
+
+	return rc == 0 || (rc < 0 && errno == ENOSYS && a->tgid == b->tgid);
 }
 
 static bool has_deferred_stop(pid_t tid)
@@ -419,41 +426,51 @@ static bool has_deferred_stop(pid_t tid)
 	return false;
 }
 
-static void release_held(void);
+static void release_held(struct task *o);
 
-static void start_open_if_all_held(void)
+static void start_open_if_all_held(struct task *o)
 {
-	if (opening && !awaited && !open_runs) {
-		open_runs = true;
-		resume(opening->tid, PTRACE_SYSCALL, 0);
+	if (o->waiting == OPENING && !o->awaited && !o->open_runs) {
+		o->open_runs = true;
+		resume(o->tid, PTRACE_SYSCALL, 0);
 	}
 }
 
 /* At the seccomp stop of t's open: hold every task that shares its
  * descriptor table, and let the call run once all of them have stopped
- * (hold_stop). */
+ * (hold_stop). Only they: a vfork child that another table's task waits
+ * for runs on. No other open in flight shares the table, since its
+ * caller would be held. */
 static void begin_open(struct task *t)
 {
-	opening = t;
-	open_runs = false;
 	t->waiting = OPENING;
-	awaited = 0;
+	t->awaited = 0;
+	t->open_runs = false;
 	for (size_t i = 0; i < ntasks; i++) {
 		struct task *s = tasks[i];
 
-		if (s == t || !shares_files(t->tid, s->tid))
+		if (s == t || s->held_for || !shares_files(t, s))
 			continue;
-		s->held = true;
+		s->held_for = t;
 		/* A task whose stop waits in `deferred` is stopped already,
 		 * and PTRACE_INTERRUPT would trap it only once resumed. */
 		if (!has_deferred_stop(s->tid) && !ptrace(PTRACE_INTERRUPT, s->tid, 0, 0)) {
 			s->interrupted = true;
-			awaited++;
+			t->awaited++;
 		}
 	}
-	start_open_if_all_held();
+	start_open_if_all_held(t);
 }
 
+/* The task whose open in flight shares t's descriptor table, for a task
+ * the monitor meets for the first time, or NULL. */
+static struct task *open_sharing(const struct task *t)
+{
+	for (size_t i = 0; i < ntasks; i++)
+		if (tasks[i] != t && tasks[i]->waiting == OPENING && shares_files(tasks[i], t))
+			return tasks[i];
+	return NULL;
+}
 
 /* A denied open: the caller's process ends, and so do the other
  * processes that share its descriptor table (clones with CLONE_FILES),
@@ -462,7 +479,7 @@ static void begin_open(struct task *t)
 static void deny_open(struct task *t, struct user_regs_struct *r)
 {
 	for (size_t i = 0; i < ntasks; i++)
-		if (tasks[i]->held && tasks[i]->tgid != t->tgid)
+		if (tasks[i]->held_for == t && tasks[i]->tgid != t->tgid)
 			syscall(SYS_tgkill, tasks[i]->tgid, tasks[i]->tid, SIGKILL);
 	end_after_call(t->tid, r);
 }
@@ -487,7 +504,7 @@ static void end_open(struct task *t)
 		}
 	}
 	resume(t->tid, PTRACE_CONT, 0);
-	release_held();
+	release_held(t);
 }
 
 /* At a seccomp stop: skip the call, which returns rc (orig_rax -1,
@@ -721,28 +738,26 @@ static void on_exec(struct task *t)
 
 /* A process's record goes with its last known thread. A held task that
  * dies no longer needs to stop, and its waiting stop goes; when the task
- * whose open held the others dies (a denied open), they go on. */
+ * whose open held others dies (a denied open), they go on. */
 static void on_exit_of(pid_t tid)
 {
-	pid_t tgid = -1;
+	struct task *t = find_task(tid), *o = NULL;
+	pid_t tgid = t ? t->tgid : -1;
 
-	for (size_t i = 0; i < ntasks; i++)
-		if (tasks[i]->tid == tid) {
-			tgid = tasks[i]->tgid;
-			awaited -= tasks[i]->interrupted;
-		}
 	for (size_t i = 0; i < ndeferred;)
 		if (deferred[i].tid == tid)
 			memmove(deferred + i, deferred + i + 1, (--ndeferred - i) * sizeof *deferred);
 		else
 			i++;
-	if (opening && opening->tid == tid) {
-		forget_task(tid);
-		release_held();
-	} else {
-		forget_task(tid);
-		start_open_if_all_held();
+	if (t && t->interrupted)
+		o = t->held_for, o->awaited--;
+	if (t) {
+		t->waiting = NOTHING;
+		release_held(t);
 	}
+	forget_task(tid);
+	if (o)
+		start_open_if_all_held(o);
 	for (size_t i = 0; i < ntasks; i++)
 		if (tasks[i]->tgid == tgid)
 			return;
@@ -798,34 +813,55 @@ static void on_stop(pid_t tid, int status)
 	resume(tid, PTRACE_CONT, sig);
 }
 
-/* A stop that comes while an open is judged: the task stays stopped,
- * and its stop is handled once the open is. */
-static void hold_stop(pid_t tid, int status)
+/* A held task's stop: it stays stopped, and its stop is handled once
+ * the open it is held for is judged. */
+static void hold_stop(struct task *t, int status)
 {
-	for (size_t i = 0; i < ntasks; i++)
-		if (tasks[i]->tid == tid && tasks[i]->interrupted) {
-			tasks[i]->interrupted = false;
-			awaited--;
-		}
+	struct task *o = t->held_for;
+
 	deferred = grow(deferred, ndeferred, sizeof *deferred);
-	deferred[ndeferred++] = (struct stop){tid, status};
-	start_open_if_all_held();
+	deferred[ndeferred++] = (struct stop){t->tid, status};
+	if (t->interrupted) {
+		t->interrupted = false;
+		o->awaited--;
+		start_open_if_all_held(o);
+	}
 }
 
-/* The open is judged: handle the stops that waited, in order, until one
- * of them is an open to judge in turn. */
-static void release_held(void)
+/* o's open is judged: handle the stops of the tasks it held, in order
+ * (one of them may be an open that holds tasks in turn). */
+static void release_held(struct task *o)
 {
-	opening = NULL;
-	awaited = 0;
 	for (size_t i = 0; i < ntasks; i++)
-		tasks[i]->held = tasks[i]->interrupted = false;
-	while (!opening && ndeferred) {
-		struct stop s = deferred[0];
+		if (tasks[i]->held_for == o)
+			tasks[i]->held_for = NULL, tasks[i]->interrupted = false;
+	for (size_t i = 0; i < ndeferred;) {
+		struct task *s = find_task(deferred[i].tid);
+		struct stop st = deferred[i];
 
-		memmove(deferred, deferred + 1, --ndeferred * sizeof *deferred);
-		on_stop(s.tid, s.status);
+		if (s && s->held_for) {
+			i++;
+			continue;
+		}
+		memmove(deferred + i, deferred + i + 1, (--ndeferred - i) * sizeof *deferred);
+		on_stop(st.tid, st.status);
+		i = 0;   /* on_stop may have judged an open and released others */
 	}
+}
+
+/* A task the monitor meets for the first time (a new thread or clone)
+ * is held if an open in flight shares its descriptor table. */
+static void on_any_stop(pid_t tid, int status)
+{
+	bool known = find_task(tid);
+	struct task *t = task_for(tid);
+
+	if (!known)
+		t->held_for = open_sharing(t);
+	if (t->held_for)
+		hold_stop(t, status);
+	else
+		on_stop(tid, status);
 }
 
 void supervise(void)
@@ -840,12 +876,8 @@ void supervise(void)
 			continue;
 		if (tid < 0)
 			_exit(0);   /* ECHILD: nothing is traced any more */
-		if (WIFSTOPPED(status) && opening && tid != opening->tid) {
-			hold_stop(tid, status);
-			continue;
-		}
 		if (WIFSTOPPED(status)) {
-			on_stop(tid, status);
+			on_any_stop(tid, status);
 			continue;
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status))

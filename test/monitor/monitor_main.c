@@ -15,6 +15,7 @@
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
@@ -415,6 +416,45 @@ static int trap_request(void)
 	return ATTACK_FAILED;
 }
 
+/* Opens in one thread while another spawns programs whose child opens a
+ * file before it executes: the monitor holds the opener's descriptor
+ * sharers, the spawning thread among them, which waits in vfork for a
+ * child that must not be held too. */
+static void *spawn_some(void *arg)
+{
+	char *argv[] = {"true", NULL};
+	extern char **environ;
+
+	(void)arg;
+	for (int i = 0; i < 20; i++) {
+		posix_spawn_file_actions_t fa;
+		pid_t pid;
+		int status;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+		if (posix_spawn(&pid, "/bin/true", &fa, NULL, argv, environ) ||
+		    waitpid(pid, &status, 0) != pid || status)
+			return (void *)1;
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	return NULL;
+}
+
+static int open_while_spawning(void)
+{
+	pthread_t spawner;
+	void *failed;
+
+	pthread_create(&spawner, NULL, spawn_some, NULL);
+	for (int i = 0; i < 200; i++)
+		close(open("/dev/null", O_RDONLY));
+	pthread_join(spawner, &failed);
+	if (failed)
+		return 1;
+	printf("ok\n");
+	return 0;
+}
+
 /* Compartment 1 hands a page of its own data, forged as it likes, to
  * compartment 2's key: only pages a compartment mapped itself may go. */
 static __attribute__((aligned(PAGE))) int forged[PAGE / sizeof(int)] = {1};
@@ -585,7 +625,7 @@ int main(int argc, char **argv)
 		{"proc-mem-dirfd", proc_mem_dirfd}, {"proc-mem-race", proc_mem_race},
 		{"proc-mem-child", proc_mem_child}, {"signal-entry", signal_entry},
 		{"trap-request", trap_request}, {"config-deny", config_deny},
-		{"give-own", give_own},
+		{"give-own", give_own},         {"open-while-spawning", open_while_spawning},
 		{"ok", legitimate},
 	};
 
