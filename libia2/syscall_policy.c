@@ -59,6 +59,10 @@ const struct syscall_rule denied_syscalls[] = {
 	/* Copies a descriptor out of another process, past the monitor's
 	 * check of the files that compartments open. */
 	{SYS_pidfd_getfd, -1, 0, "pidfd_getfd", "takes a descriptor the monitor never saw opened"},
+	/* FAN_OPEN events hand the listener a descriptor of each file
+	 * someone opens: /proc/PID/mem when the monitor writes a trap. */
+	{SYS_fanotify_init, -1, 0, "fanotify_init",
+	 "receives descriptors of the files others open, /proc/PID/mem among them"},
 };
 
 const size_t ndenied_syscalls = sizeof denied_syscalls / sizeof *denied_syscalls;

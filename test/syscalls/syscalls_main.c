@@ -6,6 +6,7 @@
  * stops it is the filter. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/perf_event.h>
 #include <linux/seccomp.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -208,10 +210,38 @@ static int refused_sigaction(void)
 	return 0;
 }
 
+/* Ways to a descriptor of /proc/PID/mem that the monitor's check of
+ * opened files would not see: the file under another name, a descriptor
+ * taken from a process, one handed over by fanotify. */
+static int mount_proc(void)
+{
+	if (mount("proc", "/tmp", "proc", 0, NULL))
+		perror("mount");
+	return ATTACK_FAILED;
+}
+
+static int take_descriptor(void)
+{
+	long pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+
+	if (syscall(SYS_pidfd_getfd, pidfd, 0, 0) < 0)
+		perror("pidfd_getfd");
+	return ATTACK_FAILED;
+}
+
+static int watch_opens(void)
+{
+	if (syscall(SYS_fanotify_init, 0, O_RDONLY) < 0)
+		perror("fanotify_init");
+	return ATTACK_FAILED;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(void);
 } attacks[] = {
+	{"mount", mount_proc},           {"pidfd-getfd", take_descriptor},
+	{"fanotify", watch_opens},
 	{"pkey-free", free_and_alloc},   {"vm-read-self", read_self},
 	{"vm-read-child", read_child},   {"ptrace-child", peek_child},
 	{"userfaultfd", make_userfaultfd}, {"uffd-ioctl", new_userfaultfd},
