@@ -46,18 +46,22 @@ static bool names_memory(const char *path)
 	return !strcmp(base, "mem") || !strcmp(base, "kcore");
 }
 
-/* Whether `file` is thread tid's own /proc/PID/mem, or its
- * process's: the same inode (st_dev, st_ino). */
+/* Whether the file at path is `file`: the same inode (st_dev, st_ino). */
+static bool is_file(const char *path, const struct stat *file)
+{
+	struct stat st;
+
+	return !stat(path, &st) && st.st_dev == file->st_dev && st.st_ino == file->st_ino;
+}
+
+/* Whether `file` is thread tid's own /proc/PID/mem, or its process's. */
 static bool is_own_memory(pid_t tid, pid_t tgid, const struct stat *file)
 {
-	char path[64];
-	struct stat own;
+	char process[64], thread[64];
 
-	format_to(path, sizeof path, "/proc/%d/mem", tgid);
-	if (!stat(path, &own) && own.st_dev == file->st_dev && own.st_ino == file->st_ino)
-		return true;
-	format_to(path, sizeof path, "/proc/%d/task/%d/mem", tgid, tid);
-	return !stat(path, &own) && own.st_dev == file->st_dev && own.st_ino == file->st_ino;
+	format_to(process, sizeof process, "/proc/%d/mem", tgid);
+	format_to(thread, sizeof thread, "/proc/%d/task/%d/mem", tgid, tid);
+	return is_file(process, file) || is_file(thread, file);
 }
 
 /* Why thread tid of process tgid may not keep descriptor fd, or NULL. */
