@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "ia2/gate_abi.h"
 #include "ia2/pkru.h"
@@ -51,6 +52,19 @@ struct libc_cancel {
 	void (*register_cancel_defer)(void *);
 	void (*unregister_cancel_restore)(void *);
 	void (*unwind_next)(void *) __attribute__((noreturn));
+};
+
+/* glibc's set*id family, which ids.c wraps. */
+struct libc_ids {
+	int (*setuid)(uid_t);
+	int (*setgid)(gid_t);
+	int (*seteuid)(uid_t);
+	int (*setegid)(gid_t);
+	int (*setreuid)(uid_t, uid_t);
+	int (*setregid)(gid_t, gid_t);
+	int (*setresuid)(uid_t, uid_t, uid_t);
+	int (*setresgid)(gid_t, gid_t, gid_t);
+	int (*setgroups)(size_t, const gid_t *);
 };
 
 /* glibc's functions that keep a code pointer for later, which
@@ -106,6 +120,7 @@ struct ia2_settings {
 	struct libc_registrations libc_registrations;     /* callbacks.c */
 	struct libc_longjmp libc_longjmp;
 	struct libc_cancel libc_cancel;
+	struct libc_ids libc_ids;                         /* ids.c */
 	/* Compartments with stacks and a heap: those with a DSO at startup,
 	 * and those the program may load (IA2_NOTE_LOADABLE). */
 	unsigned char present[IA2_MAX_COMPARTMENTS + 1];
@@ -472,6 +487,10 @@ void see_loads_late(void);
  * function) for libc to call later, as libc should keep it: a gate, or a
  * callback slot that runs fn in that compartment; NULL if none is left. */
 void find_registrations(struct libc_registrations *r);
+/* ids.c: glibc's set*id functions, which it runs on a pkey-0 stack. */
+void find_id_functions(struct libc_ids *ids);
+/* Calls fn(arg) with rsp = stack_top (stack.S). */
+void *__ia2_run_on_stack(void *(*fn)(void *), void *arg, uintptr_t stack_top);
 void set_up_callbacks(void);
 void *wrap_callback(void *fn, const char *api);
 

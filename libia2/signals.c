@@ -59,8 +59,8 @@ _Static_assert(offsetof(union handlers, owner) == 16 * IA2_NSIG, "stubs.c");
 static union actions asked __attribute__((aligned(PAGE)));
 
 /* stubs.c: entry k for handlers of compartment k, entry 0 for those
- * outside every compartment, and the startup-state entry for glibc's
- * SIGSETXID handler. */
+ * outside every compartment, and the setxid entry, with PKRU(0), for
+ * glibc's SIGSETXID handler. */
 extern void *const __ia2_signal_entries[IA2_MAX_COMPARTMENTS + 1];
 void __ia2_signal_entry_setxid(int sig, siginfo_t *si, void *uc);
 void __ia2_signal_entry_cancel(int sig, siginfo_t *si, void *uc);
@@ -370,10 +370,10 @@ struct kernel_sigaction {
  * that a cancellation unwinds that compartment's frames with its rights
  * (cancel.c), with every signal blocked until the entry sets glibc's mask
  * (the signal itself, unless SA_NODEFER); SIGSETXID's, which reads its
- * command from the stack of the thread that called setuid, whatever
- * compartment that is, through the startup-state entry on the alternate
- * stack (stubs.c says why). glibc refuses these signals to sigaction, so
- * their table slots are free. */
+ * command from a stack that the thread which called setuid ran glibc's
+ * setuid on, in pkey-0 memory (ids.c), through the setxid entry, on the
+ * alternate stack with PKRU(0) (stubs.c says why). glibc refuses these
+ * signals to sigaction, so their table slots are free. */
 void wrap_glibc_handlers(void)
 {
 	/* glibc's sysdeps/unix/sysv/linux/internal-signals.h */

@@ -30,9 +30,6 @@ struct thread_start {
 	sigset_t mask;     /* the creator's signal mask */
 };
 
-/* Calls fn(arg) with rsp = stack_top (stack.S). */
-void *__ia2_run_on_stack(void *(*fn)(void *), void *arg, uintptr_t stack_top);
-
 static pthread_key_t end_key;
 
 /* This thread's record (registry.c), which its end gives back; the

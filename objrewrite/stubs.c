@@ -224,10 +224,11 @@ static void emit_unblock(struct out *out)
  * destructors and TLS destructors with the PKRU the handler had, and
  * gates take a compartment's destructor into that compartment only from
  * a real compartment PKRU.
- * __ia2_signal_entry_setxid is entry 0 in the startup state, for
- * glibc's SIGSETXID handler alone, which reads a command from the stack
- * of the thread that called setuid, whatever its compartment, and calls
- * no compartment code. The frame stays in pkey-0 memory, where
+ * __ia2_signal_entry_setxid is entry 0 for glibc's SIGSETXID handler
+ * alone, which makes the call that a command in pkey-0 memory names
+ * (libia2/ids.c puts it there) and calls no compartment code: with
+ * PKRU(0), code that jumps here with a command and a frame of its own
+ * gains nothing a compartment lacks. The frame stays in pkey-0 memory, where
  * the kernel's XRSTOR can read it whatever PKRU it restores first.
  * Emulated, the kernel knows nothing of __ia2_pkru, so the entry keeps
  * the interrupted value in r15 and puts it back. */
@@ -632,8 +633,7 @@ int emit_runtime(const char *asm_path, bool emulate)
 	}
 	fprintf(out->f, "\n\t.globl __ia2_signal_entry_setxid\n"
 		     "\t.hidden __ia2_signal_entry_setxid\n");
-	emit_signal_entry(out, "__ia2_signal_entry_setxid", 0, IA2_SIGNAL_OWNER_SETXID,
-			  IA2_PKRU_RUNTIME);
+	emit_signal_entry(out, "__ia2_signal_entry_setxid", 0, IA2_SIGNAL_OWNER_SETXID, IA2_PKRU(0));
 	emit_cancel_entry(out);
 	emit_cancel_landing(out);
 	emit_cancel_cross(out);

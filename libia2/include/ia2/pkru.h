@@ -23,10 +23,9 @@
  * The runtime's rights: every key open. libia2's startup holds them,
  * from its key allocation to the end of its constructor, before any
  * compartment code runs (libia2/init.c): the startup state. After that
- * two entries write them (objrewrite/stubs.c): the one of the runtime's
+ * one entry writes them (objrewrite/stubs.c): that of the runtime's
  * privileged operations, which runs nothing but libia2's own code on the
- * runtime's own stack and leaves through a return stub, and the one of
- * glibc's SIGSETXID handler (docs/design.md, "Threat model"). */
+ * runtime's own stack and leaves through a return stub. */
 #define IA2_PKRU_RUNTIME 0u
 
 #endif
