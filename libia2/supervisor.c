@@ -16,6 +16,14 @@
  * rt_sigreturn checks that the registers and PKRU restored are those of
  * a delivery still pending on that thread (docs/design.md).
  *
+ * The kernel writes a signal frame with the interrupted PKRU wherever
+ * the thread's alternate stack points, and any compartment can point it
+ * anywhere (a raw sigaltstack, or the uc_stack that rt_sigreturn
+ * restores). So for a delivery that interrupts a compartment, the
+ * supervisor gives the thread PKRU(0), with which the frame can land in
+ * pkey-0 memory alone, and puts the interrupted PKRU into the frame
+ * before the handler's first instruction (guard_frame).
+ *
  * Which file an open call names is known only once the kernel has
  * resolved its path, so the supervisor judges the file that a
  * compartment's open opened (file_policy.c), at the call's exit. Until
@@ -70,6 +78,7 @@ struct task {
 	bool interrupted;                /* held, and its stop not seen yet */
 	int awaited;                     /* OPENING: held tasks not stopped yet */
 	bool open_runs;                  /* OPENING: the call runs */
+	bool framing;                    /* a signal frame is being written with PKRU(0) */
 	int compartment;                 /* MAPPING: the caller */
 	unsigned caller_pkru;            /* SIGRETURN: the caller's */
 	unsigned long len;               /* MAPPING: the new length */
@@ -199,21 +208,48 @@ void attach_supervisor(pid_t program)
 	process_for(program);
 }
 
-/* The thread's PKRU, which PTRACE_GETREGSET gives in the standard XSAVE
- * layout, at the offset CPUID gives (Linux 6.1 copies thread.pkru there,
- * arch/x86/kernel/fpu/xstate.c, __copy_xstate_to_uabi_buf). */
+/* A stopped thread's XSAVE state, which PTRACE_GETREGSET gives in the
+ * standard layout, PKRU at the offset CPUID gives (Linux 6.1 copies
+ * thread.pkru there, arch/x86/kernel/fpu/xstate.c,
+ * __copy_xstate_to_uabi_buf). */
+static unsigned char xsave[16384] __attribute__((aligned(64)));
+
+static bool read_xsave(pid_t tid, struct iovec *iov)
+{
+	*iov = (struct iovec){xsave, sizeof xsave};
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_X86_XSTATE, iov))
+		return false;
+	if (!pkru_offset || iov->iov_len < (size_t)pkru_offset + 4)
+		die("syscall monitor: the kernel reports no PKRU for thread %d", tid);
+	return true;
+}
+
 static bool read_state(pid_t tid, struct user_regs_struct *regs, unsigned *pkru)
 {
-	static unsigned char xsave[16384] __attribute__((aligned(64)));
-	struct iovec iov = {xsave, sizeof xsave};
+	struct iovec iov;
 
-	if (ptrace(PTRACE_GETREGS, tid, 0, regs) ||
-	    ptrace(PTRACE_GETREGSET, tid, (void *)NT_X86_XSTATE, &iov))
+	if (ptrace(PTRACE_GETREGS, tid, 0, regs) || !read_xsave(tid, &iov))
 		return false;
-	if (!pkru_offset || iov.iov_len < (size_t)pkru_offset + 4)
-		die("syscall monitor: the kernel reports no PKRU for thread %d", tid);
 	memcpy(pkru, xsave + pkru_offset, sizeof *pkru);
 	return true;
+}
+
+/* The kernel takes PKRU from a PTRACE_SETREGSET buffer whose XSAVE
+ * header (at byte 512) has PKRU's bit, 9, in its features, into
+ * thread.pkru, which the thread has from when it next runs
+ * (copy_uabi_to_xstate). */
+static bool write_pkru(pid_t tid, unsigned pkru)
+{
+	struct iovec iov;
+	uint64_t features;
+
+	if (!read_xsave(tid, &iov))
+		return false;
+	memcpy(xsave + pkru_offset, &pkru, sizeof pkru);
+	memcpy(&features, xsave + 512, sizeof features);
+	features |= 1ull << 9;
+	memcpy(xsave + 512, &features, sizeof features);
+	return !ptrace(PTRACE_SETREGSET, tid, (void *)NT_X86_XSTATE, &iov);
 }
 
 /* RUNTIME, a compartment, or NO_COMPARTMENT. */
@@ -692,16 +728,125 @@ static void on_pkey_fault(struct task *t, const siginfo_t *si)
 	    "which kills the process", who, (unsigned long)si->si_addr, si->si_pkey, at, t->tid);
 }
 
-static void record_delivery(struct task *t)
+static bool record_delivery(struct task *t)
 {
 	struct delivery d;
 
 	if (process_for(t->tgid)->foreign || !read_state(t->tid, &d.regs, &d.pkru))
-		return;
+		return false;
 	if (t->ndeliveries == MAX_FRAMES)
 		memmove(t->deliveries, t->deliveries + 1, sizeof *t->deliveries * (MAX_FRAMES - 1)),
 			t->ndeliveries--;
 	t->deliveries[t->ndeliveries++] = d;
+	return true;
+}
+
+/* At a signal-delivery stop, before the kernel writes the frame: a
+ * handler that interrupts anything but PKRU(0) or the kernel's default
+ * PKRU, which open pkey 0 alone already, gets its frame written with
+ * PKRU(0). PTRACE_SINGLESTEP has the thread stop again once the handler
+ * is set up, before its first instruction (kernel/signal.c,
+ * signal_delivered: ptrace_notify(SIGTRAP)). */
+static void guard_frame(struct task *t, int sig)
+{
+	unsigned pkru = t->deliveries[t->ndeliveries - 1].pkru;
+
+	if (pkru == IA2_PKRU(0) || pkru == IA2_PKRU_KERNEL_DEFAULT || !catches(t->tid, sig) ||
+	    !write_pkru(t->tid, IA2_PKRU(0))) {
+		resume(t->tid, PTRACE_CONT, sig);
+		return;
+	}
+	t->framing = true;
+	resume(t->tid, PTRACE_SINGLESTEP, sig);
+}
+
+/* The frame (struct rt_sigframe, arch/x86/include/asm/sigframe.h) is at
+ * the handler's stack pointer, and its XSAVE area 456 bytes above:
+ * get_sigframe puts the XSAVE area 64-byte aligned below the stack's top
+ * and the frame's 440 bytes below it, 16-byte aligned less 8. The
+ * frame's own pointer to it (uc_mcontext.fpregs) must agree, or another
+ * thread has written over the frame meanwhile. */
+#define FRAME_TO_XSAVE 456
+
+/* The handler is set up: the frame gets the PKRU that the delivery
+ * interrupted, which rt_sigreturn restores and the signal entries read. */
+static bool put_frame_pkru(pid_t tid, unsigned pkru)
+{
+	struct user_regs_struct r;
+	unsigned long fp, at, word;
+
+	if (ptrace(PTRACE_GETREGS, tid, 0, &r))
+		return true;   /* killed meanwhile */
+	errno = 0;
+	fp = (unsigned long)ptrace(PTRACE_PEEKDATA, tid, r.rsp + 8 + IA2_UC_FPREGS, 0);
+	if (errno || fp != r.rsp + FRAME_TO_XSAVE)
+		return false;
+	at = fp + (unsigned long)pkru_offset;
+	word = (unsigned long)ptrace(PTRACE_PEEKDATA, tid, at & ~7ul, 0);
+	if (errno)
+		return false;
+	word &= ~(0xfffffffful << (at & 7) * 8);
+	word |= (unsigned long)pkru << (at & 7) * 8;
+	return !ptrace(PTRACE_POKEDATA, tid, at & ~7ul, word);
+}
+
+/* One line, and the process ends with the monitor's status (with
+ * IA2_MONITOR=permissive, the kernel's SIGSEGV ends it). */
+static void end_for_frame(struct task *t, unsigned pkru, const char *why)
+{
+	struct user_regs_struct r;
+	char who[32], then[64];
+	bool permissive = __ia2_ro.s.monitor == MONITOR_PERMISSIVE;
+
+	name_pkru(pkru, who, sizeof who);
+	if (permissive)
+		format_to(then, sizeof then, "The kernel's SIGSEGV ends the process");
+	else
+		format_to(then, sizeof then, "The process stops with status %d", MONITOR_DENIED_STATUS);
+	say("a signal interrupted %s on thread %d, and %s. %s (docs/design.md, \"Signal frames\")",
+	    who, t->tid, why, then);
+	if (permissive || ptrace(PTRACE_GETREGS, t->tid, 0, &r))
+		resume(t->tid, PTRACE_CONT, SIGSEGV);
+	else
+		end_after_call(t->tid, &r);
+}
+
+/* The stop after a guarded delivery: the handler's first instruction
+ * (a SIGTRAP whose si_code is SIGTRAP, ptrace_notify's), or the
+ * kernel's SIGSEGV when it could not write the frame with PKRU(0)
+ * (force_sigsegv, SI_KERNEL); or, had the program's handler gone
+ * meanwhile, the trap of the one instruction it ran (TRAP_TRACE), or
+ * another signal: then the thread gets its PKRU back. */
+static void end_framing(struct task *t, int sig)
+{
+	unsigned pkru = t->deliveries[t->ndeliveries - 1].pkru;
+	siginfo_t si = {0};
+
+	t->framing = false;
+	ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si);
+	if (sig == SIGTRAP && si.si_code == SIGTRAP) {
+		if (put_frame_pkru(t->tid, pkru))
+			resume(t->tid, PTRACE_CONT, 0);
+		else
+			end_for_frame(t, pkru, "another thread wrote over its signal frame before the "
+				      "handler ran");
+		return;
+	}
+	if (sig == SIGSEGV && si.si_code == SI_KERNEL) {
+		end_for_frame(t, pkru, "the kernel could not write the signal frame with compartment "
+			      "0's rights: the thread's alternate signal stack is not pkey-0 memory "
+			      "(a raw sigaltstack, or a uc_stack that rt_sigreturn restored, put it "
+			      "elsewhere)");
+		return;
+	}
+	t->ndeliveries--;
+	write_pkru(t->tid, pkru);
+	if (sig == SIGTRAP && si.si_code == TRAP_TRACE)
+		resume(t->tid, PTRACE_CONT, 0);
+	else if (record_delivery(t))
+		guard_frame(t, sig);
+	else
+		resume(t->tid, PTRACE_CONT, sig);
 }
 
 /* A fork, vfork, or clone without CLONE_THREAD: a process with a copy
@@ -804,13 +949,19 @@ static void on_stop(pid_t tid, int status)
 		on_syscall_exit(t);
 		return;
 	}
+	if (t->framing) {
+		end_framing(t, sig);
+		return;
+	}
 	if (sig == SIGSEGV) {
 		siginfo_t si;
 		if (!ptrace(PTRACE_GETSIGINFO, tid, 0, &si) && si.si_code == SEGV_PKUERR)
 			on_pkey_fault(t, &si);
 	}
-	record_delivery(t);
-	resume(tid, PTRACE_CONT, sig);
+	if (record_delivery(t))
+		guard_frame(t, sig);
+	else
+		resume(tid, PTRACE_CONT, sig);
 }
 
 /* A held task's stop: it stays stopped, and its stop is handled once

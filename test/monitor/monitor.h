@@ -13,5 +13,10 @@ int lib_read_secret(void);
 void lib_set_secret(int value);
 void lib_handle_usr2(void);
 int lib_make_socket(void);
+/* Four pages of compartment 2's data, each word its own index. */
+int *lib_victim_address(void);
+void lib_fill_victim(void);
+int lib_victim_intact(void);
+void lib_raise_usr2(void);
 
 #endif

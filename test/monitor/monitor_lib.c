@@ -34,6 +34,34 @@ void lib_handle_usr2(void)
 	signal(SIGUSR2, on_usr2);
 }
 
+/* Data an attacker aims signal frames at: each word its own index. */
+static __attribute__((aligned(4096))) int victim[4 * 1024];
+
+int *lib_victim_address(void)
+{
+	return victim;
+}
+
+void lib_fill_victim(void)
+{
+	for (int i = 0; i < 4 * 1024; i++)
+		victim[i] = i;
+}
+
+int lib_victim_intact(void)
+{
+	for (int i = 0; i < 4 * 1024; i++)
+		if (victim[i] != i)
+			return 0;
+	return 1;
+}
+
+/* As a timer's signal may land while compartment 2 runs. */
+void lib_raise_usr2(void)
+{
+	raise(SIGUSR2);
+}
+
 int lib_make_socket(void)
 {
 	return socket(AF_UNIX, SOCK_STREAM, 0);

@@ -515,6 +515,55 @@ static int setxid_entry(void)
 	return 0;
 }
 
+/* The kernel writes a signal frame on the alternate stack with the
+ * interrupted PKRU. Compartment 1 points the thread's alternate stack at
+ * compartment 2's data with a raw sigaltstack (libia2's only records the
+ * program's), then has compartment 2 take a signal of its own handler:
+ * the frame would land on that data, and the handler and rt_sigreturn,
+ * with PKRU(2), would read it from there. */
+static int frame_lands_on_victim(void)
+{
+	lib_raise_usr2();
+	if (!lib_victim_intact()) {
+		printf("a signal frame overwrote compartment 2's data\n");
+		return ATTACK_WORKED;
+	}
+	printf("compartment 2's data is intact\n");
+	return ATTACK_FAILED;
+}
+
+static int aim_altstack(void)
+{
+	stack_t ss = {.ss_sp = lib_victim_address(), .ss_size = 4 * PAGE};
+
+	lib_handle_usr2();
+	lib_fill_victim();
+	if (syscall(SYS_sigaltstack, &ss, NULL))
+		return ATTACK_FAILED;
+	return frame_lands_on_victim();
+}
+
+/* The same through the uc_stack of a frame of compartment 1's own
+ * handler, which rt_sigreturn restores. */
+static void aim_uc_stack(int sig, siginfo_t *si, void *context)
+{
+	ucontext_t *uc = context;
+
+	(void)sig, (void)si;
+	uc->uc_stack = (stack_t){.ss_sp = lib_victim_address(), .ss_size = 4 * PAGE};
+}
+
+static int aim_altstack_by_frame(void)
+{
+	struct sigaction sa = {.sa_sigaction = aim_uc_stack, .sa_flags = SA_SIGINFO};
+
+	lib_handle_usr2();
+	lib_fill_victim();
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	return frame_lands_on_victim();
+}
+
 /* The monitor writes traps over PKRU writers when libia2 asks it to
  * (libia2/writers.c); compartment 1 asks it to write one over
  * compartment 2's code. */
@@ -734,7 +783,8 @@ int main(int argc, char **argv)
 		{"proc-mem-child", proc_mem_child}, {"signal-entry", signal_entry},
 		{"trap-request", trap_request}, {"config-deny", config_deny},
 		{"give-own", give_own},         {"open-while-spawning", open_while_spawning},
-		{"setxid-entry", setxid_entry},
+		{"setxid-entry", setxid_entry}, {"altstack", aim_altstack},
+		{"altstack-frame", aim_altstack_by_frame},
 		{"ok", legitimate},
 	};
 
