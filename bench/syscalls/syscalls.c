@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -50,6 +51,24 @@ static void bench_open(void)
 	close(open("/dev/null", O_RDONLY));
 }
 
+static volatile int handled;
+
+static void count(int sig)
+{
+	(void)sig;
+	handled++;
+}
+
+/* A signal that a handler takes: with ia2 the handler is compartment
+ * 1's, so the monitor sees the delivery, the frame's setup and the
+ * handler's rt_sigreturn. */
+static void bench_signal(void)
+{
+	if (!handled)
+		signal(SIGUSR1, count);
+	raise(SIGUSR1);
+}
+
 static void run(const char *name, void (*call)(void))
 {
 	double t;
@@ -82,6 +101,7 @@ int main(int argc, char **argv)
 	run("read-4KiB", bench_read);
 	run("mmap+munmap", bench_mmap);
 	run("open+close", bench_open);
+	run("signal", bench_signal);
 	if (argc > 1) {
 		spinning = 0;
 		pthread_join(t, NULL);
