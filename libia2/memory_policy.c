@@ -2,7 +2,8 @@
  * syscall monitor"): a compartment maps over, unmaps, protects, remaps
  * and advises only
  *   - pages tagged with its own pkey;
- *   - its own part of the heap reservation (heap.c tags it page by page);
+ *   - its own part of the heap reservation (heap.c tags it page by page),
+ *     which it never unmaps or moves: the reservation stays whole;
  *   - pages it mapped itself since the monitor started (ld.so's mappings
  *     of the DSOs it dlopens among them);
  *   - pkey-0 pages that are writable and not executable, or inaccessible:
@@ -281,6 +282,21 @@ static bool replaces_table(pid_t pid, const struct address_space *as, int c, con
 	       !range_verdict(pid, as, c, a[0], a[0] + a[1], COPY);
 }
 
+/* The heap reservation stays mapped as a whole (jemalloc's hooks never
+ * give pages back, heap.c): a hole that a compartment made in its own
+ * part could take another compartment's next mapping (a thread's stacks,
+ * which libia2 tags), which heap_owner would still count as the hole
+ * maker's. */
+static const char *reservation_verdict(uintptr_t lo, uintptr_t hi)
+{
+	uintptr_t base = __ia2_ro.s.heap_base;
+
+	if (base && lo < base + __ia2_ro.s.heap_size && hi > base)
+		return "the heap reservation stays mapped: a hole in it could take another "
+		       "compartment's memory";
+	return NULL;
+}
+
 static enum use key_use(long nr, int pkey, int c)
 {
 	if (nr != SYS_pkey_mprotect || pkey == -1 || pkey == 0)
@@ -308,10 +324,14 @@ const char *memory_verdict(pid_t pid, const struct address_space *as, int c, lon
 			return "pkeys past the compartments' are libia2's";
 		return range_verdict(pid, as, c, a[0], a[0] + a[1], key_use(nr, (int)a[3], c));
 	case SYS_munmap:
+		if ((v = reservation_verdict(a[0], a[0] + a[1])))
+			return v;
 		return range_verdict(pid, as, c, a[0], a[0] + a[1], UNMAP);
 	case SYS_mremap:
 		if (replaces_table(pid, as, c, a))
 			return NULL;
+		if ((v = reservation_verdict(a[0], a[0] + a[1])))
+			return v;
 		if ((v = range_verdict(pid, as, c, a[0], a[0] + a[1], CHANGE)))
 			return v;
 		if (a[3] & MREMAP_FIXED)

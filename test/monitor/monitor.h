@@ -1,11 +1,7 @@
 #ifndef MONITOR_TEST_H
 #define MONITOR_TEST_H
 
-#define SECRET 0x5ec2e7
-/* The status an attack exits with when it reached compartment 2's secret
- * or memory, and when its call returned but did not. */
-#define ATTACK_WORKED 3
-#define ATTACK_FAILED 4
+#include "../common/attack.h"
 
 /* Compartment 2's secret, alone on its page of .data. */
 int *lib_secret_address(void);

@@ -37,16 +37,6 @@
 
 #define PAGE 4096
 
-static int judge(int value)
-{
-	if (value != SECRET) {
-		printf("read %#x, not the secret\n", value);
-		return ATTACK_FAILED;
-	}
-	printf("read compartment 2's secret\n");
-	return ATTACK_WORKED;
-}
-
 /* Reads the secret with the caller's rights, whatever they are now. */
 static int read_directly(void)
 {
@@ -116,6 +106,17 @@ static int forget_pages(void)
 static int unmap(void)
 {
 	munmap(lib_secret_address(), PAGE);
+	return ATTACK_FAILED;
+}
+
+/* A hole in compartment 1's own part of the heap reservation, which the
+ * kernel could fill with compartment 2's next mapping. */
+static int hole_in_heap(void)
+{
+	char *p = malloc(4 * PAGE);
+	uintptr_t page = ((uintptr_t)p + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+
+	munmap((void *)page, PAGE);
 	return ATTACK_FAILED;
 }
 
@@ -784,6 +785,7 @@ int main(int argc, char **argv)
 		{"trap-request", trap_request}, {"config-deny", config_deny},
 		{"give-own", give_own},         {"open-while-spawning", open_while_spawning},
 		{"setxid-entry", setxid_entry}, {"altstack", aim_altstack},
+		{"heap-hole", hole_in_heap},
 		{"altstack-frame", aim_altstack_by_frame},
 		{"ok", legitimate},
 	};

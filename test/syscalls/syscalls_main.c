@@ -27,16 +27,6 @@
 
 #define VICTIM_PKEY 2
 
-static int judge(int value)
-{
-	if (value != SECRET) {
-		printf("read %#x, not the secret\n", value);
-		return ATTACK_FAILED;
-	}
-	printf("read compartment 2's secret\n");
-	return ATTACK_WORKED;
-}
-
 /* pkey_alloc hands a freed key back, open in the caller's PKRU. */
 static int free_and_alloc(void)
 {
