@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@ struct request {
 	gid_t gid;
 	char **argv;
 	char **envp;
+	unsigned watchdog;   /* seconds; 0: none */
 };
 
 extern char **environ;
@@ -282,6 +284,120 @@ static void exec_request(const struct request *r)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+/* Print the first line of /proc/PID/NAME that starts with `key` (all of
+ * it if key is ""), prefixed with `label`. */
+static void show_proc_lines(const char *dir, const char *name, const char *key, const char *label)
+{
+	char path[320], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, key, strlen(key)))
+			fprintf(stderr, "%s%s", label, line);
+	fclose(f);
+}
+
+/* One thread: where it is in the kernel (its state, its syscall, its
+ * kernel stack: /proc/PID/task/TID/{status,syscall,stack}, the last
+ * needs root, which PID 1 is). */
+static void show_thread(const char *dir)
+{
+	show_proc_lines(dir, "status", "State:", "    ");
+	show_proc_lines(dir, "status", "TracerPid:", "    ");
+	show_proc_lines(dir, "status", "SigPnd:", "    ");
+	show_proc_lines(dir, "status", "SigBlk:", "    ");
+	show_proc_lines(dir, "syscall", "", "    syscall: ");
+	show_proc_lines(dir, "stack", "", "      ");
+}
+
+static int is_pid(const struct dirent *d)
+{
+	return d->d_name[0] >= '1' && d->d_name[0] <= '9';
+}
+
+/* The process's name and parent, from /proc/PID/stat. */
+static int parent_of(int pid, char *comm)
+{
+	char path[64];
+	int ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (f && fscanf(f, "%*d (%63[^)]) %*c %d", comm, &ppid) != 2)
+		ppid = 0;
+	if (f)
+		fclose(f);
+	return ppid;
+}
+
+/* Every user process and its threads; kernel threads (kthreadd, pid 2,
+ * and its children) and PID 1 are left out. */
+static void show_processes(void)
+{
+	struct dirent **pids;
+	int n = scandir("/proc", &pids, is_pid, NULL);
+
+	for (int i = 0; i < n; i++) {
+		int pid = atoi(pids[i]->d_name), ppid, m;
+		char dir[64], comm[64] = "?";
+		struct dirent **tids;
+
+		free(pids[i]);
+		ppid = parent_of(pid, comm);
+		if (pid <= 2 || ppid == 2)
+			continue;
+		fprintf(stderr, "  process %d (%s), parent %d\n", pid, comm, ppid);
+		snprintf(dir, sizeof dir, "/proc/%d/task", pid);
+		m = scandir(dir, &tids, is_pid, alphasort);
+		for (int k = 0; k < m; k++) {
+			int tid = atoi(tids[k]->d_name);
+			char t[96];
+
+			free(tids[k]);
+			snprintf(t, sizeof t, "/proc/%d/task/%d", pid, tid);
+			fprintf(stderr, "   thread %d\n", tid);
+			show_thread(t);
+		}
+		if (m >= 0)
+			free(tids);
+	}
+	if (n >= 0)
+		free(pids);
+}
+
+static volatile sig_atomic_t watchdog_fired;
+
+static void on_watchdog(int sig)
+{
+	(void)sig;
+	watchdog_fired = 1;
+}
+
+/* A command that hangs would leave the host only "the VM did not
+ * finish". Shortly before the host gives up (ia2.watchdog= seconds,
+ * from ia2-pkurun), say where every thread of the VM waits, and end
+ * without a status: the run still fails. SA_RESTART is left out so that
+ * the alarm interrupts wait(). */
+static void arm_watchdog(unsigned seconds)
+{
+	struct sigaction sa = {.sa_handler = on_watchdog};
+
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(seconds);
+}
+
+static void report_hang(const char *name)
+{
+	fprintf(stderr, "ia2-vminit: %s is still running; where the VM's threads are:\n", name);
+	show_processes();
+	die("gave up on %s", name);
+}
+
 /* As PID 1 we also inherit every orphan in the VM: reap them until the
  * command itself ends. */
 static int wait_for(pid_t pid, const char *name)
@@ -290,6 +406,8 @@ static int wait_for(pid_t pid, const char *name)
 
 	for (;;) {
 		pid_t p = wait(&status);
+		if (p < 0 && errno == EINTR && watchdog_fired)
+			report_hang(name);
 		if (p < 0 && errno == EINTR)
 			continue;
 		if (p < 0)
@@ -313,6 +431,7 @@ static int run(const struct request *r)
 		die("fork: %s", strerror(errno));
 	if (pid == 0)
 		exec_request(r);
+	arm_watchdog(r->watchdog);
 	return wait_for(pid, r->argv[0]);
 }
 
@@ -340,6 +459,7 @@ int main(void)
 	load_modules();
 	mount_host();
 	read_request(request, &r);
+	r.watchdog = parse_number(kernel_param("ia2.watchdog"), "ia2.watchdog");
 	write_status(request, run(&r));
 	power_off();
 }
