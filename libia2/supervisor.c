@@ -79,6 +79,7 @@ struct task {
 	int awaited;                     /* OPENING: held tasks not stopped yet */
 	bool open_runs;                  /* OPENING: the call runs */
 	bool framing;                    /* a signal frame is being written with PKRU(0) */
+	bool ending;                     /* denied: on its way to exit_group */
 	int compartment;                 /* MAPPING: the caller */
 	unsigned caller_pkru;            /* SIGRETURN: the caller's */
 	unsigned long len;               /* MAPPING: the new length */
@@ -334,9 +335,12 @@ static void deny_call(pid_t tid, struct user_regs_struct *r)
 
 /* After a call has run: have the thread make exit_group at the
  * `syscall` instruction that it just left, which rt_sigreturn does not
- * leave behind it; libc's syscall() holds one. */
-static void end_after_call(pid_t tid, struct user_regs_struct *r)
+ * leave behind it; libc's syscall() holds one. A signal that the call
+ * left pending (rt_sigreturn's SIGSEGV for a frame it could not read)
+ * would be delivered first: on_stop drops it. */
+static void end_after_call(struct task *t, struct user_regs_struct *r)
 {
+	pid_t tid = t->tid;
 	static const unsigned char *gadget;
 
 	if (!gadget) {
@@ -348,6 +352,7 @@ static void end_after_call(pid_t tid, struct user_regs_struct *r)
 	r->rax = SYS_exit_group;
 	r->rdi = MONITOR_DENIED_STATUS;
 	ptrace(PTRACE_SETREGS, tid, 0, r);
+	t->ending = true;
 	resume(tid, PTRACE_CONT, 0);
 }
 
@@ -517,7 +522,7 @@ static void deny_open(struct task *t, struct user_regs_struct *r)
 	for (size_t i = 0; i < ntasks; i++)
 		if (tasks[i]->held_for == t && tasks[i]->tgid != t->tgid)
 			syscall(SYS_tgkill, tasks[i]->tgid, tasks[i]->tid, SIGKILL);
-	end_after_call(t->tid, r);
+	end_after_call(t, r);
 }
 
 /* At the exit of t's open: judge the file it opened, then release the
@@ -678,7 +683,7 @@ static void check_sigreturn(struct task *t)
 	if (__ia2_ro.s.monitor == MONITOR_PERMISSIVE)
 		resume(t->tid, PTRACE_CONT, 0);
 	else
-		end_after_call(t->tid, &r);
+		end_after_call(t, &r);
 }
 
 static void on_syscall_exit(struct task *t)
@@ -808,7 +813,7 @@ static void end_for_frame(struct task *t, unsigned pkru, const char *why)
 	if (permissive || ptrace(PTRACE_GETREGS, t->tid, 0, &r))
 		resume(t->tid, PTRACE_CONT, SIGSEGV);
 	else
-		end_after_call(t->tid, &r);
+		end_after_call(t, &r);
 }
 
 /* The stop after a guarded delivery: the handler's first instruction
@@ -947,6 +952,10 @@ static void on_stop(pid_t tid, int status)
 	}
 	if (sig == (SIGTRAP | 0x80)) {
 		on_syscall_exit(t);
+		return;
+	}
+	if (t->ending) {
+		resume(tid, PTRACE_CONT, 0);
 		return;
 	}
 	if (t->framing) {

@@ -702,6 +702,24 @@ static int forge_frame(void)
 	return ATTACK_FAILED;
 }
 
+/* A frame the kernel cannot read: rt_sigreturn fails and leaves a
+ * SIGSEGV pending, which must not end the process before the monitor's
+ * verdict does. */
+static int unreadable_frame(void)
+{
+	void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED)
+		return 2;
+	__asm__ volatile("mov %0, %%rsp\n\t"
+			 "mov %1, %%eax\n\t"
+			 "syscall"
+			 :
+			 : "r"((char *)page + 2048), "i"(SYS_rt_sigreturn)
+			 : "memory");
+	return ATTACK_FAILED;
+}
+
 /* What the monitor must let through: a compartment's calls on its own
  * memory, and handlers that return. */
 static volatile int handled;
@@ -779,6 +797,7 @@ int main(int argc, char **argv)
 		{"shmat", shm_over},            {"raw-clone", traced_clone},
 		{"untraced-clone", untraced_clone},
 		{"sigreturn-edit", edit_and_return}, {"sigreturn-forge", forge_frame},
+		{"sigreturn-unreadable", unreadable_frame},
 		{"proc-mem", proc_mem},         {"proc-mem-link", proc_mem_link},
 		{"proc-mem-dirfd", proc_mem_dirfd}, {"proc-mem-race", proc_mem_race},
 		{"proc-mem-child", proc_mem_child}, {"signal-entry", signal_entry},
