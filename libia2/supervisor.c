@@ -49,6 +49,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <asm/processor-flags.h>
 #include <linux/kcmp.h>
 #include <linux/seccomp.h>
 
@@ -333,11 +334,21 @@ static void deny_call(pid_t tid, struct user_regs_struct *r)
 	resume(tid, PTRACE_CONT, 0);
 }
 
+/* The selectors of a 64-bit thread (arch/x86/include/asm/segment.h:
+ * GDT_ENTRY_DEFAULT_USER_CS 6 and _USER_DS 5, RPL 3). */
+#define USER_CS 0x33
+#define USER_DS 0x2b
+
 /* After a call has run: have the thread make exit_group at the
  * `syscall` instruction that it just left, which rt_sigreturn does not
  * leave behind it; libc's syscall() holds one. A signal that the call
  * left pending (rt_sigreturn's SIGSEGV for a frame it could not read)
- * would be delivered first: on_stop drops it. */
+ * would be delivered first: on_stop drops it. A forged frame may have
+ * restored what the thread cannot run with: a trap flag (FIX_EFLAGS in
+ * arch/x86/kernel/signal.c), whose SIGTRAP would come after every
+ * instruction, or code and stack segments that the return to user mode
+ * faults on, again each time (restore_sigcontext takes them from the
+ * frame). Both are set back to a 64-bit thread's own. */
 static void end_after_call(struct task *t, struct user_regs_struct *r)
 {
 	pid_t tid = t->tid;
@@ -351,6 +362,9 @@ static void end_after_call(struct task *t, struct user_regs_struct *r)
 	r->rip = (uintptr_t)gadget;
 	r->rax = SYS_exit_group;
 	r->rdi = MONITOR_DENIED_STATUS;
+	r->eflags &= ~X86_EFLAGS_TF;
+	r->cs = USER_CS;
+	r->ss = USER_DS;
 	ptrace(PTRACE_SETREGS, tid, 0, r);
 	t->ending = true;
 	resume(tid, PTRACE_CONT, 0);
