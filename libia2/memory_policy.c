@@ -106,6 +106,20 @@ static bool parse_header(const char *line, struct mapping *m)
 	return true;
 }
 
+bool path_at(pid_t pid, uintptr_t addr, char *path, size_t size)
+{
+	char *smaps = read_smaps(pid), *line;
+	struct mapping m;
+
+	for (line = smaps; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line))
+		if (parse_header(line, &m) && m.lo <= addr && addr < m.hi) {
+			format_to(path, size, "%s", m.path);
+			return true;
+		}
+	return false;
+}
+
 /* Whether c mapped all of [lo, hi); `kept`: and gave none of it away. */
 static bool made_by(const struct address_space *as, int c, uintptr_t lo, uintptr_t hi, bool kept)
 {

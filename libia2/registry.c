@@ -12,8 +12,10 @@
  * for glibc to reuse: what a compartment kept there is gone before any
  * other compartment could read it. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 
 #include "runtime.h"
 
@@ -175,4 +177,60 @@ void end_other_threads(void)
 		free_stacks(r->tops);
 		put_record(i);
 	}
+}
+
+/* Reads from the traced process; the kernel checks no pkey on another
+ * process's memory (arch_vma_access_permitted, `foreign`). */
+static bool read_remote(pid_t pid, uintptr_t at, void *buf, size_t n)
+{
+	struct iovec local = {buf, n}, remote = {(void *)at, n};
+
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)n;
+}
+
+/* The area of a thread's block for compartment c (runtime.c,
+ * allocate_stack) that holds addr, or NULL. */
+static const char *area_of(uintptr_t top, uintptr_t addr)
+{
+	if (addr < top && addr >= top - IA2_STACK_SIZE)
+		return "stack";
+	if (addr < sigstack_top(top) && addr >= sigstack_top(top) - IA2_SIGSTACK_SIZE)
+		return "signal stack";
+	if (addr < landing_top(top) && addr >= landing_top(top) - IA2_CANCEL_STACK_SIZE)
+		return "landing stack";
+	if (addr >= dyntls_area(top) && addr < dyntls_area(top) + IA2_DYNTLS_SIZE)
+		return "dynamic TLS area";
+	return NULL;
+}
+
+enum thread_area name_thread_area(pid_t pid, uintptr_t addr, char *buf, size_t size)
+{
+	struct private_state st;
+	struct thread_record r;
+	char what[256];
+
+	if (!read_remote(pid, (uintptr_t)private_state(), &st, sizeof st))
+		return NO_AREA;
+	for (long i = 0; i < st.nrecords; i++) {
+		if (!read_remote(pid, (uintptr_t)&st.records[i], &r, sizeof r) || r.state == RECORD_FREE)
+			continue;
+		if (r.fs && name_tls(r.fs, addr, what, sizeof what)) {
+			format_to(buf, size, "%s, on the thread with thread pointer %#lx", what,
+				  (unsigned long)r.fs);
+			return TLS_AREA;
+		}
+		for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++) {
+			const char *area = r.tops[c] ? area_of(r.tops[c], addr) : NULL;
+			if (!area)
+				continue;
+			if (c)
+				format_to(buf, size, "compartment %d's %s on the thread with thread pointer %#lx",
+					  c, area, (unsigned long)r.fs);
+			else
+				format_to(buf, size, "the shared %s on the thread with thread pointer %#lx",
+					  area, (unsigned long)r.fs);
+			return STACK_AREA;
+		}
+	}
+	return NO_AREA;
 }

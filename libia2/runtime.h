@@ -295,6 +295,21 @@ struct address_space {
 const char *memory_verdict(pid_t pid, const struct address_space *as, int c, long nr,
 			   const unsigned long *a);
 void note_mapped(struct address_space *as, int c, uintptr_t lo, uintptr_t hi);
+/* The path of the mapping that holds addr in process pid, "" for an
+ * anonymous one; false if no mapping holds it. */
+_Bool path_at(pid_t pid, uintptr_t addr, char *path, size_t size);
+/* registry.c, in the supervisor: which of a thread's areas in process
+ * pid (a copy of this one's layout) holds addr: one of libia2's stacks,
+ * as "compartment 2's stack on the thread with thread pointer 0x...",
+ * or a static TLS block (tls.c, name_tls). */
+enum thread_area { NO_AREA, STACK_AREA, TLS_AREA };
+enum thread_area name_thread_area(pid_t pid, uintptr_t addr, char *buf, size_t size);
+/* fault_report.c, in the supervisor: for a protection-key fault of
+ * the instruction at rip at addr in process pid, that instruction, what
+ * it touched, and the config rule that would allow the access where one
+ * exists. */
+void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, char *at,
+		    size_t asize, char *what, size_t wsize, char *rule, size_t rsize);
 void note_unmapped(struct address_space *as, uintptr_t lo, uintptr_t hi);
 /* After pkey_mprotect of [lo, hi) with pkey, by anyone. */
 void note_keyed(struct address_space *as, uintptr_t lo, uintptr_t hi, int pkey);
@@ -440,6 +455,10 @@ void list_code(struct ia2_settings *s);
 void find_tls_blocks(void);
 void tag_tls_blocks(uintptr_t fs);
 void clear_tls_blocks(uintptr_t fs);
+/* The static TLS block at thread pointer fs that holds addr, as
+ * "compartment 2's thread-local storage of DSO, N bytes in"; false if
+ * none. */
+_Bool name_tls(uintptr_t fs, uintptr_t addr, char *buf, size_t size);
 const ElfW(Phdr) *tls_segment(const struct dl_phdr_info *info);
 
 /* dyntls.c: the dynamic TLS of compartment DSOs loaded with dlopen. The

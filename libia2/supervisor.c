@@ -731,7 +731,7 @@ static void on_pkey_fault(struct task *t, const siginfo_t *si)
 {
 	struct user_regs_struct r;
 	unsigned pkru;
-	char line[96], who[32], at[160];
+	char line[96], who[32], at[512], what[512], rule[512];
 
 	if (fault_log >= 0) {
 		size_t n = format_to(line, sizeof line, "pkuerr %d %#lx %u\n", t->tgid,
@@ -742,9 +742,12 @@ static void on_pkey_fault(struct task *t, const siginfo_t *si)
 	if (catches(t->tid, SIGSEGV) || !read_state(t->tid, &r, &pkru))
 		return;
 	name_pkru(pkru, who, sizeof who);
-	name_place(r.rip, at, sizeof at);
+	describe_fault(t->tgid, r.rip, (uintptr_t)si->si_addr, si->si_pkey, at, sizeof at, what,
+		       sizeof what, rule, sizeof rule);
 	say("%s touched %#lx, which has pkey %u, at %s, on thread %d: a protection-key fault, "
-	    "which kills the process", who, (unsigned long)si->si_addr, si->si_pkey, at, t->tid);
+	    "which kills the process. It is %s. Rule that would allow it: %s "
+	    "(docs/usage.md, \"Porting a program\")",
+	    who, (unsigned long)si->si_addr, si->si_pkey, at, t->tid, what, rule);
 }
 
 static bool record_delivery(struct task *t)

@@ -19,7 +19,11 @@
  * ia2-cc pads each compartment DSO's TLS to whole pages (emit.c); a block
  * that does not fill whole pages would share them with another DSO's and
  * is refused. */
+#include <dlfcn.h>
+#include <limits.h>
 #include <link.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime.h"
@@ -93,4 +97,25 @@ void clear_tls_blocks(uintptr_t fs)
 		memset(lo, 0, b->size);
 		tag((uintptr_t)lo, (uintptr_t)lo + b->size, 0, "a TLS block");
 	}
+}
+
+bool name_tls(uintptr_t fs, uintptr_t addr, char *buf, size_t size)
+{
+	for (int i = 0; i < __ia2_ro.s.ntls; i++) {
+		const struct tls_block *b = &__ia2_ro.s.tls[i];
+		uintptr_t lo = fs + b->offset;
+		char file[PATH_MAX];
+		Dl_info info;
+
+		if (addr < lo || addr - lo >= b->size)
+			continue;
+		/* The executable's name is as it was started, from the
+		 * program's first working directory, which the monitor has. */
+		if (!dladdr(b->image, &info) || !info.dli_fname || !realpath(info.dli_fname, file))
+			format_to(file, sizeof file, "a DSO");
+		format_to(buf, size, "compartment %d's thread-local storage of %s, %#lx bytes in",
+			  b->compartment, file, (unsigned long)(addr - lo));
+		return true;
+	}
+	return false;
 }
