@@ -1041,23 +1041,41 @@ static void on_any_stop(pid_t tid, int status)
 		on_stop(tid, status);
 }
 
+static void on_event(pid_t tid, int status)
+{
+	if (WIFSTOPPED(status))
+		on_any_stop(tid, status);
+	else if (WIFEXITED(status) || WIFSIGNALED(status))
+		on_exit_of(tid);
+}
+
 void supervise(void)
 {
+	struct stop *batch = NULL;
+
 	if (getenv("IA2_FAULT_LOG"))
 		fault_log = open(getenv("IA2_FAULT_LOG"), O_WRONLY | O_APPEND | O_CLOEXEC);
 	for (;;) {
 		int status;
 		pid_t tid = waitpid(-1, &status, __WALL);
+		size_t n = 0;
 
 		if (tid < 0 && errno == EINTR)
 			continue;
 		if (tid < 0)
 			_exit(0);   /* ECHILD: nothing is traced any more */
-		if (WIFSTOPPED(status)) {
-			on_any_stop(tid, status);
-			continue;
-		}
-		if (WIFEXITED(status) || WIFSIGNALED(status))
-			on_exit_of(tid);
+		/* Every stop that is ready is handled before the next wait.
+		 * waitpid reports the first ready task on the tracer's list
+		 * (kernel/exit.c, do_wait walks ->ptraced in order), so one
+		 * thread that stops again as soon as it is resumed (a signal
+		 * raised in a loop) would otherwise starve the others. A task
+		 * reports no other stop until it is resumed, so the batch
+		 * ends. */
+		do {
+			batch = grow(batch, n, sizeof *batch);
+			batch[n++] = (struct stop){tid, status};
+		} while ((tid = waitpid(-1, &status, __WALL | WNOHANG)) > 0);
+		for (size_t i = 0; i < n; i++)
+			on_event(batch[i].tid, batch[i].status);
 	}
 }
