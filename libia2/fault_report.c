@@ -88,7 +88,7 @@ static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *pl
 	for (int i = 0; i < n; i++)
 		format_to(arg[i + 1], sizeof arg[i + 1], "%#lx", (unsigned long)addrs[i]);
 	argv[n + 2] = NULL;
-	child = fork();
+	child = raw_fork();
 	if (child == 0) {
 		dup2(fd[1], 1);
 		execv(helper, argv);

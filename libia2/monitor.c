@@ -106,8 +106,7 @@ static __attribute__((noreturn)) void run_supervisor(pid_t program, int named, i
 	supervise();
 }
 
-/* Raw fork: glibc's would run the program's fork handlers. */
-static pid_t raw_fork(void)
+pid_t raw_fork(void)
 {
 	return (pid_t)syscall(SYS_fork);
 }

@@ -271,6 +271,9 @@ enum monitor_mode { MONITOR_OFF, MONITOR_ON, MONITOR_PERMISSIVE };
  * this number, so without a monitor it fails with ENOSYS. */
 #define MONITOR_TRAP_WRITER_CALL 1000
 void start_monitor(void);
+/* fork(2) itself: glibc's fork would run the program's fork handlers
+ * (libia2's and jemalloc's among them), in the monitor too. */
+pid_t raw_fork(void);
 /* The text of /proc/PID/NAME; the number after `field` in its status. */
 _Bool read_proc(pid_t pid, const char *name, char *buf, size_t size);
 unsigned long status_field(pid_t pid, const char *field, int base, unsigned long otherwise);

@@ -170,6 +170,9 @@ int main(int argc, char **argv)
 		fputs("usage: ia2-symbolize PID ADDRESS...\n", stderr);
 		return 2;
 	}
+	/* A FIFO put among the program's files would block a read: the
+	 * monitor then reports without names. */
+	alarm(60);
 	confine();
 	if (!dwfl || dwfl_linux_proc_report(dwfl, pid) || dwfl_report_end(dwfl, NULL, NULL)) {
 		fprintf(stderr, "ia2-symbolize: cannot read process %d: %s\n", (int)pid,
