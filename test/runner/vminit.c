@@ -284,11 +284,11 @@ static void exec_request(const struct request *r)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-/* Print the first line of /proc/PID/NAME that starts with `key` (all of
- * it if key is ""), prefixed with `label`. */
+/* Print each line of DIR/NAME that starts with `key` (every line if key
+ * is ""), prefixed with `label`. */
 static void show_proc_lines(const char *dir, const char *name, const char *key, const char *label)
 {
-	char path[320], line[512];
+	char path[128], line[512];
 	FILE *f;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
