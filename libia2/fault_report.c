@@ -69,9 +69,10 @@ static bool parse_place(char *line, struct place *p)
 	return true;
 }
 
-/* Names the n addresses of process pid through ia2-symbolize; found[i]
- * says whether places[i] was filled. */
-static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *places, bool *found)
+/* Names the instruction at rip and the address addr of process pid
+ * through ia2-symbolize: places[0] and places[1], where found[i] says
+ * so. */
+static void symbolize(pid_t pid, uintptr_t rip, uintptr_t addr, struct place *places, bool *found)
 {
 	char helper[PATH_MAX], arg[3][32], out[4096], *line, *next;
 	char *argv[] = {helper, arg[0], arg[1], arg[2], NULL};
@@ -80,14 +81,12 @@ static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *pl
 	ssize_t got;
 	pid_t child;
 
-	for (int i = 0; i < n; i++)
-		found[i] = false;
-	if (n > 2 || !find_symbolizer(helper, sizeof helper) || pipe2(fd, O_CLOEXEC))
+	found[0] = found[1] = false;
+	if (!find_symbolizer(helper, sizeof helper) || pipe2(fd, O_CLOEXEC))
 		return;
 	format_to(arg[0], sizeof arg[0], "%d", pid);
-	for (int i = 0; i < n; i++)
-		format_to(arg[i + 1], sizeof arg[i + 1], "%#lx", (unsigned long)addrs[i]);
-	argv[n + 2] = NULL;
+	format_to(arg[1], sizeof arg[1], "%#lx", (unsigned long)rip);
+	format_to(arg[2], sizeof arg[2], "%#lx", (unsigned long)addr);
 	child = raw_fork();
 	if (child == 0) {
 		dup2(fd[1], 1);
@@ -104,7 +103,7 @@ static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *pl
 	    WEXITSTATUS(status))
 		return;
 	line = out;
-	for (int i = 0; i < n && line && *line; i++, line = next) {
+	for (int i = 0; i < 2 && line && *line; i++, line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = 0;
@@ -146,14 +145,13 @@ static void describe_variable(const struct place *p, char *what, size_t wsize, c
 void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, char *at,
 		    size_t asize, char *what, size_t wsize, char *rule, size_t rsize)
 {
-	uintptr_t addrs[2] = {rip, addr};
 	struct place places[2];
 	bool found[2];
 	char path[256];
 	int heap = heap_owner((void *)addr);
 	enum thread_area area;
 
-	symbolize(pid, addrs, 2, places, found);
+	symbolize(pid, rip, addr, places, found);
 	if (found[0])
 		name_code(&places[0], at, asize);
 	else

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +57,13 @@ bool read_proc(pid_t pid, const char *name, char *buf, size_t size)
 		return false;
 	buf[n] = 0;
 	return true;
+}
+
+bool read_remote(pid_t pid, uintptr_t at, void *buf, size_t n)
+{
+	struct iovec local = {buf, n}, remote = {(void *)at, n};
+
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)n;
 }
 
 /* The number after `field` ("Tgid:") in /proc/PID/status, in `base`;

@@ -15,7 +15,6 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/uio.h>
 
 #include "runtime.h"
 
@@ -177,15 +176,6 @@ void end_other_threads(void)
 		free_stacks(r->tops);
 		put_record(i);
 	}
-}
-
-/* Reads from the traced process; the kernel checks no pkey on another
- * process's memory (arch_vma_access_permitted, `foreign`). */
-static bool read_remote(pid_t pid, uintptr_t at, void *buf, size_t n)
-{
-	struct iovec local = {buf, n}, remote = {(void *)at, n};
-
-	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)n;
 }
 
 /* The area of a thread's block for compartment c (runtime.c,

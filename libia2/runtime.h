@@ -276,6 +276,10 @@ void start_monitor(void);
 pid_t raw_fork(void);
 /* The text of /proc/PID/NAME; the number after `field` in its status. */
 _Bool read_proc(pid_t pid, const char *name, char *buf, size_t size);
+/* n bytes at `at` in process pid, from outside: the kernel checks no
+ * pkey on another process's memory (arch_vma_access_permitted,
+ * `foreign`). */
+_Bool read_remote(pid_t pid, uintptr_t at, void *buf, size_t n);
 unsigned long status_field(pid_t pid, const char *field, int base, unsigned long otherwise);
 /* supervisor.c, in the supervisor process: trace every thread of
  * `program`; then decide the calls the filter hands over, until no
@@ -298,6 +302,9 @@ struct address_space {
 const char *memory_verdict(pid_t pid, const struct address_space *as, int c, long nr,
 			   const unsigned long *a);
 void note_mapped(struct address_space *as, int c, uintptr_t lo, uintptr_t hi);
+void note_unmapped(struct address_space *as, uintptr_t lo, uintptr_t hi);
+/* After pkey_mprotect of [lo, hi) with pkey, by anyone. */
+void note_keyed(struct address_space *as, uintptr_t lo, uintptr_t hi, int pkey);
 /* The path of the mapping that holds addr in process pid, "" for an
  * anonymous one; false if no mapping holds it. */
 _Bool path_at(pid_t pid, uintptr_t addr, char *path, size_t size);
@@ -313,9 +320,6 @@ enum thread_area name_thread_area(pid_t pid, uintptr_t addr, char *buf, size_t s
  * exists. */
 void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, char *at,
 		    size_t asize, char *what, size_t wsize, char *rule, size_t rsize);
-void note_unmapped(struct address_space *as, uintptr_t lo, uintptr_t hi);
-/* After pkey_mprotect of [lo, hi) with pkey, by anyone. */
-void note_keyed(struct address_space *as, uintptr_t lo, uintptr_t hi, int pkey);
 void copy_address_space(struct address_space *to, const struct address_space *from);
 /* file_policy.c: why thread tid of process tgid may not keep descriptor
  * fd, which it just opened, or NULL; `foreign`: the process has executed

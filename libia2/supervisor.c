@@ -302,10 +302,9 @@ static void report(const struct task *t, int c, unsigned pkru, const struct user
 		   const char *why)
 {
 	unsigned long ret = 0;
-	struct iovec local = {&ret, sizeof ret}, remote = {(void *)r->rsp, sizeof ret};
 	char who[32], at[160], from[160], then[64];
 
-	process_vm_readv(t->tid, &local, 1, &remote, 1, 0);
+	read_remote(t->tid, r->rsp, &ret, sizeof ret);
 	if (c == RUNTIME)
 		format_to(who, sizeof who, "an executed program");
 	else
