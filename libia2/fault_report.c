@@ -69,24 +69,25 @@ static bool parse_place(char *line, struct place *p)
 	return true;
 }
 
-/* Names the instruction at rip and the address addr of process pid
- * through ia2-symbolize: places[0] and places[1], where found[i] says
- * so. */
-static void symbolize(pid_t pid, uintptr_t rip, uintptr_t addr, struct place *places, bool *found)
+/* Names each of the n addresses of process pid through ia2-symbolize:
+ * places[i], where found[i] says so. */
+static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *places, bool *found)
 {
-	char helper[PATH_MAX], arg[3][32], out[4096], *line, *next;
-	char *argv[] = {helper, arg[0], arg[1], arg[2], NULL};
+	char helper[PATH_MAX], arg[4][32], out[4096], *line, *next;
+	char *argv[] = {helper, arg[0], arg[1], arg[2], arg[3], NULL};
 	int fd[2], status;
 	size_t len = 0;
 	ssize_t got;
 	pid_t child;
 
-	found[0] = found[1] = false;
+	for (int i = 0; i < n; i++)
+		found[i] = false;
 	if (!find_symbolizer(helper, sizeof helper) || pipe2(fd, O_CLOEXEC))
 		return;
 	format_to(arg[0], sizeof arg[0], "%d", pid);
-	format_to(arg[1], sizeof arg[1], "%#lx", (unsigned long)rip);
-	format_to(arg[2], sizeof arg[2], "%#lx", (unsigned long)addr);
+	for (int i = 0; i < n; i++)
+		format_to(arg[i + 1], sizeof arg[i + 1], "%#lx", (unsigned long)addrs[i]);
+	argv[n + 2] = NULL;
 	child = raw_fork();
 	if (child == 0) {
 		dup2(fd[1], 1);
@@ -103,7 +104,7 @@ static void symbolize(pid_t pid, uintptr_t rip, uintptr_t addr, struct place *pl
 	    WEXITSTATUS(status))
 		return;
 	line = out;
-	for (int i = 0; i < 2 && line && *line; i++, line = next) {
+	for (int i = 0; i < n && line && *line; i++, line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = 0;
@@ -111,75 +112,140 @@ static void symbolize(pid_t pid, uintptr_t rip, uintptr_t addr, struct place *pl
 	}
 }
 
-/* "function+offset (module, file:line)" for code. A gated function's
- * code is its body, which objrewrite names __ia2_body_NAME (plan.c). */
+/* A gated function's code is its body, and its gate is code of its
+ * too (a tail call from the body returns into the gate): objrewrite
+ * names them __ia2_body_NAME and __ia2_gate_NAME, with N_ before NAME
+ * for a static function (plan.c); a C name starts with no digit. */
+static const char *function_name(const struct place *p)
+{
+	const char *s = p->symbol + 11, *d = s;
+
+	if (strncmp(p->symbol, "__ia2_body_", 11) && strncmp(p->symbol, "__ia2_gate_", 11))
+		return p->symbol;
+	while (*d >= '0' && *d <= '9')
+		d++;
+	return d > s && *d == '_' ? d + 1 : s;
+}
+
+/* "function+offset (module, file:line)" for code. */
 static void name_code(const struct place *p, char *buf, size_t size)
 {
-	const char *fn = p->symbol;
+	const char *fn = function_name(p);
 
-	if (!strncmp(fn, "__ia2_body_", 11))
-		fn += 11;
 	format_to(buf, size, "%s%s%#lx (%s%s%s)", fn, fn[0] ? "+" : "", p->offset, p->module,
 		  p->source[0] ? ", " : "", p->source);
 }
 
 /* A variable of a DSO: by its symbol, the static ones included; else by
  * the DSO and the offset. */
-static void describe_variable(const struct place *p, char *what, size_t wsize, char *rule,
-			      size_t rsize)
+static void describe_variable(uintptr_t addr, const struct place *p, struct fault *f)
 {
 	const char *dso = base_name(p->module);
 
 	if (p->symbol[0] && p->offset < p->size) {
-		format_to(what, wsize, "the variable %s of %s", p->symbol, p->module);
-		format_to(rule, rsize, "'share %s %s' in the config of %s, if every compartment may "
-			  "read and write it", dso, p->symbol, dso);
+		format_to(f->what, sizeof f->what, "the variable %s of %s", p->symbol, p->module);
+		format_to(f->rule, sizeof f->rule, "'share %s %s' in the config of %s, if every "
+			  "compartment may read and write it", dso, p->symbol, dso);
+		format_to(f->line, sizeof f->line, "share %s %s", dso, p->symbol);
+		f->lo = addr - p->offset, f->hi = f->lo + p->size;
 		return;
 	}
-	format_to(what, wsize, "data of %s, %#lx bytes past %s", p->module, p->offset,
+	format_to(f->what, sizeof f->what, "data of %s, %#lx bytes past %s", p->module, p->offset,
 		  p->symbol[0] ? p->symbol : "its start");
-	format_to(rule, rsize, "'share %s VARIABLE', naming the variable there ('nm -n' lists "
-		  "them), if every compartment may read and write it", dso);
+	format_to(f->rule, sizeof f->rule, "'share %s VARIABLE', naming the variable there ('nm -n' "
+		  "lists them), if every compartment may read and write it", dso);
 }
 
-void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, char *at,
-		    size_t asize, char *what, size_t wsize, char *rule, size_t rsize)
+/* A block of compartment heap's heap, by the call that allocated it
+ * where audit mode's log has it (alloc_log.c). */
+static void describe_block(pid_t pid, int heap, const struct alloc_record *b, const struct place *site,
+			   struct fault *f)
 {
-	struct place places[2];
-	bool found[2];
+	unsigned long bytes, blocks;
+	char code[512];
+
+	if (!b || !site) {
+		format_to(f->what, sizeof f->what, "compartment %d's heap", heap);
+		format_to(f->rule, sizeof f->rule, "'share-heap GLOB FUNCTION' in compartment %d's "
+			  "config, naming the function of that DSO that allocated the block, if the "
+			  "block is meant to cross (IA2_AUDIT names it)", heap);
+		return;
+	}
+	name_code(site, code, sizeof code);
+	blocks = count_site(pid, b->site, &bytes);
+	format_to(f->what, sizeof f->what, "a block of %zu bytes at %#lx in compartment %d's heap, "
+		  "allocated at %s", b->size, (unsigned long)b->start, heap, code);
+	format_to(f->rule, sizeof f->rule, "'share-heap %s %s' in the config of %s, if the block is "
+		  "meant to cross: it shares every block %s allocates (in this run so far, %lu "
+		  "blocks of %lu bytes), and what the functions it calls allocate",
+		  base_name(site->module), function_name(site), base_name(site->module),
+		  function_name(site), blocks, bytes);
+	format_to(f->line, sizeof f->line, "share-heap %s %s", base_name(site->module),
+		  function_name(site));
+	f->lo = b->start, f->hi = b->start + (b->size ? b->size : 1);
+}
+
+/* Memory on another compartment's stack crosses by copy-arg, if a gated
+ * function was handed a pointer to a struct there, or by the shared
+ * stack, if it is a caller's local variable. When the faulting code is
+ * a gated function's own body, copy-arg for it is the config line: the
+ * link refuses it, naming the function, if it takes no such pointer. */
+static void describe_stack_rule(const struct place *code, struct fault *f)
+{
+	const char *fn = code ? function_name(code) : "";
+
+	if (!code || fn == code->symbol) {
+		format_to(f->rule, sizeof f->rule, "'copy-arg GLOB FUNCTION' for the function that "
+			  "was handed a pointer to a struct there, or --ia2-shared-stack (clang only; "
+			  "IA2_SHARED_STACK=1 for ia2-cc) if it was a local variable of the caller's");
+		return;
+	}
+	format_to(f->rule, sizeof f->rule, "'copy-arg %s %s' in the config of %s, if %s was "
+		  "handed a pointer to a struct there; else --ia2-shared-stack (clang only; "
+		  "IA2_SHARED_STACK=1 for ia2-cc) if it was a local variable of the caller's",
+		  base_name(code->module), fn, base_name(code->module), fn);
+	format_to(f->line, sizeof f->line, "copy-arg %s %s", base_name(code->module), fn);
+}
+
+void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, struct fault *f)
+{
+	struct place places[3];
+	struct alloc_record block;
+	bool found[3];
 	char path[256];
 	int heap = heap_owner((void *)addr);
+	bool logged = heap > 0 && find_allocation(pid, addr, &block);
+	uintptr_t addrs[3] = {rip, addr, logged ? block.site : 0};
 	enum thread_area area;
 
-	symbolize(pid, rip, addr, places, found);
+	f->line[0] = 0;
+	f->lo = addr & -(uintptr_t)PAGE, f->hi = f->lo + PAGE;
+	symbolize(pid, addrs, logged ? 3 : 2, places, found);
 	if (found[0])
-		name_code(&places[0], at, asize);
+		name_code(&places[0], f->at, sizeof f->at);
 	else
-		format_to(at, asize, "%#lx", (unsigned long)rip);
+		format_to(f->at, sizeof f->at, "%#lx", (unsigned long)rip);
 
 	if (pkey == IA2_RUNTIME_PKEY) {
-		format_to(what, wsize, "libia2's own state");
-		format_to(rule, rsize, "none: only libia2's code may touch it");
+		format_to(f->what, sizeof f->what, "libia2's own state");
+		format_to(f->rule, sizeof f->rule, "none: only libia2's code may touch it");
 	} else if (heap > 0) {
-		format_to(what, wsize, "compartment %d's heap", heap);
-		format_to(rule, rsize, "'share-heap GLOB FUNCTION' in compartment %d's config, naming "
-			  "the function of that DSO that allocated the block, if the block is meant "
-			  "to cross", heap);
-	} else if ((area = name_thread_area(pid, addr, what, wsize)) == STACK_AREA) {
-		format_to(rule, rsize, "'copy-arg GLOB FUNCTION' for the function that was handed a "
-			  "pointer to a struct there, or --ia2-shared-stack (clang only) if it was "
-			  "a local variable of the caller's");
+		describe_block(pid, heap, logged ? &block : NULL, logged && found[2] ? &places[2] : NULL,
+			       f);
+	} else if ((area = name_thread_area(pid, addr, f->what, sizeof f->what)) == STACK_AREA) {
+		describe_stack_rule(found[0] ? &places[0] : NULL, f);
 	} else if (area == TLS_AREA) {
-		format_to(rule, rsize, "none: thread-local variables stay their compartment's; "
-			  "pass the value through a call's arguments, or share a global instead");
+		format_to(f->rule, sizeof f->rule, "none: thread-local variables stay their "
+			  "compartment's; pass the value through a call's arguments, or share a global "
+			  "instead");
 	} else if (found[1]) {
-		describe_variable(&places[1], what, wsize, rule, rsize);
+		describe_variable(addr, &places[1], f);
 	} else if (!path_at(pid, addr, path, sizeof path)) {
-		format_to(what, wsize, "no mapped memory");
-		format_to(rule, rsize, "none");
+		format_to(f->what, sizeof f->what, "no mapped memory");
+		format_to(f->rule, sizeof f->rule, "none");
 	} else {
-		format_to(what, wsize, "%s%s with pkey %u", path[0] ? "a mapping of " : "an anonymous mapping",
-			  path, pkey);
-		format_to(rule, rsize, "none that the monitor can name");
+		format_to(f->what, sizeof f->what, "%s%s with pkey %u",
+			  path[0] ? "a mapping of " : "an anonymous mapping", path, pkey);
+		format_to(f->rule, sizeof f->rule, "none that the monitor can name");
 	}
 }

@@ -247,61 +247,68 @@ API size_t malloc_usable_size(void *p)
 	return heap_usable_size(p);
 }
 
-/* The compartments' entry points (heapcalls.c lists them). */
+/* The compartments' entry points (heapcalls.c lists them). Each is
+ * called straight from the compartment's code, so its return address is
+ * the allocating call, for audit mode's log (alloc_log.c). */
+#define SITE __builtin_return_address(0)
 
 API void *__ia2_heap_malloc(size_t size)
 {
-	return heap_alloc(compartment_heap(), size, 0, false);
+	return note_block(heap_alloc(compartment_heap(), size, 0, false), SITE);
 }
 
 API void *__ia2_heap_calloc(size_t n, size_t size)
 {
-	return alloc_array(compartment_heap(), n, size);
+	return note_block(alloc_array(compartment_heap(), n, size), SITE);
 }
 
 API void *__ia2_heap_realloc(void *p, size_t size)
 {
-	return resize(compartment_heap(), p, size);
+	return note_block(resize(compartment_heap(), p, size), SITE);
 }
 
 API void *__ia2_heap_reallocarray(void *p, size_t n, size_t size)
 {
-	return resize_array(compartment_heap(), p, n, size);
+	return note_block(resize_array(compartment_heap(), p, n, size), SITE);
 }
 
 API int __ia2_heap_posix_memalign(void **out, size_t align, size_t size)
 {
-	return aligned(compartment_heap(), out, align, size);
+	int rc = aligned(compartment_heap(), out, align, size);
+
+	if (!rc)
+		note_block(*out, SITE);
+	return rc;
 }
 
 API void *__ia2_heap_aligned_alloc(size_t align, size_t size)
 {
-	return aligned_or_null(compartment_heap(), align, size);
+	return note_block(aligned_or_null(compartment_heap(), align, size), SITE);
 }
 
 API void *__ia2_heap_memalign(size_t align, size_t size)
 {
-	return memalign_in(compartment_heap(), align, size);
+	return note_block(memalign_in(compartment_heap(), align, size), SITE);
 }
 
 API void *__ia2_heap_valloc(size_t size)
 {
-	return pages(compartment_heap(), size, false);
+	return note_block(pages(compartment_heap(), size, false), SITE);
 }
 
 API void *__ia2_heap_pvalloc(size_t size)
 {
-	return pages(compartment_heap(), size, true);
+	return note_block(pages(compartment_heap(), size, true), SITE);
 }
 
 API char *__ia2_heap_strdup(const char *s)
 {
-	return copy_string(compartment_heap(), s, strlen(s));
+	return note_block(copy_string(compartment_heap(), s, strlen(s)), SITE);
 }
 
 API char *__ia2_heap_strndup(const char *s, size_t n)
 {
-	return copy_string(compartment_heap(), s, strnlen(s, n));
+	return note_block(copy_string(compartment_heap(), s, strnlen(s, n)), SITE);
 }
 
 API char *__ia2_heap___strdup(const char *s)
@@ -311,7 +318,11 @@ API char *__ia2_heap___strndup(const char *s, size_t n)
 
 API int __ia2_heap_vasprintf(char **out, const char *fmt, va_list ap)
 {
-	return format_string(compartment_heap(), out, fmt, ap);
+	int n = format_string(compartment_heap(), out, fmt, ap);
+
+	if (n >= 0)
+		note_block(*out, SITE);
+	return n;
 }
 
 API int __ia2_heap_asprintf(char **out, const char *fmt, ...)
@@ -322,17 +333,19 @@ API int __ia2_heap_asprintf(char **out, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = format_string(compartment_heap(), out, fmt, ap);
 	va_end(ap);
+	if (n >= 0)
+		note_block(*out, SITE);
 	return n;
 }
 
 API char *__ia2_heap_realpath(const char *path, char *resolved)
 {
-	return realpath_in(compartment_heap(), path, resolved);
+	return note_block(realpath_in(compartment_heap(), path, resolved), SITE);
 }
 
 API char *__ia2_heap_getcwd(char *buf, size_t size)
 {
-	return getcwd_in(compartment_heap(), buf, size);
+	return note_block(getcwd_in(compartment_heap(), buf, size), SITE);
 }
 
 /* The shared heap, asked for by name. */

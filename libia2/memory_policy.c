@@ -120,6 +120,22 @@ bool path_at(pid_t pid, uintptr_t addr, char *path, size_t size)
 	return false;
 }
 
+int pkey_at(pid_t pid, uintptr_t addr)
+{
+	char *smaps = read_smaps(pid), *line;
+	struct mapping m = {0};
+	bool holds = false;
+
+	for (line = smaps; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+		if (parse_header(line, &m))
+			holds = m.lo <= addr && addr < m.hi;
+		else if (holds && !strncmp(line, "ProtectionKey:", 14))
+			return (int)strtol(line + 14, NULL, 10);
+	}
+	return -1;
+}
+
 /* Whether c mapped all of [lo, hi); `kept`: and gave none of it away. */
 static bool made_by(const struct address_space *as, int c, uintptr_t lo, uintptr_t hi, bool kept)
 {

@@ -163,8 +163,16 @@ void start_monitor(void)
 	pid_t t;
 
 	__ia2_ro.s.monitor = monitor_wanted();
+	if (getenv("IA2_AUDIT") && __ia2_ro.s.monitor == MONITOR_OFF)
+		die("IA2_AUDIT needs the syscall monitor, which IA2_MONITOR=off turns off");
 	if (__ia2_ro.s.monitor == MONITOR_OFF)
 		return;
+	if (getenv("IA2_AUDIT")) {
+		say("warning: IA2_AUDIT=%s: every protection-key fault is let through once and "
+		    "its rule written there; for porting, never for production", getenv("IA2_AUDIT"));
+		__ia2_ro.s.audit = 1;
+		set_up_alloc_log();
+	}
 	if (!read_proc(getpid(), "status", probe, sizeof probe))
 		die("cannot read /proc/self/status, which the syscall monitor needs: mount /proc");
 	t = (pid_t)status_field(getpid(), "\nTracerPid:", 10, 0);

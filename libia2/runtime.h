@@ -131,6 +131,8 @@ struct ia2_settings {
 	unsigned char fork_handlers_registered;
 	unsigned char syscall_filter;                     /* syscall_filter.c */
 	unsigned char monitor;                            /* monitor.c: enum monitor_mode */
+	unsigned char audit;                              /* monitor.c: IA2_AUDIT is set */
+	struct alloc_log *alloc_log;                      /* alloc_log.c: audit mode only */
 	int ntls;                                         /* tls.c */
 	struct tls_block tls[MAX_TLS_BLOCKS];
 	int ncode;
@@ -305,6 +307,8 @@ void note_mapped(struct address_space *as, int c, uintptr_t lo, uintptr_t hi);
 void note_unmapped(struct address_space *as, uintptr_t lo, uintptr_t hi);
 /* After pkey_mprotect of [lo, hi) with pkey, by anyone. */
 void note_keyed(struct address_space *as, uintptr_t lo, uintptr_t hi, int pkey);
+/* The pkey of the mapping that holds addr in process pid, -1 if none. */
+int pkey_at(pid_t pid, uintptr_t addr);
 /* The path of the mapping that holds addr in process pid, "" for an
  * anonymous one; false if no mapping holds it. */
 _Bool path_at(pid_t pid, uintptr_t addr, char *path, size_t size);
@@ -315,12 +319,38 @@ _Bool path_at(pid_t pid, uintptr_t addr, char *path, size_t size);
 enum thread_area { NO_AREA, STACK_AREA, TLS_AREA };
 enum thread_area name_thread_area(pid_t pid, uintptr_t addr, char *buf, size_t size);
 /* fault_report.c, in the supervisor: for a protection-key fault of
- * the instruction at rip at addr in process pid, that instruction, what
- * it touched, and the config rule that would allow the access where one
- * exists. */
-void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, char *at,
-		    size_t asize, char *what, size_t wsize, char *rule, size_t rsize);
+ * the instruction at rip at addr in process pid, that instruction (at),
+ * what it touched, the rule that would allow the access where one
+ * exists, and that rule as a config line ("" if it is none); [lo, hi)
+ * is the memory around addr with the same owner (the variable, the
+ * block, else the page). */
+struct fault {
+	char at[512], what[512], rule[512], line[256];
+	uintptr_t lo, hi;
+};
+void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, struct fault *f);
 void copy_address_space(struct address_space *to, const struct address_space *from);
+/* audit.c, in the supervisor: audit mode (IA2_AUDIT=FILE). start_audit
+ * opens FILE if IA2_AUDIT is set, auditing says whether it is, and
+ * audit_fault describes a fault of thread tid the first time its
+ * instruction touches that memory's owner, and adds the rule to FILE. */
+void start_audit(void);
+_Bool auditing(void);
+void audit_fault(pid_t pid, pid_t tid, const char *who, uintptr_t rip, uintptr_t addr, unsigned pkey);
+/* alloc_log.c: audit mode's log of the blocks compartments allocate.
+ * note_block, in the program, logs block p of a compartment's heap as
+ * allocated by the call that returns to site, and returns p; in the
+ * monitor, find_allocation finds the newest record of a block that holds
+ * addr, and count_site how many blocks (and bytes) site allocated. */
+struct alloc_record {
+	uintptr_t start;
+	size_t size;
+	uintptr_t site;
+};
+void set_up_alloc_log(void);
+void *note_block(void *p, void *site);
+_Bool find_allocation(pid_t pid, uintptr_t addr, struct alloc_record *found);
+unsigned long count_site(pid_t pid, uintptr_t site, unsigned long *bytes);
 /* file_policy.c: why thread tid of process tgid may not keep descriptor
  * fd, which it just opened, or NULL; `foreign`: the process has executed
  * another program. */

@@ -70,7 +70,7 @@ struct delivery {
 	unsigned pkru;
 };
 
-enum waiting { NOTHING, SIGRETURN, MAPPING, OPENING };
+enum waiting { NOTHING, SIGRETURN, MAPPING, OPENING, AUDITED_CALL };
 
 struct task {
 	pid_t tid, tgid;
@@ -81,6 +81,10 @@ struct task {
 	bool open_runs;                  /* OPENING: the call runs */
 	bool framing;                    /* a signal frame is being written with PKRU(0) */
 	bool ending;                     /* denied: on its way to exit_group */
+	bool stepping;                   /* audit mode: one access let through */
+	unsigned step_pkru;              /* stepping: the PKRU to restore after it */
+	bool retrying;                   /* audit mode: a call made again, keys opened */
+	unsigned retry_pkru;             /* retrying: the PKRU to restore after it */
 	int compartment;                 /* MAPPING: the caller */
 	unsigned caller_pkru;            /* SIGRETURN: the caller's */
 	unsigned long len;               /* MAPPING: the new length */
@@ -600,6 +604,11 @@ static void on_syscall(struct task *t)
 	int c;
 	const char *why = NULL;
 
+	if (t->retrying) {   /* allowed before: check_efault makes it again */
+		t->waiting = AUDITED_CALL;
+		resume(t->tid, PTRACE_SYSCALL, 0);
+		return;
+	}
 	if (!read_state(t->tid, &r, &pkru))
 		return;
 	nr = (long)r.orig_rax;
@@ -647,6 +656,12 @@ static void on_syscall(struct task *t)
 		t->waiting = MAPPING;
 		t->compartment = c;
 		t->len = nr == SYS_mmap ? a[1] : a[2];
+		resume(t->tid, PTRACE_SYSCALL, 0);
+		return;
+	}
+	if (auditing() && c > 0) {
+		t->waiting = AUDITED_CALL;
+		t->caller_pkru = pkru;
 		resume(t->tid, PTRACE_SYSCALL, 0);
 		return;
 	}
@@ -699,6 +714,64 @@ static void check_sigreturn(struct task *t)
 		end_after_call(t, &r);
 }
 
+/* The first argument of call r that points to memory whose key PKRU
+ * denies: its key, and the argument in *addr; -1 if none does. */
+static int denied_argument(pid_t pid, const struct user_regs_struct *r, unsigned pkru, uintptr_t *addr)
+{
+	const unsigned long a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
+
+	for (int i = 0; i < 6; i++) {
+		int k = a[i] >= PAGE ? pkey_at(pid, a[i]) : -1;
+		if (k > 0 && k < 16 && (pkru >> 2 * k & 3)) {
+			*addr = a[i];
+			return k;
+		}
+	}
+	return -1;
+}
+
+static void end_retry(struct task *t)
+{
+	if (t->retrying)
+		write_pkru(t->tid, t->retry_pkru);
+	t->retrying = false;
+}
+
+/* Audit mode: the kernel checks the caller's PKRU when it reads or
+ * writes user memory for a call (copy_to_user and copy_from_user fault,
+ * arch/x86/mm/fault.c), and the call fails with EFAULT, no signal. A
+ * compartment's call that fails so because an argument points to
+ * another compartment's memory is recorded like a fault, and made again
+ * with that key open: the thread goes back to its syscall instruction
+ * (two bytes, 0f 05) with the call's number in rax, and gets its PKRU
+ * back at the exit of the call made again. A pointer inside a struct
+ * (readv's iovecs) is not looked at. */
+static void check_efault(struct task *t)
+{
+	struct user_regs_struct r;
+	unsigned pkru;
+	uintptr_t addr;
+	char who[32];
+	int k;
+
+	if (!read_state(t->tid, &r, &pkru) || r.rax != (unsigned long long)-EFAULT ||
+	    (k = denied_argument(t->tgid, &r, pkru, &addr)) < 0) {
+		end_retry(t);
+		resume(t->tid, PTRACE_CONT, 0);
+		return;
+	}
+	name_pkru(t->retrying ? t->retry_pkru : pkru, who, sizeof who);
+	audit_fault(t->tgid, t->tid, who, r.rip - 2, addr, (unsigned)k);
+	if (!t->retrying)
+		t->retry_pkru = pkru;
+	t->retrying = true;
+	write_pkru(t->tid, pkru & ~(3u << 2 * k));
+	r.rip -= 2;
+	r.rax = r.orig_rax;
+	ptrace(PTRACE_SETREGS, t->tid, 0, &r);
+	resume(t->tid, PTRACE_CONT, 0);
+}
+
 static void on_syscall_exit(struct task *t)
 {
 	enum waiting w = t->waiting;
@@ -713,6 +786,10 @@ static void on_syscall_exit(struct task *t)
 		check_sigreturn(t);
 		return;
 	}
+	if (w == AUDITED_CALL) {
+		check_efault(t);
+		return;
+	}
 	if (w == MAPPING && !ptrace(PTRACE_GETREGS, t->tid, 0, &r) && r.rax < -4096UL)
 		note_mapped(&process_for(t->tgid)->as, t->compartment, r.rax, r.rax + t->len);
 	resume(t->tid, PTRACE_CONT, 0);
@@ -724,29 +801,71 @@ static bool catches(pid_t tid, int sig)
 	return status_field(tid, "\nSigCgt:", 16, 0) >> (sig - 1) & 1;
 }
 
-/* A protection-key fault: logged for IA2_FAULT_LOG, and reported when
- * no handler will see it, as the process is about to die of it. */
-static void on_pkey_fault(struct task *t, const siginfo_t *si)
+/* Audit mode lets the faulting instruction run once with the key
+ * open: the thread steps over it (PTRACE_SINGLESTEP) with the key's
+ * rights in its PKRU, and gets its own PKRU back at the next stop
+ * (end_step). PKRU is the thread's own, so the other threads keep
+ * faulting meanwhile. An instruction that touches two keys faults again
+ * in its step, and the second key is opened as well. */
+static void let_access_once(struct task *t, unsigned pkru, unsigned pkey)
+{
+	if (!t->stepping)
+		t->step_pkru = pkru;
+	t->stepping = true;
+	write_pkru(t->tid, pkru & ~(3u << 2 * pkey));
+	resume(t->tid, PTRACE_SINGLESTEP, 0);
+}
+
+/* The stop after a step of let_access_once: the thread's PKRU goes back,
+ * unless the step faulted on another key. True if that ends the stop: a
+ * step that ran (TRAP_TRACE). Any other stop, a signal that came
+ * first, is handled as usual, and the instruction faults again later. */
+static bool end_step(struct task *t, int event, int sig)
+{
+	siginfo_t si = {0};
+
+	if (event || (sig != SIGTRAP && sig != SIGSEGV) || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si))
+		si.si_code = 0;
+	if (sig == SIGSEGV && si.si_code == SEGV_PKUERR)
+		return false;
+	t->stepping = false;
+	write_pkru(t->tid, t->step_pkru);
+	if (sig != SIGTRAP || si.si_code != TRAP_TRACE)
+		return false;
+	resume(t->tid, PTRACE_CONT, 0);
+	return true;
+}
+
+/* A protection-key fault: logged for IA2_FAULT_LOG; in audit mode,
+ * recorded and let through (true); otherwise reported when no handler
+ * will see it, as the process is about to die of it. */
+static bool on_pkey_fault(struct task *t, const siginfo_t *si)
 {
 	struct user_regs_struct r;
 	unsigned pkru;
-	char line[96], who[32], at[512], what[512], rule[512];
+	char line[96], who[32];
+	struct fault f;
 
 	if (fault_log >= 0) {
 		size_t n = format_to(line, sizeof line, "pkuerr %d %#lx %u\n", t->tgid,
 				     (unsigned long)si->si_addr, si->si_pkey);
 		if (write(fault_log, line, n) < 0)
-			return;
+			return false;
 	}
-	if (catches(t->tid, SIGSEGV) || !read_state(t->tid, &r, &pkru))
-		return;
-	name_pkru(pkru, who, sizeof who);
-	describe_fault(t->tgid, r.rip, (uintptr_t)si->si_addr, si->si_pkey, at, sizeof at, what,
-		       sizeof what, rule, sizeof rule);
+	if ((!auditing() && catches(t->tid, SIGSEGV)) || !read_state(t->tid, &r, &pkru))
+		return false;
+	name_pkru(t->stepping ? t->step_pkru : pkru, who, sizeof who);
+	if (auditing()) {
+		audit_fault(t->tgid, t->tid, who, r.rip, (uintptr_t)si->si_addr, si->si_pkey);
+		let_access_once(t, pkru, si->si_pkey);
+		return true;
+	}
+	describe_fault(t->tgid, r.rip, (uintptr_t)si->si_addr, si->si_pkey, &f);
 	say("%s touched %#lx, which has pkey %u, at %s, on thread %d: a protection-key fault, "
 	    "which kills the process. It is %s. Rule that would allow it: %s "
 	    "(docs/usage.md, \"Porting a program\")",
-	    who, (unsigned long)si->si_addr, si->si_pkey, at, t->tid, what, rule);
+	    who, (unsigned long)si->si_addr, si->si_pkey, f.at, t->tid, f.what, f.rule);
+	return false;
 }
 
 static bool record_delivery(struct task *t)
@@ -941,6 +1060,8 @@ static void on_stop(pid_t tid, int status)
 	struct task *t = task_for(tid);
 	int sig = WSTOPSIG(status), event = (unsigned)status >> 16;
 
+	if (t->stepping && end_step(t, event, sig))
+		return;
 	switch (event) {
 	case PTRACE_EVENT_SECCOMP:
 		on_syscall(t);
@@ -970,6 +1091,9 @@ static void on_stop(pid_t tid, int status)
 		on_syscall_exit(t);
 		return;
 	}
+	/* A signal came before the call made again: the handler runs with
+	 * the thread's own PKRU, and the call fails and is made again after. */
+	end_retry(t);
 	if (t->ending) {
 		resume(tid, PTRACE_CONT, 0);
 		return;
@@ -980,8 +1104,9 @@ static void on_stop(pid_t tid, int status)
 	}
 	if (sig == SIGSEGV) {
 		siginfo_t si;
-		if (!ptrace(PTRACE_GETSIGINFO, tid, 0, &si) && si.si_code == SEGV_PKUERR)
-			on_pkey_fault(t, &si);
+		if (!ptrace(PTRACE_GETSIGINFO, tid, 0, &si) && si.si_code == SEGV_PKUERR &&
+		    on_pkey_fault(t, &si))
+			return;
 	}
 	if (record_delivery(t))
 		guard_frame(t, sig);
@@ -1054,6 +1179,7 @@ void supervise(void)
 
 	if (getenv("IA2_FAULT_LOG"))
 		fault_log = open(getenv("IA2_FAULT_LOG"), O_WRONLY | O_APPEND | O_CLOEXEC);
+	start_audit();
 	for (;;) {
 		int status;
 		pid_t tid = waitpid(-1, &status, __WALL);

@@ -11,7 +11,8 @@
  * One line per address, fields separated by tabs:
  *   MODULE  SYMBOL  OFFSET  SIZE  FILE:LINE
  * MODULE is the mapped file, SYMBOL the symbol that holds or precedes
- * the address ("" if none), OFFSET the address's distance from it (from
+ * the address ("" if none; for a gated function's code, the body's
+ * name, __ia2_body_...), OFFSET the address's distance from it (from
  * the module's start if there is no symbol), SIZE the symbol's size,
  * and FILE:LINE "" without DWARF. A line "?" for an address in no
  * module. Exits 1 if the process cannot be read. */
@@ -26,6 +27,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -76,6 +78,25 @@ static Dwfl_Module *module_at(Dwfl *dwfl, Dwarf_Addr addr)
 	return s.found;
 }
 
+/* A gated function that keeps its own name (a static or hidden one) has
+ * its body under a second name too, __ia2_body_[N_]NAME (objrewrite's
+ * plan.c), which tells the monitor that the code is a gate's target:
+ * that name, for a symbol at value, where there is one. */
+static const char *body_alias(Dwfl_Module *mod, GElf_Addr value, const char *symbol)
+{
+	int n = dwfl_module_getsymtab(mod);
+
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr at;
+		const char *name = dwfl_module_getsym_info(mod, i, &sym, &at, NULL, NULL, NULL);
+		if (name && at == value && GELF_ST_TYPE(sym.st_info) == STT_FUNC &&
+		    !strncmp(name, "__ia2_body_", 11))
+			return name;
+	}
+	return symbol;
+}
+
 static void name_address(Dwfl *dwfl, Dwarf_Addr addr)
 {
 	Dwfl_Module *mod = module_at(dwfl, addr);
@@ -94,6 +115,8 @@ static void name_address(Dwfl *dwfl, Dwarf_Addr addr)
 	symbol = dwfl_module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL);
 	if (!symbol)
 		offset = addr - start;
+	else if (GELF_ST_TYPE(sym.st_info) == STT_FUNC)
+		symbol = body_alias(mod, addr - offset, symbol);
 	line = dwfl_module_getsrc(mod, addr);
 	if (line)
 		file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);

@@ -1,0 +1,137 @@
+/* Audit mode (IA2_AUDIT=FILE), in the supervisor: each protection-key
+ * fault is recorded and let through once, and FILE gets the config
+ * rules that would have allowed them (docs/usage.md, "Porting a
+ * program"). For porting, never for production: it lets every
+ * compartment touch every other's memory.
+ *
+ * Each distinct pair of faulting instruction and memory owner (the
+ * variable, the heap block, else the page: fault_report.c) is described
+ * once, on stderr and in FILE. FILE, if it exists, is kept as it is and
+ * the rules go after it, so a copy of the config the program was linked
+ * with becomes that config with the rules added. The file is rewritten
+ * after each new pair, so it is complete however the program ends. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+struct seen {
+	uintptr_t rip, lo, hi;
+};
+
+static int audit_fd = -1;
+static struct seen *seen;
+static size_t nseen, seen_cap;
+/* FILE's text: what it held before the run, then what the run added. */
+static char *text;
+static size_t text_len, text_cap;
+
+static void append(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (text_len + n + 1 > text_cap) {
+		text_cap = (text_len + n + 1) * 2;
+		if (!(text = realloc(text, text_cap)))
+			die("IA2_AUDIT: out of memory");
+	}
+	memcpy(text + text_len, s, n + 1);
+	text_len += n;
+}
+
+static void keep_old_text(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof buf - 1)) > 0) {
+		buf[n] = 0;
+		append(buf);
+	}
+	if (text_len && text[text_len - 1] != '\n')
+		append("\n");
+}
+
+void start_audit(void)
+{
+	const char *path = getenv("IA2_AUDIT");
+
+	if (!path)
+		return;
+	audit_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (audit_fd < 0)
+		die("IA2_AUDIT=%s: cannot open it: %s", path, strerrorname_np(errno));
+	append("");
+	keep_old_text(audit_fd);
+}
+
+bool auditing(void)
+{
+	return audit_fd >= 0;
+}
+
+static bool seen_before(uintptr_t rip, uintptr_t addr)
+{
+	for (size_t i = 0; i < nseen; i++)
+		if (seen[i].rip == rip && addr - seen[i].lo < seen[i].hi - seen[i].lo)
+			return true;
+	return false;
+}
+
+static void remember(uintptr_t rip, uintptr_t lo, uintptr_t hi)
+{
+	if (nseen == seen_cap) {
+		seen_cap = seen_cap ? 2 * seen_cap : 64;
+		if (!(seen = realloc(seen, seen_cap * sizeof *seen)))
+			die("IA2_AUDIT: out of memory");
+	}
+	seen[nseen++] = (struct seen){rip, lo, hi};
+}
+
+/* Whether FILE has the line already, as a line of its own. */
+static bool has_line(const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = text; (p = strstr(p, line)); p += n)
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+static void rewrite_file(void)
+{
+	if (ftruncate(audit_fd, 0) || pwrite(audit_fd, text, text_len, 0) != (ssize_t)text_len)
+		say("IA2_AUDIT: cannot write the audit file: %s", strerrorname_np(errno));
+}
+
+void audit_fault(pid_t pid, pid_t tid, const char *who, uintptr_t rip, uintptr_t addr, unsigned pkey)
+{
+	struct fault f;
+	char note[1024];
+
+	if (seen_before(rip, addr))
+		return;
+	describe_fault(pid, rip, addr, pkey, &f);
+	remember(rip, f.lo, f.hi);
+	say("audit: %s touched %#lx, which has pkey %u, at %s, on thread %d. It is %s. Rule that "
+	    "would allow it: %s. IA2_AUDIT lets the access happen: for porting, never for production",
+	    who, (unsigned long)addr, pkey, f.at, tid, f.what, f.rule);
+	if (!has_line("# Rules that IA2_AUDIT found. Audit mode is for porting, never for production."))
+		append("\n# Rules that IA2_AUDIT found. Audit mode is for porting, never for production.\n"
+		       "# Keep only the rules for memory that is meant to cross.\n");
+	format_to(note, sizeof note, "# %s at %s: %s\n", who, f.at, f.what);
+	append(note);
+	if (!f.line[0])
+		format_to(note, sizeof note, "# no config line: %s\n", f.rule);
+	else if (has_line(f.line))
+		format_to(note, sizeof note, "#   (%s, above)\n", f.line);
+	else
+		format_to(note, sizeof note, "%s\n", f.line);
+	append(note);
+	rewrite_file();
+}
