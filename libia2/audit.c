@@ -5,8 +5,11 @@
  * compartment touch every other's memory.
  *
  * Each distinct pair of faulting instruction and memory owner (the
- * variable, the heap block, else the page: fault_report.c) is described
- * once, on stderr and in FILE. FILE, if it exists, is kept as it is and
+ * variable, the heap block, else the page: fault_report.c) is recorded
+ * once, and described on stderr and in FILE unless its rule is one
+ * already written for that owner (share and share-heap rules depend on
+ * the memory alone): this keeps the monitor from running ia2-symbolize
+ * for every instruction of a loop that walks a shared buffer. FILE, if it exists, is kept as it is and
  * the rules go after it, so a copy of the config the program was linked
  * with becomes that config with the rules added. The file is rewritten
  * after each new pair, so it is complete however the program ends. */
@@ -21,11 +24,18 @@
 
 struct seen {
 	uintptr_t rip, lo, hi;
+	bool by_owner;
+	size_t next;   /* 1 + the index of the next pair in its bucket, or 0 */
 };
+
+/* A loop that walks another compartment's buffer faults at the same few
+ * instructions again and again: the pairs are found by their rip. */
+#define BUCKETS 65536
 
 static int audit_fd = -1;
 static struct seen *seen;
 static size_t nseen, seen_cap;
+static size_t buckets[BUCKETS];   /* 1 + the index of a bucket's first pair, or 0 */
 /* FILE's text: what it held before the run, then what the run added. */
 static char *text;
 static size_t text_len, text_cap;
@@ -74,22 +84,39 @@ bool auditing(void)
 	return audit_fd >= 0;
 }
 
-static bool seen_before(uintptr_t rip, uintptr_t addr)
+static size_t *bucket(uintptr_t rip)
 {
-	for (size_t i = 0; i < nseen; i++)
-		if (seen[i].rip == rip && addr - seen[i].lo < seen[i].hi - seen[i].lo)
+	return &buckets[(rip ^ rip >> 16) & (BUCKETS - 1)];
+}
+
+static bool seen_pair(uintptr_t rip, uintptr_t addr)
+{
+	for (size_t i = *bucket(rip); i; i = seen[i - 1].next)
+		if (seen[i - 1].rip == rip && addr - seen[i - 1].lo < seen[i - 1].hi - seen[i - 1].lo)
 			return true;
 	return false;
 }
 
-static void remember(uintptr_t rip, uintptr_t lo, uintptr_t hi)
+/* A pair whose rule holds addr whatever the code: a variable's or a
+ * heap block's (share, share-heap), not a stack's (copy-arg names the
+ * code). */
+static const struct seen *owner_of(uintptr_t addr)
+{
+	for (size_t i = 0; i < nseen; i++)
+		if (seen[i].by_owner && addr - seen[i].lo < seen[i].hi - seen[i].lo)
+			return &seen[i];
+	return NULL;
+}
+
+static void remember(uintptr_t rip, uintptr_t lo, uintptr_t hi, bool by_owner)
 {
 	if (nseen == seen_cap) {
 		seen_cap = seen_cap ? 2 * seen_cap : 64;
 		if (!(seen = realloc(seen, seen_cap * sizeof *seen)))
 			die("IA2_AUDIT: out of memory");
 	}
-	seen[nseen++] = (struct seen){rip, lo, hi};
+	seen[nseen] = (struct seen){rip, lo, hi, by_owner, *bucket(rip)};
+	*bucket(rip) = ++nseen;
 }
 
 /* Whether FILE has the line already, as a line of its own. */
@@ -111,13 +138,18 @@ static void rewrite_file(void)
 
 void audit_fault(pid_t pid, pid_t tid, const char *who, uintptr_t rip, uintptr_t addr, unsigned pkey)
 {
+	const struct seen *o;
 	struct fault f;
 	char note[1024];
 
-	if (seen_before(rip, addr))
+	if (seen_pair(rip, addr))
 		return;
+	if ((o = owner_of(addr))) {
+		remember(rip, o->lo, o->hi, true);
+		return;
+	}
 	describe_fault(pid, rip, addr, pkey, &f);
-	remember(rip, f.lo, f.hi);
+	remember(rip, f.lo, f.hi, !strncmp(f.line, "share", 5));
 	say("audit: %s touched %#lx, which has pkey %u, at %s, on thread %d. It is %s. Rule that "
 	    "would allow it: %s. IA2_AUDIT lets the access happen: for porting, never for production",
 	    who, (unsigned long)addr, pkey, f.at, tid, f.what, f.rule);
