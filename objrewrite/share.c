@@ -11,6 +11,7 @@
 #include "rewrite.h"
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Whether section `shndx` of o defines anything but symbol `except`. */
@@ -71,11 +72,43 @@ static int share_symbol(struct object *o, size_t i, const GElf_Sym *s,
 	return 0;
 }
 
-/* Every defined data object of that name moves: a static variable in each
- * of several objects too. */
-static int share_one(struct dso *d, const struct named_symbol *req)
+/* Whether sym names the function-local static variable `name` as a
+ * compiler does: gcc as name.N, clang as function.name. */
+static bool names_local_static(const char *sym, const char *name)
 {
-	bool found = false;
+	size_t n = strlen(name), len = strlen(sym);
+	const char *d;
+
+	if (!strncmp(sym, name, n) && sym[n] == '.' && sym[n + 1]) {
+		for (d = sym + n + 1; *d >= '0' && *d <= '9'; d++)
+			;
+		if (!*d)
+			return true;
+	}
+	return len > n + 1 && sym[len - n - 1] == '.' && !strcmp(sym + len - n, name);
+}
+
+/* Whether symbol i of o is a defined variable that req names: by its
+ * symbol, or (`local`) a function-local static by its source name. */
+static bool is_named(struct object *o, const GElf_Sym *s, const char *name, bool local)
+{
+	int type = GELF_ST_TYPE(s->st_info);
+	const char *sym = sym_name(o, s);
+
+	if ((type != STT_OBJECT && type != STT_TLS) || s->st_shndx == SHN_UNDEF)
+		return false;
+	if (!local)
+		return !strcmp(sym, name);
+	return GELF_ST_BIND(s->st_info) == STB_LOCAL && names_local_static(sym, name);
+}
+
+/* The definitions that req names by their symbol; failing those, the
+ * function-local statics it names by their source name. Returns their
+ * number, and the first in *first_obj and *first_sym. */
+static int count_named(struct dso *d, const char *name, bool local, size_t *first_obj,
+		       size_t *first_sym)
+{
+	int n = 0;
 
 	for (size_t j = 0; j < d->nobjs; j++) {
 		struct object *o = &d->objs[j];
@@ -83,18 +116,75 @@ static int share_one(struct dso *d, const struct named_symbol *req)
 			GElf_Sym s;
 			if (read_sym(o, i, &s))
 				return -1;
-			int type = GELF_ST_TYPE(s.st_info);
-			if ((type != STT_OBJECT && type != STT_TLS) || s.st_shndx == SHN_UNDEF ||
-			    strcmp(sym_name(o, &s), req->name))
+			if (!is_named(o, &s, name, local))
 				continue;
-			if (share_symbol(o, i, &s, req))
-				return -1;
-			found = true;
+			if (!n++)
+				*first_obj = j, *first_sym = i;
 		}
 	}
-	if (!found)
-		return error("%s: no object of this link defines a variable %s", req->origin,
-			     req->name);
+	return n;
+}
+
+/* "opts.2 (parse.o), opts.5 (main.o)": the candidates of an ambiguous
+ * source name. */
+static char *list_named(struct dso *d, const char *name)
+{
+	char *list = xstrdup("");
+
+	for (size_t j = 0; j < d->nobjs; j++) {
+		struct object *o = &d->objs[j];
+		for (size_t i = 1; i < o->nsyms; i++) {
+			GElf_Sym s;
+			char *more;
+			if (read_sym(o, i, &s) || !is_named(o, &s, name, true))
+				continue;
+			more = format("%s%s%s (%s)", list, list[0] ? ", " : "", sym_name(o, &s), o->name);
+			free(list);
+			list = more;
+		}
+	}
+	return list;
+}
+
+/* Every defined data object of that name moves: a static variable in each
+ * of several objects too. A name that no symbol has may be a
+ * function-local static's source name, which the compiler decorates
+ * (opts.2 under gcc, main.opts under clang): one such static moves, and
+ * several are refused, listed by their symbols. */
+static int share_one(struct dso *d, const struct named_symbol *req)
+{
+	size_t j, i;
+	GElf_Sym s;
+	char *list;
+	int n = count_named(d, req->name, false, &j, &i);
+
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		n = count_named(d, req->name, true, &j, &i);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return error("%s: no object of this link defines a variable %s", req->origin,
+				     req->name);
+		if (n > 1) {
+			list = list_named(d, req->name);
+			error("%s: %s names %d function-local statics: %s; name the one meant by its "
+			      "symbol instead", req->origin, req->name, n, list);
+			free(list);
+			return -1;
+		}
+		return read_sym(&d->objs[j], i, &s) ? -1 : share_symbol(&d->objs[j], i, &s, req);
+	}
+	for (j = 0; j < d->nobjs; j++) {
+		struct object *o = &d->objs[j];
+		for (i = 1; i < o->nsyms; i++) {
+			if (read_sym(o, i, &s))
+				return -1;
+			if (is_named(o, &s, req->name, false) && share_symbol(o, i, &s, req))
+				return -1;
+		}
+	}
 	return 0;
 }
 

@@ -9,6 +9,10 @@
 #   together   without -fdata-sections the variable shares .data: refused
 #   readonly   a const variable: refused
 #   tls        a thread-local variable: refused
+#   local      a function-local static by its source name (seed, which gcc
+#              calls seed.N) moves
+#   ambiguous  a source name that two functions' statics have: refused,
+#              with both symbols listed
 set -u
 rwtest=$1 cc=$2 src=$3 work=$4 case=$5
 fail() { echo "FAIL: $*"; exit 1; }
@@ -58,6 +62,12 @@ missing) refused no_such_var "no object of this link defines a variable no_such_
 together) refused shared_counter "shares section" "-fdata-sections" ;;
 readonly) refused read_only "read_only" "read-only" ;;
 tls) refused tls_var "tls_var" "thread-local" ;;
+local)
+	run seed || { cat err; fail "rwtest"; }
+	grep -q '^shared data.o \.data\.seed\.[0-9]*$' out || { cat out; fail "seed did not move"; }
+	grep -q 'hits' out && fail "a hits moved"
+	;;
+ambiguous) refused hits "hits names 2 function-local statics" "hits." "by its symbol" ;;
 *) fail "unknown case $case" ;;
 esac
 exit 0
