@@ -156,13 +156,26 @@ static void describe_variable(uintptr_t addr, const struct place *p, struct faul
 		  "lists them), if every compartment may read and write it", dso);
 }
 
-/* A block of compartment heap's heap, by the call that allocated it
- * where audit mode's log has it (alloc_log.c). */
-static void describe_block(pid_t pid, int heap, const struct alloc_record *b, const struct place *site,
-			   struct fault *f)
+/* The function whose body or gate the code is, if it is a gated
+ * function's: one that another compartment calls, such as a callback;
+ * NULL otherwise. */
+static const char *gated_function(const struct place *code)
 {
+	const char *fn = code ? function_name(code) : NULL;
+
+	return fn && fn != code->symbol ? fn : NULL;
+}
+
+/* A block of compartment heap's heap, by the call that allocated it
+ * where audit mode's log has it (alloc_log.c); when a gated function
+ * touched it, copy-arg for that function is the narrower rule if it was
+ * handed a pointer to a struct in the block. */
+static void describe_block(pid_t pid, int heap, const struct alloc_record *b, const struct place *site,
+			   const struct place *code, struct fault *f)
+{
+	const char *fn = gated_function(code);
+	char more[sizeof f->rule], allocated_at[512];
 	unsigned long bytes, blocks;
-	char code[512];
 
 	if (!b || !site) {
 		format_to(f->what, sizeof f->what, "compartment %d's heap", heap);
@@ -171,10 +184,10 @@ static void describe_block(pid_t pid, int heap, const struct alloc_record *b, co
 			  "block is meant to cross (IA2_AUDIT names it)", heap);
 		return;
 	}
-	name_code(site, code, sizeof code);
+	name_code(site, allocated_at, sizeof allocated_at);
 	blocks = count_site(pid, b->site, &bytes);
 	format_to(f->what, sizeof f->what, "a block of %zu bytes at %#lx in compartment %d's heap, "
-		  "allocated at %s", b->size, (unsigned long)b->start, heap, code);
+		  "allocated at %s", b->size, (unsigned long)b->start, heap, allocated_at);
 	format_to(f->rule, sizeof f->rule, "'share-heap %s %s' in the config of %s, if the block is "
 		  "meant to cross: it shares every block %s allocates (in this run so far, %lu "
 		  "blocks of %lu bytes), and what the functions it calls allocate",
@@ -183,6 +196,12 @@ static void describe_block(pid_t pid, int heap, const struct alloc_record *b, co
 	format_to(f->line, sizeof f->line, "share-heap %s %s", base_name(site->module),
 		  function_name(site));
 	f->lo = b->start, f->hi = b->start + (b->size ? b->size : 1);
+	if (!fn)
+		return;
+	format_to(more, sizeof more, "%s; or, if %s was handed a pointer to a struct in the block, "
+		  "'copy-arg %s %s', which copies that struct alone", f->rule, fn,
+		  base_name(code->module), fn);
+	memcpy(f->rule, more, sizeof more);
 }
 
 /* Memory on another compartment's stack crosses by copy-arg, if a gated
@@ -192,9 +211,9 @@ static void describe_block(pid_t pid, int heap, const struct alloc_record *b, co
  * link refuses it, naming the function, if it takes no such pointer. */
 static void describe_stack_rule(const struct place *code, struct fault *f)
 {
-	const char *fn = code ? function_name(code) : "";
+	const char *fn = gated_function(code);
 
-	if (!code || fn == code->symbol) {
+	if (!fn) {
 		format_to(f->rule, sizeof f->rule, "'copy-arg GLOB FUNCTION' for the function that "
 			  "was handed a pointer to a struct there, or --ia2-shared-stack (clang only; "
 			  "IA2_SHARED_STACK=1 for ia2-cc) if it was a local variable of the caller's");
@@ -231,7 +250,7 @@ void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, str
 		format_to(f->rule, sizeof f->rule, "none: only libia2's code may touch it");
 	} else if (heap > 0) {
 		describe_block(pid, heap, logged ? &block : NULL, logged && found[2] ? &places[2] : NULL,
-			       f);
+			       found[0] ? &places[0] : NULL, f);
 	} else if ((area = name_thread_area(pid, addr, f->what, sizeof f->what)) == STACK_AREA) {
 		describe_stack_rule(found[0] ? &places[0] : NULL, f);
 	} else if (area == TLS_AREA) {

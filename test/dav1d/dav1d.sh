@@ -13,6 +13,16 @@
 #   decode N     decode every stream with the ia2 build, --threads N,
 #                with the library's picture allocator and with the CLI's
 #                (--negstride); each md5 must equal the plain build's
+#   audit-build  the ia2 build again, with the config's two compartment
+#                lines alone (no share-heap or copy-arg rule)
+#   audit        under IA2_AUDIT=audit.conf, a copy of those two lines,
+#                decode the small stream's first 2 frames with each
+#                picture allocator, --threads 1 (in audit mode each fault,
+#                and each call, stops a thread for the monitor: the
+#                --negstride decode of all 30 frames takes minutes in the
+#                VM); each md5 must equal the plain build's
+#   audit-rebuild  the ia2 build again, with the audit.conf written
+#   audit-decode N  decode every stream with that build, as decode N does
 #   sigint       SIGINT in the middle of decoding (--threads 4, paced to
 #                5 frames/s by --realtime so that it comes mid-stream) ends
 #                the ia2 build as it ends the plain one: dav1d 1.0.0 has
@@ -31,6 +41,36 @@ hd 1920 1080 30 8 --cpu-used=9 --rt --tile-columns=2 --tile-rows=1"
 configure() {
 	meson setup "$1" "$tree" -Denable_tests=false >"$1.log" 2>&1 ||
 		fail "meson setup $1: $(tail -5 "$1.log")"
+}
+
+# build_ia2 CONFIG DIR: the ia2 build of dav1d with CONFIG into DIR.
+build_ia2() {
+	rm -rf "$2"
+	(export CC="$bin/ia2-cc" IA2_CC=clang IA2_SHARED_STACK=1 IA2_CONFIG="$1"
+	 configure "$2"
+	 ninja -C "$2" >"$2.ninja.log" 2>&1 || fail "ia2 build with $1: $(tail -5 "$2.ninja.log")") ||
+		exit 1
+}
+
+# compare_decodes BUILD N NAME...: decode each stream with BUILD's dav1d,
+# --threads N, with each picture allocator; each md5 must equal the
+# plain build's.
+compare_decodes() {
+	b=$1 t=$2 status=0
+	shift 2
+	cd "$work/streams" || exit 1
+	for name in "$@"; do
+		for alloc in "" --negstride; do
+			out=$name.$(basename "$b").t$t$alloc.md5
+			rm -f "$out"
+			# shellcheck disable=SC2086 # $alloc is no word or one
+			"$b/tools/dav1d" -q -i "$name.ivf" --muxer md5 -o "$out" --threads "$t" $alloc ||
+				{ echo "FAIL: $b dav1d on $name --threads $t $alloc exited with $?"; status=1; continue; }
+			printf '%s --threads %s%s: plain %s ia2 %s\n' "$name" "$t" "${alloc:+ $alloc}" "$(cat "$name.plain.t$t.md5")" "$(cat "$out")"
+			cmp -s "$name.plain.t$t.md5" "$out" || { echo "FAIL: md5 differs"; status=1; }
+		done
+	done
+	return $status
 }
 
 case $step in
@@ -82,20 +122,35 @@ streams)
 	done
 	;;
 decode)
-	t=$5 status=0
+	compare_decodes "$work/ia2" "$5" $(echo "$streams" | cut -d' ' -f1)
+	;;
+audit-build)
+	grep -E '^(dav1d|libdav1d\.so\*) ' "$srcdir/ia2.conf" >"$work/audit-base.conf"
+	[ "$(wc -l <"$work/audit-base.conf")" -eq 2 ] || fail "ia2.conf has no two compartment lines"
+	build_ia2 "$work/audit-base.conf" "$work/audit-base"
+	;;
+audit)
+	cp "$work/audit-base.conf" "$work/audit.conf"
+	rm -f "$work/audit.log"
 	cd "$work/streams" || exit 1
-	for name in $(echo "$streams" | cut -d' ' -f1); do
-		for alloc in "" --negstride; do
-			out=$name.ia2.t$t$alloc.md5
-			rm -f "$out"
+	for alloc in "" --negstride; do
+		for b in plain audit-base; do
 			# shellcheck disable=SC2086 # $alloc is no word or one
-			"$work/ia2/tools/dav1d" -q -i "$name.ivf" --muxer md5 -o "$out" --threads "$t" $alloc ||
-				{ echo "FAIL: ia2 dav1d on $name --threads $t $alloc exited with $?"; status=1; continue; }
-			printf '%s --threads %s%s: plain %s ia2 %s\n' "$name" "$t" "${alloc:+ $alloc}" "$(cat "$name.plain.t$t.md5")" "$(cat "$out")"
-			cmp -s "$name.plain.t$t.md5" "$out" || { echo "FAIL: md5 differs"; status=1; }
+			IA2_AUDIT=$work/audit.conf "$work/$b/tools/dav1d" -q -i small.ivf --muxer md5 \
+				-o "audit.$b$alloc.md5" --threads 1 --limit 2 $alloc 2>>"$work/audit.log" ||
+				fail "the $b decode $alloc: $(grep -v 'ia2: audit' "$work/audit.log" | tail -5)"
 		done
+		cmp -s "audit.plain$alloc.md5" "audit.audit-base$alloc.md5" ||
+			fail "the audit decode $alloc: md5 differs from the plain build's"
 	done
-	exit $status
+	echo "dav1d: $(grep -c 'ia2: audit' "$work/audit.log") crossings described; audit.conf:"
+	grep -v '^#' "$work/audit.conf"
+	;;
+audit-rebuild)
+	build_ia2 "$work/audit.conf" "$work/audit-after"
+	;;
+audit-decode)
+	compare_decodes "$work/audit-after" "$5" $(echo "$streams" | cut -d' ' -f1)
 	;;
 sigint)
 	cd "$work/streams" || exit 1
