@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -64,6 +65,23 @@ static void keep_old_text(int fd)
 	}
 	if (text_len && text[text_len - 1] != '\n')
 		append("\n");
+}
+
+/* In the program, before the monitor starts: FILE must be a regular
+ * file this process can create or write, or the rules would be lost
+ * (a FIFO, /dev/null). */
+void check_audit_file(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		die("IA2_AUDIT=%s: cannot open it: %s; name a file that audit mode can write its "
+		    "rules into", path, strerrorname_np(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		die("IA2_AUDIT=%s: not a regular file; name a file that audit mode can write its "
+		    "rules into", path);
+	close(fd);
 }
 
 void start_audit(void)

@@ -170,6 +170,7 @@ void start_monitor(void)
 	if (getenv("IA2_AUDIT")) {
 		say("warning: IA2_AUDIT=%s: every protection-key fault is let through once and "
 		    "its rule written there; for porting, never for production", getenv("IA2_AUDIT"));
+		check_audit_file(getenv("IA2_AUDIT"));
 		__ia2_ro.s.audit = 1;
 		set_up_alloc_log();
 	}

@@ -330,10 +330,13 @@ struct fault {
 };
 void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, struct fault *f);
 void copy_address_space(struct address_space *to, const struct address_space *from);
-/* audit.c, in the supervisor: audit mode (IA2_AUDIT=FILE). start_audit
- * opens FILE if IA2_AUDIT is set, auditing says whether it is, and
- * audit_fault describes a fault of thread tid the first time its
- * instruction touches that memory's owner, and adds the rule to FILE. */
+/* audit.c: audit mode (IA2_AUDIT=FILE). check_audit_file, in the
+ * program, dies unless FILE is a regular file it can write; in the
+ * supervisor, start_audit opens FILE if IA2_AUDIT is set, auditing says
+ * whether it is, and audit_fault describes a fault of thread tid the
+ * first time its instruction touches that memory's owner, and adds the
+ * rule to FILE. */
+void check_audit_file(const char *path);
 void start_audit(void);
 _Bool auditing(void);
 void audit_fault(pid_t pid, pid_t tid, const char *who, uintptr_t rip, uintptr_t addr, unsigned pkey);
