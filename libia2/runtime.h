@@ -337,6 +337,9 @@ void copy_address_space(struct address_space *to, const struct address_space *fr
  * first time its instruction touches that memory's owner, and adds the
  * rule to FILE. */
 void check_audit_file(const char *path);
+/* The SECCOMP_RET_DATA of a call that the filter allows, which stops
+ * for the monitor in audit mode alone (syscall_filter.c). */
+#define TRACE_AUDIT_ONLY 1
 void start_audit(void);
 _Bool auditing(void);
 void audit_fault(pid_t pid, pid_t tid, const char *who, uintptr_t rip, uintptr_t addr, unsigned pkey);

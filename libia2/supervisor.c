@@ -595,6 +595,16 @@ static long write_trap(pid_t tid, unsigned long at, unsigned long n)
 	return rc;
 }
 
+/* At a seccomp stop in audit mode: whether the filter stopped the call
+ * only for audit mode's EFAULT check (TRACE_AUDIT_ONLY), and would
+ * otherwise have allowed it. */
+static bool allowed_by_filter(pid_t tid)
+{
+	unsigned long data = 0;
+
+	return !ptrace(PTRACE_GETEVENTMSG, tid, 0, &data) && data == TRACE_AUDIT_ONLY;
+}
+
 static void on_syscall(struct task *t)
 {
 	struct process *p = process_for(t->tgid);
@@ -611,6 +621,15 @@ static void on_syscall(struct task *t)
 	}
 	if (!read_state(t->tid, &r, &pkru))
 		return;
+	if (auditing() && allowed_by_filter(t->tid)) {
+		if (!p->foreign && caller_of(pkru) > 0) {
+			t->waiting = AUDITED_CALL;
+			resume(t->tid, PTRACE_SYSCALL, 0);
+		} else {
+			resume(t->tid, PTRACE_CONT, 0);
+		}
+		return;
+	}
 	nr = (long)r.orig_rax;
 	const unsigned long a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
 	c = p->foreign ? RUNTIME : caller_of(pkru);
@@ -661,7 +680,6 @@ static void on_syscall(struct task *t)
 	}
 	if (auditing() && c > 0) {
 		t->waiting = AUDITED_CALL;
-		t->caller_pkru = pkru;
 		resume(t->tid, PTRACE_SYSCALL, 0);
 		return;
 	}

@@ -163,12 +163,17 @@ static void config_rules(struct filter *f)
 			}
 }
 
-/* Appends the verdicts and turns named targets into offsets. */
+/* Appends the verdicts and turns named targets into offsets. Audit
+ * mode's monitor sees the calls the filter allows too, to make again one
+ * that failed with EFAULT on another compartment's memory (supervisor.c,
+ * check_efault): they stop for it marked TRACE_AUDIT_ONLY, which it
+ * reads as the allowed calls they are. */
 static void finish(struct filter *f)
 {
 	size_t allow = f->n;
 
-	emit(f, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	emit(f, BPF_RET | BPF_K,
+	     __ia2_ro.s.audit ? SECCOMP_RET_TRACE | TRACE_AUDIT_ONLY : SECCOMP_RET_ALLOW, 0, 0);
 	emit(f, BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0);
 	emit(f, BPF_RET | BPF_K, SECCOMP_RET_TRAP, 0, 0);
 	emit(f, BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS, 0, 0);
@@ -196,16 +201,6 @@ static void build_filter(struct filter *f)
 		denied_rule(f, &denied_syscalls[r]);
 	/* SECCOMP_RET_TRACE stops the thread for its tracer, the monitor,
 	 * which decides (ptrace(2), PTRACE_O_TRACESECCOMP). */
-	/* Audit mode's monitor sees every call, to make again one that
-	 * failed with EFAULT on another compartment's memory (supervisor.c,
-	 * check_efault). */
-	if (__ia2_ro.s.audit) {
-		if_equal(f, SYS_clone3, NOSYS);
-		emit(f, BPF_JMP | BPF_JA, 0, 0, 0);
-		f->jt[f->n - 1] = TRACE;
-		finish(f);
-		return;
-	}
 	if (__ia2_ro.s.monitor) {
 		config_rules(f);
 		mmap_rule(f);
