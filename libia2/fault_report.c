@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +71,22 @@ static bool parse_place(char *line, struct place *p)
 	return true;
 }
 
+/* Whether the helper's pipe has output or its end within 90 s: the
+ * monitor, which every thread of the program may be waiting for, must
+ * not wait on the helper for ever (it gives up itself after 60 s, but a
+ * stopped helper would not). */
+static bool answers(int fd)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+	int n;
+
+	while ((n = poll(&p, 1, 90000)) < 0 && errno == EINTR)
+		;
+	if (n == 0)
+		say("ia2-symbolize gave no answer in 90 s: the report names addresses only");
+	return n > 0;
+}
+
 /* Names each of the n addresses of process pid through ia2-symbolize:
  * places[i], where found[i] says so. */
 static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *places, bool *found)
@@ -95,10 +113,12 @@ static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *pl
 		_exit(127);
 	}
 	close(fd[1]);
-	while (child > 0 && len < sizeof out - 1 &&
+	while (child > 0 && len < sizeof out - 1 && answers(fd[0]) &&
 	       ((got = read(fd[0], out + len, sizeof out - 1 - len)) > 0 || (got < 0 && errno == EINTR)))
 		len += got > 0 ? (size_t)got : 0;
 	close(fd[0]);
+	if (child > 0)
+		kill(child, SIGKILL);   /* ended already, or gave no answer */
 	out[len] = 0;
 	if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))

@@ -16,11 +16,11 @@
 #   audit-build  the ia2 build again, with the config's two compartment
 #                lines alone (no share-heap or copy-arg rule)
 #   audit        under IA2_AUDIT=audit.conf, a copy of those two lines,
-#                decode the small stream's first 2 frames with each
+#                decode the tiny stream (64x64, 2 frames) with each
 #                picture allocator, --threads 1 (in audit mode each fault,
-#                and each call, stops a thread for the monitor: the
-#                --negstride decode of all 30 frames takes minutes in the
-#                VM); each md5 must equal the plain build's
+#                and each call, stops a thread for the monitor: a
+#                --negstride decode of the small stream's 30 frames takes
+#                minutes in the VM); each md5 must equal the plain build's
 #   audit-rebuild  the ia2 build again, with the audit.conf written
 #   audit-decode N  decode every stream with that build, as decode N does
 #   sigint       SIGINT in the middle of decoding (--threads 4, paced to
@@ -32,7 +32,8 @@ bin=$1 srcdir=$2 work=$3 step=$4
 . "$srcdir/../common/debsrc.sh"
 tree=$work/src
 # NAME WIDTH HEIGHT FRAMES BITS AOMENC-OPTIONS
-streams="small 160 96 30 8 --cpu-used=8
+streams="tiny 64 64 2 8 --cpu-used=8
+small 160 96 30 8 --cpu-used=8
 cif10 352 288 30 10 --cpu-used=8
 hd 1920 1080 30 8 --cpu-used=9 --rt --tile-columns=2 --tile-rows=1"
 
@@ -136,8 +137,8 @@ audit)
 	for alloc in "" --negstride; do
 		for b in plain audit-base; do
 			# shellcheck disable=SC2086 # $alloc is no word or one
-			IA2_AUDIT=$work/audit.conf "$work/$b/tools/dav1d" -q -i small.ivf --muxer md5 \
-				-o "audit.$b$alloc.md5" --threads 1 --limit 2 $alloc 2>>"$work/audit.log" ||
+			IA2_AUDIT=$work/audit.conf "$work/$b/tools/dav1d" -q -i tiny.ivf --muxer md5 \
+				-o "audit.$b$alloc.md5" --threads 1 $alloc 2>>"$work/audit.log" ||
 				fail "the $b decode $alloc: $(grep -v 'ia2: audit' "$work/audit.log" | tail -5)"
 		done
 		cmp -s "audit.plain$alloc.md5" "audit.audit-base$alloc.md5" ||
