@@ -72,6 +72,11 @@ struct delivery {
 
 enum waiting { NOTHING, SIGRETURN, MAPPING, OPENING, AUDITED_CALL };
 
+/* Why audit mode opened keys in a thread's PKRU: to step over one
+ * faulting instruction, or to make again a call that failed with
+ * EFAULT. */
+enum opened { SHUT, FOR_STEP, FOR_CALL };
+
 struct task {
 	pid_t tid, tgid;
 	enum waiting waiting;
@@ -81,10 +86,8 @@ struct task {
 	bool open_runs;                  /* OPENING: the call runs */
 	bool framing;                    /* a signal frame is being written with PKRU(0) */
 	bool ending;                     /* denied: on its way to exit_group */
-	bool stepping;                   /* audit mode: one access let through */
-	unsigned step_pkru;              /* stepping: the PKRU to restore after it */
-	bool retrying;                   /* audit mode: a call made again, keys opened */
-	unsigned retry_pkru;             /* retrying: the PKRU to restore after it */
+	enum opened opened;              /* audit mode: keys opened in its PKRU */
+	unsigned own_pkru;               /* opened: its PKRU before, which comes back */
 	int compartment;                 /* MAPPING: the caller */
 	unsigned caller_pkru;            /* SIGRETURN: the caller's */
 	unsigned long len;               /* MAPPING: the new length */
@@ -614,7 +617,7 @@ static void on_syscall(struct task *t)
 	int c;
 	const char *why = NULL;
 
-	if (t->retrying) {   /* allowed before: check_efault makes it again */
+	if (t->opened == FOR_CALL) {   /* allowed before: check_efault makes it again */
 		t->waiting = AUDITED_CALL;
 		resume(t->tid, PTRACE_SYSCALL, 0);
 		return;
@@ -748,11 +751,27 @@ static int denied_argument(pid_t pid, const struct user_regs_struct *r, unsigned
 	return -1;
 }
 
-static void end_retry(struct task *t)
+/* Audit mode opens pkey in t's PKRU, pkru now; close_keys gives the
+ * thread back the PKRU it had before the first key was opened. */
+static void open_key(struct task *t, enum opened why, unsigned pkru, unsigned pkey)
 {
-	if (t->retrying)
-		write_pkru(t->tid, t->retry_pkru);
-	t->retrying = false;
+	if (t->opened == SHUT)
+		t->own_pkru = pkru;
+	t->opened = why;
+	write_pkru(t->tid, pkru & ~(3u << 2 * pkey));
+}
+
+static void close_keys(struct task *t)
+{
+	if (t->opened != SHUT)
+		write_pkru(t->tid, t->own_pkru);
+	t->opened = SHUT;
+}
+
+/* The thread's own PKRU, when pkru is what it has now. */
+static unsigned own_pkru(const struct task *t, unsigned pkru)
+{
+	return t->opened == SHUT ? pkru : t->own_pkru;
 }
 
 /* Audit mode: the kernel checks the caller's PKRU when it reads or
@@ -774,16 +793,13 @@ static void check_efault(struct task *t)
 
 	if (!read_state(t->tid, &r, &pkru) || r.rax != (unsigned long long)-EFAULT ||
 	    (k = denied_argument(t->tgid, &r, pkru, &addr)) < 0) {
-		end_retry(t);
+		close_keys(t);
 		resume(t->tid, PTRACE_CONT, 0);
 		return;
 	}
-	name_pkru(t->retrying ? t->retry_pkru : pkru, who, sizeof who);
+	name_pkru(own_pkru(t, pkru), who, sizeof who);
 	audit_fault(t->tgid, t->tid, who, r.rip - 2, addr, (unsigned)k);
-	if (!t->retrying)
-		t->retry_pkru = pkru;
-	t->retrying = true;
-	write_pkru(t->tid, pkru & ~(3u << 2 * k));
+	open_key(t, FOR_CALL, pkru, (unsigned)k);
 	r.rip -= 2;
 	r.rax = r.orig_rax;
 	ptrace(PTRACE_SETREGS, t->tid, 0, &r);
@@ -827,10 +843,7 @@ static bool catches(pid_t tid, int sig)
  * in its step, and the second key is opened as well. */
 static void let_access_once(struct task *t, unsigned pkru, unsigned pkey)
 {
-	if (!t->stepping)
-		t->step_pkru = pkru;
-	t->stepping = true;
-	write_pkru(t->tid, pkru & ~(3u << 2 * pkey));
+	open_key(t, FOR_STEP, pkru, pkey);
 	resume(t->tid, PTRACE_SINGLESTEP, 0);
 }
 
@@ -846,8 +859,7 @@ static bool end_step(struct task *t, int event, int sig)
 		si.si_code = 0;
 	if (sig == SIGSEGV && si.si_code == SEGV_PKUERR)
 		return false;
-	t->stepping = false;
-	write_pkru(t->tid, t->step_pkru);
+	close_keys(t);
 	if (sig != SIGTRAP || si.si_code != TRAP_TRACE)
 		return false;
 	resume(t->tid, PTRACE_CONT, 0);
@@ -872,7 +884,7 @@ static bool on_pkey_fault(struct task *t, const siginfo_t *si)
 	}
 	if ((!auditing() && catches(t->tid, SIGSEGV)) || !read_state(t->tid, &r, &pkru))
 		return false;
-	name_pkru(t->stepping ? t->step_pkru : pkru, who, sizeof who);
+	name_pkru(own_pkru(t, pkru), who, sizeof who);
 	if (auditing()) {
 		audit_fault(t->tgid, t->tid, who, r.rip, (uintptr_t)si->si_addr, si->si_pkey);
 		let_access_once(t, pkru, si->si_pkey);
@@ -1078,7 +1090,7 @@ static void on_stop(pid_t tid, int status)
 	struct task *t = task_for(tid);
 	int sig = WSTOPSIG(status), event = (unsigned)status >> 16;
 
-	if (t->stepping && end_step(t, event, sig))
+	if (t->opened == FOR_STEP && end_step(t, event, sig))
 		return;
 	switch (event) {
 	case PTRACE_EVENT_SECCOMP:
@@ -1111,7 +1123,8 @@ static void on_stop(pid_t tid, int status)
 	}
 	/* A signal came before the call made again: the handler runs with
 	 * the thread's own PKRU, and the call fails and is made again after. */
-	end_retry(t);
+	if (t->opened == FOR_CALL)
+		close_keys(t);
 	if (t->ending) {
 		resume(tid, PTRACE_CONT, 0);
 		return;
