@@ -107,10 +107,15 @@ static size_t *bucket(uintptr_t rip)
 	return &buckets[(rip ^ rip >> 16) & (BUCKETS - 1)];
 }
 
+static bool holds(const struct seen *p, uintptr_t addr)
+{
+	return addr - p->lo < p->hi - p->lo;
+}
+
 static bool seen_pair(uintptr_t rip, uintptr_t addr)
 {
 	for (size_t i = *bucket(rip); i; i = seen[i - 1].next)
-		if (seen[i - 1].rip == rip && addr - seen[i - 1].lo < seen[i - 1].hi - seen[i - 1].lo)
+		if (seen[i - 1].rip == rip && holds(&seen[i - 1], addr))
 			return true;
 	return false;
 }
@@ -121,7 +126,7 @@ static bool seen_pair(uintptr_t rip, uintptr_t addr)
 static const struct seen *owner_of(uintptr_t addr)
 {
 	for (size_t i = 0; i < nseen; i++)
-		if (seen[i].by_owner && addr - seen[i].lo < seen[i].hi - seen[i].lo)
+		if (seen[i].by_owner && holds(&seen[i], addr))
 			return &seen[i];
 	return NULL;
 }
