@@ -115,7 +115,7 @@ static int policy_for(struct ia2_options *opt, const char *output, struct policy
 		if (p->compartment < 0) {
 			policy_free(p);
 			return error("--ia2-compartment=%s: expected a compartment number 1..%d",
-				     opt->compartment_arg, IA2_MAX_COMPARTMENTS);
+				     opt->compartment_arg, IA2_LAST_COMPARTMENT);
 		}
 	}
 	return 0;

@@ -97,7 +97,7 @@ static int read_options_policy(const struct options *o, struct policy *p)
 		return -1;
 	if (o->compartment && (p->compartment = parse_compartment(o->compartment)) < 0)
 		return error("--compartment=%s: expected a compartment number 1..%d", o->compartment,
-			     IA2_MAX_COMPARTMENTS);
+			     IA2_LAST_COMPARTMENT);
 	if (!p->compartment)
 		return error(o->config ? "%s: no rule gives %s a compartment, and there is no "
 					 "--compartment=N"

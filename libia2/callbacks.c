@@ -41,13 +41,13 @@
 #define API __attribute__((visibility("default")))
 
 union callback_targets {
-	uintptr_t t[IA2_MAX_COMPARTMENTS + 1][IA2_CALLBACK_SLOTS];
+	uintptr_t t[IA2_LAST_COMPARTMENT + 1][IA2_CALLBACK_SLOTS];
 	char page[PAGE];
 };
 _Static_assert(sizeof(union callback_targets) == PAGE, "one page");
 /* Read by the slots' bodies (objrewrite/stubs.c). */
 union callback_targets __ia2_callback_targets __attribute__((aligned(PAGE)));
-extern void *const __ia2_callback_slots[IA2_MAX_COMPARTMENTS + 1][IA2_CALLBACK_SLOTS];
+extern void *const __ia2_callback_slots[IA2_LAST_COMPARTMENT + 1][IA2_CALLBACK_SLOTS];
 pthread_mutex_t callbacks_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void set_up_callbacks(void)

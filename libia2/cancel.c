@@ -230,7 +230,7 @@ static int gate_caller(int c)
 	uintptr_t frame = *ctb_word(c, IA2_CTB_FRAME);
 	uintptr_t caller = *(uintptr_t *)((frame & ~15UL) - 8);
 
-	return caller <= IA2_MAX_COMPARTMENTS ? (int)caller : -1;
+	return caller <= IA2_LAST_COMPARTMENT ? (int)caller : -1;
 }
 
 __attribute__((noreturn)) void __ia2_cancel_arrived(void)

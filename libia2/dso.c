@@ -92,9 +92,9 @@ static int check_note(const struct dl_phdr_info *info, const struct ia2_note *no
 {
 	int c = note->compartment;
 
-	if (c < 1 || c > IA2_MAX_COMPARTMENTS)
+	if (c < 1 || c > IA2_LAST_COMPARTMENT)
 		die("%s: compartment %d in .note.ia2 is out of range 1..%d", dso_name(info), c,
-		    IA2_MAX_COMPARTMENTS);
+		    IA2_LAST_COMPARTMENT);
 	if (!(note->flags & IA2_NOTE_FINISHED))
 		die("%s was linked without ia2's post-link step, so its constructors would run "
 		    "outside its compartment: run ia2-objrewrite --finish on it after linking it "

@@ -47,7 +47,7 @@ int heap_owner(const void *p)
 	return (int)(off / __ia2_ro.s.heap_span) + 1;
 }
 
-static const extent_hooks_t compartment_hooks[IA2_MAX_COMPARTMENTS + 1];
+static const extent_hooks_t compartment_hooks[IA2_LAST_COMPARTMENT + 1];
 
 /* Each compartment's arena has its own copy of the hooks, so a hook knows
  * its compartment from the copy jemalloc passes it (the arena's index is
@@ -141,8 +141,8 @@ static bool extent_merge(extent_hooks_t *hooks, void *addr_a, size_t size_a, voi
 }
 
 /* Read-only (RELRO): arenas call through them with their compartment's rights. */
-static const extent_hooks_t compartment_hooks[IA2_MAX_COMPARTMENTS + 1] = {
-	[0 ... IA2_MAX_COMPARTMENTS] = {
+static const extent_hooks_t compartment_hooks[IA2_LAST_COMPARTMENT + 1] = {
+	[0 ... IA2_LAST_COMPARTMENT] = {
 		.alloc = extent_alloc,
 		.dalloc = extent_dalloc,
 		.commit = extent_commit,
@@ -175,7 +175,7 @@ static void reserve_heaps(int last)
  * is committed here so that the first extent can be had. */
 void set_up_heaps(void)
 {
-	int last = IA2_MAX_COMPARTMENTS;
+	int last = IA2_LAST_COMPARTMENT;
 
 	while (last > 0 && !__ia2_ro.s.present[last])
 		last--;

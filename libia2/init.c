@@ -109,7 +109,7 @@ static void choose_compartments(const struct startup_dsos *found)
 {
 	unsigned all = found->compartments | found->loadable;
 
-	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
+	for (int c = 1; c <= IA2_LAST_COMPARTMENT; c++)
 		__ia2_ro.s.present[c] = (all >> c) & 1;
 }
 

@@ -350,7 +350,7 @@ const char *memory_verdict(pid_t pid, const struct address_space *as, int c, lon
 	case SYS_mprotect:
 		if (a[2] & PROT_EXEC)
 			return "only ld.so's mappings of a file become executable";
-		if (nr == SYS_pkey_mprotect && ((int)a[3] < -1 || (int)a[3] > IA2_MAX_COMPARTMENTS))
+		if (nr == SYS_pkey_mprotect && ((int)a[3] < -1 || (int)a[3] > IA2_LAST_COMPARTMENT))
 			return "pkeys past the compartments' are libia2's";
 		return range_verdict(pid, as, c, a[0], a[0] + a[1], key_use(nr, (int)a[3], c));
 	case SYS_munmap:

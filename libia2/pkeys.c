@@ -126,7 +126,7 @@ int compartment_of_pkru(unsigned pkru)
 
 	if (pkru == IA2_PKRU_RUNTIME)
 		return 0;
-	if (c > IA2_MAX_COMPARTMENTS || pkru != IA2_PKRU(c))
+	if (c > IA2_LAST_COMPARTMENT || pkru != IA2_PKRU(c))
 		die("PKRU is %#x, which is no compartment's", pkru);
 	return c;
 }
@@ -135,7 +135,7 @@ int compartment_of_any_pkru(unsigned pkru)
 {
 	if (pkru == IA2_PKRU_KERNEL_DEFAULT)
 		return 0;
-	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+	for (int c = 0; c <= IA2_LAST_COMPARTMENT; c++)
 		if (pkru == IA2_PKRU(c))
 			return c;
 	return -1;

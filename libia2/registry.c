@@ -28,7 +28,7 @@ struct thread_record {
 	int compartment;   /* the creator's: the thread starts there */
 	int next_free;
 	uintptr_t fs;      /* the thread pointer, once the thread claimed it */
-	uintptr_t tops[IA2_MAX_COMPARTMENTS + 1];
+	uintptr_t tops[IA2_LAST_COMPARTMENT + 1];
 };
 
 #define RECORDS_SIZE ((MAX_THREADS * sizeof(struct thread_record) + PAGE - 1) & ~(PAGE - 1))
@@ -209,7 +209,7 @@ enum thread_area name_thread_area(pid_t pid, uintptr_t addr, char *buf, size_t s
 				  (unsigned long)r.fs);
 			return TLS_AREA;
 		}
-		for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++) {
+		for (int c = 0; c <= IA2_LAST_COMPARTMENT; c++) {
 			const char *area = r.tops[c] ? area_of(r.tops[c], addr) : NULL;
 			if (!area)
 				continue;

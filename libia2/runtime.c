@@ -12,7 +12,7 @@
 
 #include "runtime.h"
 
-__attribute__((visibility("default"))) __thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE]
+__attribute__((visibility("default"))) __thread char __ia2_ctb[IA2_LAST_COMPARTMENT + 1][IA2_CTB_SIZE]
 	__attribute__((aligned(IA2_CTB_SIZE), tls_model("initial-exec")));
 
 __attribute__((visibility("default"))) union ia2_ro __ia2_ro __attribute__((aligned(PAGE)));
@@ -232,13 +232,13 @@ __attribute__((noreturn)) void __ia2_no_call_pending(int c)
 
 void allocate_stacks(uintptr_t *tops)
 {
-	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+	for (int c = 0; c <= IA2_LAST_COMPARTMENT; c++)
 		tops[c] = c == 0 || __ia2_ro.s.present[c] ? allocate_stack(c) : 0;
 }
 
 void free_stacks(const uintptr_t *tops)
 {
-	for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+	for (int c = 0; c <= IA2_LAST_COMPARTMENT; c++)
 		free_stack(tops[c]);
 }
 
@@ -289,7 +289,7 @@ void set_up_thread_blocks(uintptr_t fs, const uintptr_t *tops, int keep)
 	if (ctb & (PAGE - 1))
 		die("the TLS block __ia2_ctb at %#lx is not page-aligned", (unsigned long)ctb);
 	*ctb_at(fs, 0, IA2_CTB_CANCEL_STACK) = landing_top(tops[0]);
-	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++) {
+	for (int c = 1; c <= IA2_LAST_COMPARTMENT; c++) {
 		if (!tops[c])   /* a compartment the program has not */
 			continue;
 		tag(ctb + c * IA2_CTB_SIZE, ctb + (c + 1) * IA2_CTB_SIZE, c,
@@ -311,10 +311,10 @@ void set_up_thread_blocks(uintptr_t fs, const uintptr_t *tops, int keep)
 void clear_thread_blocks(uintptr_t fs, int keep)
 {
 	uintptr_t ctb = (uintptr_t)ctb_at(fs, 1, 0);
-	uintptr_t end = (uintptr_t)ctb_at(fs, IA2_MAX_COMPARTMENTS + 1, 0);
+	uintptr_t end = (uintptr_t)ctb_at(fs, IA2_LAST_COMPARTMENT + 1, 0);
 	uintptr_t frame = keep ? *ctb_at(fs, keep, IA2_CTB_FRAME) : 0;
 
-	for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
+	for (int c = 1; c <= IA2_LAST_COMPARTMENT; c++)
 		if (__ia2_ro.s.present[c])
 			memset(ctb_at(fs, c, 0), 0, IA2_CTB_SIZE);
 	if (keep)

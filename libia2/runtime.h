@@ -123,10 +123,10 @@ struct ia2_settings {
 	struct libc_ids libc_ids;                         /* ids.c */
 	/* Compartments with stacks and a heap: those with a DSO at startup,
 	 * and those the program may load (IA2_NOTE_LOADABLE). */
-	unsigned char present[IA2_MAX_COMPARTMENTS + 1];
+	unsigned char present[IA2_LAST_COMPARTMENT + 1];
 	uintptr_t heap_base, heap_span, heap_size;        /* heap.c */
 	struct process_malloc process;
-	unsigned heap_arena[IA2_MAX_COMPARTMENTS + 1];
+	unsigned heap_arena[IA2_LAST_COMPARTMENT + 1];
 	struct allocator_fork allocator_fork;             /* fork.c */
 	unsigned char fork_handlers_registered;
 	unsigned char syscall_filter;                     /* syscall_filter.c */
@@ -216,7 +216,7 @@ extern pthread_mutex_t settings_lock, signals_lock, dyntls_lock, callbacks_lock;
 
 /* This thread's compartment thread blocks (gate_abi.h), and the word at
  * `offset` (an IA2_CTB_* field) of CTB(c). */
-extern __thread char __ia2_ctb[IA2_MAX_COMPARTMENTS + 1][IA2_CTB_SIZE];
+extern __thread char __ia2_ctb[IA2_LAST_COMPARTMENT + 1][IA2_CTB_SIZE];
 
 /* The shared stack pointer (gate_abi.h, IA2_SHARED_STACK_PTR). */
 extern __thread uintptr_t __safestack_unsafe_stack_ptr;
@@ -291,7 +291,7 @@ __attribute__((noreturn)) void supervise(void);
 /* memory_policy.c: the memory calls' rules. An address space records
  * the ranges each compartment mapped itself since the monitor started;
  * memory_verdict returns NULL to allow call nr with arguments a from
- * compartment c (0..IA2_MAX_COMPARTMENTS) of process pid, or why not. */
+ * compartment c (0..IA2_LAST_COMPARTMENT) of process pid, or why not. */
 struct made_range {
 	uintptr_t lo, hi;
 	int compartment;
@@ -479,7 +479,7 @@ void find_code_place(uintptr_t pc, struct code_place *out);
 /* The compartment DSOs loaded at startup, bit c for compartment c; the
  * compartments their notes say the program may load; and the main
  * program's compartment, 0 if it has none. */
-#define IA2_COMPARTMENT_BITS ((2u << IA2_MAX_COMPARTMENTS) - 2)
+#define IA2_COMPARTMENT_BITS ((2u << IA2_LAST_COMPARTMENT) - 2)
 struct startup_dsos {
 	unsigned compartments, loadable;
 	int main_compartment;

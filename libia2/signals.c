@@ -61,7 +61,7 @@ static union actions asked __attribute__((aligned(PAGE)));
 /* stubs.c: entry k for handlers of compartment k, entry 0 for those
  * outside every compartment, and the setxid entry, with PKRU(0), for
  * glibc's SIGSETXID handler. */
-extern void *const __ia2_signal_entries[IA2_MAX_COMPARTMENTS + 1];
+extern void *const __ia2_signal_entries[IA2_LAST_COMPARTMENT + 1];
 void __ia2_signal_entry_setxid(int sig, siginfo_t *si, void *uc);
 void __ia2_signal_entry_cancel(int sig, siginfo_t *si, void *uc);
 
@@ -115,7 +115,7 @@ static void change_tables(const struct table_change *c)
 
 static bool is_entry(const void *handler)
 {
-	for (int k = 0; k <= IA2_MAX_COMPARTMENTS; k++)
+	for (int k = 0; k <= IA2_LAST_COMPARTMENT; k++)
 		if (handler == __ia2_signal_entries[k])
 			return true;
 	return handler == (void *)__ia2_signal_entry_setxid ||

@@ -156,7 +156,7 @@ static void clone_rule(struct filter *f)
 static void config_rules(struct filter *f)
 {
 	for (int nr = 0; nr < 1024; nr++)
-		for (int c = 1; c <= IA2_MAX_COMPARTMENTS; c++)
+		for (int c = 1; c <= IA2_LAST_COMPARTMENT; c++)
 			if (config_denies_call(c, nr)) {
 				if_equal(f, (uint32_t)nr, TRACE);
 				break;

@@ -81,7 +81,7 @@ struct dso {
 static bool may_write(const struct dso *d, uint32_t v)
 {
 	if (d->runtime) {
-		for (int c = 0; c <= IA2_MAX_COMPARTMENTS; c++)
+		for (int c = 0; c <= IA2_LAST_COMPARTMENT; c++)
 			if (v == IA2_PKRU(c))
 				return true;
 		return v == IA2_PKRU_RUNTIME;

@@ -51,7 +51,7 @@ static enum ld_plugin_status parse_option(const char *opt)
 	if (!strncmp(opt, "ia2-compartment=", 16)) {
 		if ((ld.compartment = parse_compartment(opt + 16)) < 0)
 			return fail("-plugin-opt=%s: expected a compartment number 1..%d", opt,
-				    IA2_MAX_COMPARTMENTS);
+				    IA2_LAST_COMPARTMENT);
 	} else if (!strncmp(opt, "ia2-config=", 11)) {
 		ld.config = opt + 11;
 	} else if (!strncmp(opt, "ia2-loadable=", 13)) {

@@ -21,7 +21,7 @@ int parse_compartment(const char *s)
 
 	errno = 0;
 	n = strtol(s, &end, 10);
-	if (errno || end == s || *end || n < 1 || n > IA2_MAX_COMPARTMENTS)
+	if (errno || end == s || *end || n < 1 || n > IA2_LAST_COMPARTMENT)
 		return -1;
 	return (int)n;
 }
@@ -53,7 +53,7 @@ static int add_loadable_item(const char *what, char *item, struct policy *p)
 	if (c < 0 || (colon && !is_path_glob(colon + 1)))
 		return error("%s: '%s': expected N or N:/PATH-GLOB with N in 1..%d, separated by "
 			     "commas, for example 2 or 2:/usr/lib/app/plugins/*.so", what, item,
-			     IA2_MAX_COMPARTMENTS);
+			     IA2_LAST_COMPARTMENT);
 	if (colon)
 		add_load_rule(p, colon + 1, c);
 	p->named |= 1u << c;
@@ -133,7 +133,7 @@ static int apply_syscalls_rule(const char *path, int lineno, char **field, int n
 	if (n < 4 || c < 0 || strcmp(field[2], "deny"))
 		return error("%s:%d: expected 'syscalls COMPARTMENT deny SYSCALL...' with COMPARTMENT "
 			     "in 1..%d, for example 'syscalls 2 deny socket connect execve'",
-			     path, lineno, IA2_MAX_COMPARTMENTS);
+			     path, lineno, IA2_LAST_COMPARTMENT);
 	for (int i = 3; i < n; i++) {
 		int nr = syscall_number(field[i]);
 		if (nr < 0)
@@ -182,7 +182,7 @@ static int apply_line(const char *path, int lineno, char **field, int n, const c
 	return error("%s:%d: expected 'GLOB COMPARTMENT' with COMPARTMENT in 1..%d, for "
 		     "example 'libfoo.so* 2', 'share GLOB VARIABLE...', 'share-heap GLOB "
 		     "FUNCTION...', 'copy-arg GLOB FUNCTION...' or 'syscalls COMPARTMENT deny "
-		     "SYSCALL...'", path, lineno, IA2_MAX_COMPARTMENTS);
+		     "SYSCALL...'", path, lineno, IA2_LAST_COMPARTMENT);
 }
 
 int read_policy(const char *path, const char *output, struct policy *p)

@@ -70,7 +70,7 @@ struct policy {
 int read_policy(const char *path, const char *output, struct policy *p);
 void policy_free(struct policy *p);
 
-/* Parses "N" as a compartment number 1..IA2_MAX_COMPARTMENTS; -1 if it is
+/* Parses "N" as a compartment number 1..IA2_LAST_COMPARTMENT; -1 if it is
  * not one. */
 int parse_compartment(const char *s);
 /* Parses --ia2-loadable's "ITEM,...", each item a compartment N, which the

@@ -105,7 +105,7 @@ static void emit_caller_compartment(struct out *out, const struct func *f)
 		     "\tcmp $%d, %%r11d\n"
 		     "\tja .Ltrap\n"
 		     ".Lcaller.%s:\n",
-		IA2_PKRU(0), f->gate, IA2_MAX_COMPARTMENTS, f->gate);
+		IA2_PKRU(0), f->gate, IA2_LAST_COMPARTMENT, f->gate);
 }
 
 /* rep movsb takes rdi, rsi and rcx, which may carry arguments: they wait
@@ -315,7 +315,7 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 		     "\tja .Ltrap\n"
 		     "\tmov __ia2_return_table@GOTPCREL(%%rip), %%r10\n"
 		     "\tjmp *(%%r10,%%r11,8)\n",
-		IA2_MAX_COMPARTMENTS);
+		IA2_LAST_COMPARTMENT);
 }
 
 /* Callers in k, and in the startup state, which only ld.so and libia2's

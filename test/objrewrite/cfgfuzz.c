@@ -7,9 +7,9 @@
  * and out of range, share rules, comments), very long lines, lines of
  * hundreds of fields, and raw bytes; then reads it for a few output names
  * in a child process. read_policy must return 0 or -1 and leave a policy
- * whose compartment is 0..IA2_MAX_COMPARTMENTS, whose path rules have
- * absolute globs and compartments 1..IA2_MAX_COMPARTMENTS, and whose
- * syscalls rules name compartments 1..IA2_MAX_COMPARTMENTS and calls that
+ * whose compartment is 0..IA2_LAST_COMPARTMENT, whose path rules have
+ * absolute globs and compartments 1..IA2_LAST_COMPARTMENT, and whose
+ * syscalls rules name compartments 1..IA2_LAST_COMPARTMENT and calls that
  * exist, never exit, exit_group or rt_sigreturn; a crash, a hang or another exit status is a
  * bug, and the file is kept as WORKDIR/crash-I.conf. */
 #include "config.h"
@@ -70,16 +70,16 @@ static int read_all(const char *path)
 		int rc = read_policy(path, outputs[i], &p);
 		if (rc != 0 && rc != -1)
 			return 3;
-		if (rc == 0 && (p.compartment < 0 || p.compartment > IA2_MAX_COMPARTMENTS))
+		if (rc == 0 && (p.compartment < 0 || p.compartment > IA2_LAST_COMPARTMENT))
 			return 4;
 		for (size_t j = 0; rc == 0 && j < p.nloads; j++)
 			if (p.loads[j].glob[0] != '/' || p.loads[j].compartment < 1 ||
-			    p.loads[j].compartment > IA2_MAX_COMPARTMENTS)
+			    p.loads[j].compartment > IA2_LAST_COMPARTMENT)
 				return 5;
 		/* 15 rt_sigreturn, 60 exit, 231 exit_group (asm/unistd_64.h) */
 		for (size_t j = 0; rc == 0 && j < p.ndenied_calls; j++)
 			if (p.denied_calls[j].compartment < 1 ||
-			    p.denied_calls[j].compartment > IA2_MAX_COMPARTMENTS ||
+			    p.denied_calls[j].compartment > IA2_LAST_COMPARTMENT ||
 			    p.denied_calls[j].nr < 0 || p.denied_calls[j].nr == 15 ||
 			    p.denied_calls[j].nr == 60 || p.denied_calls[j].nr == 231)
 				return 6;

@@ -12,7 +12,7 @@
  * (libia2/privilege.c): memory that no compartment can read or write,
  * for the state libia2 trusts and the stack of its privileged
  * operations. */
-#define IA2_MAX_COMPARTMENTS 14
+#define IA2_LAST_COMPARTMENT 14
 #define IA2_RUNTIME_PKEY 15
 
 #define IA2_PKRU(c) (~((3u << (2 * (c))) | 3u) & 0xffffffffu)
