@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "ia2.h"
+#include "ia2_allocator.h"
 #include "runtime.h"
 
 #define API __attribute__((visibility("default")))
@@ -363,3 +364,13 @@ API void *ia2_shared_realloc(void *p, size_t size)
 	}
 	return resize(0, p, size);
 }
+
+/* The same, by upstream IA2's names (ia2_allocator.h). */
+
+API void *shared_malloc(size_t size) { return ia2_shared_malloc(size); }
+API void *shared_calloc(size_t n, size_t size) { return ia2_shared_calloc(n, size); }
+API void *shared_realloc(void *p, size_t size) { return ia2_shared_realloc(p, size); }
+API void *shared_memalign(size_t align, size_t size) { return memalign_in(0, align, size); }
+API int shared_posix_memalign(void **out, size_t align, size_t size) { return aligned(0, out, align, size); }
+API char *shared_strdup(const char *s) { return ia2_shared_strdup(s); }
+API void shared_free(void *p) { free(p); }

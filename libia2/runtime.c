@@ -252,6 +252,11 @@ uintptr_t landing_top(uintptr_t top)
 	return sigstack_top(top) - IA2_SIGSTACK_SIZE - PAGE;
 }
 
+uintptr_t stack_top_above_landing(uintptr_t landing)
+{
+	return landing + IA2_SIGSTACK_SIZE + PAGE + IA2_STACK_SIZE + PAGE;
+}
+
 uintptr_t dyntls_area(uintptr_t top)
 {
 	return landing_top(top) - IA2_CANCEL_STACK_SIZE - IA2_DYNTLS_SIZE;

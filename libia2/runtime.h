@@ -375,7 +375,9 @@ void *find_in_libc(const char *name);
  * (IA2_SIGSTACK_SIZE), its landing stack (IA2_CANCEL_STACK_SIZE) and its
  * dynamic TLS area (IA2_DYNTLS_SIZE), with guard pages: allocate_stack
  * returns the stack's top, sigstack_top the signal stack's, landing_top
- * the landing stack's, dyntls_area the area's bottom. */
+ * the landing stack's, dyntls_area the area's bottom;
+ * stack_top_above_landing goes back from the landing stack's top to the
+ * stack's. */
 uintptr_t allocate_stack(int compartment);
 /* A thread's stacks: tops[0] its shared stack, tops[c] compartment c's
  * for each compartment the program has (0 for the others). */
@@ -383,6 +385,7 @@ void allocate_stacks(uintptr_t *tops);
 void free_stacks(const uintptr_t *tops);
 uintptr_t sigstack_top(uintptr_t top);
 uintptr_t landing_top(uintptr_t top);
+uintptr_t stack_top_above_landing(uintptr_t landing);
 uintptr_t dyntls_area(uintptr_t top);
 void free_stack(uintptr_t top);
 /* CTB(c).frame while c has no call pending on a thread: `at`, 16-byte

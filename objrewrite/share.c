@@ -188,8 +188,24 @@ static int share_one(struct dso *d, const struct named_symbol *req)
 	return 0;
 }
 
+/* Upstream IA2's IA2_SHARED_DATA puts variables in section
+ * ia2_shared_data (ia2/upstream.h): each such section that holds
+ * writable data moves whole. */
+static void share_upstream_sections(struct object *o)
+{
+	for (size_t i = 1; i < o->shnum; i++) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(section(o, i), &sh) && (sh.sh_flags & SHF_WRITE) &&
+		    !(sh.sh_flags & (SHF_EXECINSTR | SHF_TLS)) &&
+		    !strcmp(section_name(o, i), "ia2_shared_data"))
+			add_section(o, i);
+	}
+}
+
 int plan_shared_data(struct dso *d)
 {
+	for (size_t i = 0; i < d->nobjs; i++)
+		share_upstream_sections(&d->objs[i]);
 	for (size_t i = 0; i < d->nshared; i++)
 		if (share_one(d, &d->shared[i]))
 			return -1;

@@ -20,4 +20,7 @@ void *ia2_shared_realloc(void *p, size_t size);  /* EINVAL for a compartment's b
 void *ia2_shared_aligned_alloc(size_t align, size_t size);
 char *ia2_shared_strdup(const char *s);
 
+/* Upstream IA2's macros and functions, for programs written for it. */
+#include <ia2/upstream.h>
+
 #endif
