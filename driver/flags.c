@@ -93,6 +93,15 @@ const char *ia2_includedir(void)
 	return dir;
 }
 
+const char *ia2_include_flag(void)
+{
+	static const char *flag;
+
+	if (!flag)
+		flag = format("-idirafter%s", ia2_includedir());
+	return flag;
+}
+
 /* libia2 comes before libc in the lookup scope, so that its malloc,
  * pthread_create and sigaction are the ones programs call; -z now: no
  * lazy binding, so ld.so's resolver never runs inside a compartment;

@@ -13,6 +13,11 @@
  * IA2_SHARED_STACK_FLAG. */
 const char *const *ia2_compile_flags(bool shared_stack);
 
+/* What ia2-cc adds to a compile so that `#include <ia2.h>` needs no -I:
+ * -idirafter with ia2_includedir(), searched after every directory the
+ * user names, so a header of the program's own wins. */
+const char *ia2_include_flag(void);
+
 /* Code models that reach another DSO's variables directly, which the
  * linker satisfies with copy relocations into the executable, its
  * compartment (postlink.c refuses them). -fPIC code reaches them through

@@ -9,8 +9,11 @@
  * Linking: if the output has a compartment (--ia2-compartment=N, or a
  * rule in the config file named by --ia2-config=FILE or IA2_CONFIG), the
  * objects go through objrewrite and the link gets the gates and libia2
- * (link.c). Otherwise the command runs unchanged, so configure probes and
- * unrelated programs build as they would with cc.
+ * (link.c); the inputs may also declare the compartment themselves, as
+ * programs written for upstream IA2 do (objrewrite/declared.c). To see
+ * that, sources on a link line are compiled first, with the flags a
+ * compile gets. Otherwise nothing of ia2 joins the link, so configure
+ * probes and unrelated programs build as they would with cc.
  *
  * --ia2-emulate-pkru (or IA2_EMULATE_PKRU=1) links against the
  * emulated-PKRU runtime: same gates, PKRU in a variable, no isolation.
@@ -86,10 +89,11 @@ static struct cmdline real_command(const struct cmdline *user, const struct ia2_
 	struct cmdline c = {0};
 
 	cmdline_push(&c, real_compiler());
-	if (compile)
+	if (compile) {
 		for (const char *const *f = ia2_compile_flags(opt->shared_stack); *f; f++)
 			cmdline_push(&c, *f);
-	else if (opt->shared_stack)
+		cmdline_push(&c, ia2_include_flag());
+	} else if (opt->shared_stack)
 		cmdline_push(&c, IA2_SHARED_STACK_FLAG);
 	for (int i = 0; i < user->n; i++)
 		if (!compile || !ia2_overrides_pic(user->argv[i]))
@@ -157,11 +161,12 @@ int main(int argc, char **argv)
 	c = real_command(&user, &opt, false);
 	if (policy_for(&opt, link_output(&c), &policy))
 		return 1;
-	if (policy.compartment == 0)
+	if (policy.compartment == 0 && !has_link_inputs(&c))
 		return pass_through(&c);
-	/* libia2 defines the shared stack pointer: no SafeStack runtime. */
+	/* link_program adds SafeStack's runtime where no compartment link
+	 * gets it: libia2 defines the shared stack pointer. */
 	c = real_command(&user, &(struct ia2_options){.shared_stack = false}, false);
-	rc = link_compartment(&c, &policy, &opt) ? 1 : 0;
+	rc = link_program(&c, &policy, &opt);
 	policy_free(&policy);
 	return rc;
 }

@@ -11,7 +11,8 @@
  * the post-link step ia2-cc runs itself (objrewrite/postlink.c), and
  * libia2 refuses a DSO that skipped it. --config takes the share rules and
  * the loadable compartments of output NAME from the config file, and its
- * compartment if --compartment is not given. --explain prints every
+ * compartment if --compartment is not given; without either, the inputs'
+ * own declaration (IA2_COMPARTMENT) gives it. --explain prints every
  * decision to stdout (explain.c). docs/usage.md has examples. */
 #include <errno.h>
 #include <libgen.h>
@@ -83,8 +84,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* The compartment and share rules: --compartment, and the config's
- * policy for the output the objects are meant for. */
+/* The compartment and share rules: --compartment, the config's policy
+ * for the output the objects are meant for, or the objects' own
+ * declaration (objrewrite/declared.c). */
 static int read_options_policy(const struct options *o, struct policy *p)
 {
 	memset(p, 0, sizeof *p);
@@ -98,9 +100,11 @@ static int read_options_policy(const struct options *o, struct policy *p)
 	if (o->compartment && (p->compartment = parse_compartment(o->compartment)) < 0)
 		return error("--compartment=%s: expected a compartment number 1..%d", o->compartment,
 			     IA2_LAST_COMPARTMENT);
+	if (!p->compartment && (p->compartment = declared_compartment(o->inputs, (size_t)o->ninputs)) < 0)
+		return -1;
 	if (!p->compartment)
-		return error(o->config ? "%s: no rule gives %s a compartment, and there is no "
-					 "--compartment=N"
+		return error(o->config ? "%s: no rule gives %s a compartment, no input declares one, and "
+					 "there is no --compartment=N"
 				       : "%s%sgive the objects a compartment with --compartment=N",
 			     o->config ? o->config : "", o->config ? o->output : "");
 	return 0;

@@ -1,6 +1,9 @@
-/* link: the last pass. Sources on the link line are compiled first, the
- * objects and archives are rewritten (objrewrite), the gates assembled,
- * and the real compiler links the copies plus gates.o and libia2. */
+/* link: the last pass. Sources on the link line are compiled first. If
+ * the output has a compartment, from the options, the config or the
+ * inputs' own declaration (objrewrite/declared.c), the objects and
+ * archives are rewritten (objrewrite), the gates assembled, and the real
+ * compiler links the copies plus gates.o and libia2; if not, the real
+ * compiler links them as they are. */
 #include "link.h"
 
 #include <errno.h>
@@ -73,6 +76,20 @@ static bool is_object_or_archive(const char *a)
 	return n == (ssize_t)sizeof head && !memcmp(head, "\177ELF", 4) && head[16] == ET_REL;
 }
 
+bool has_link_inputs(const struct cmdline *c)
+{
+	for (int i = 1; i < c->n; i++) {
+		const char *a = c->argv[i];
+		if (a[0] == '-') {
+			if (takes_value(a))
+				i++;
+		} else if (is_source(a) || is_object_or_archive(a)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Linker-only arguments, dropped when compiling a source of the link line. */
 static bool link_only(const char *a)
 {
@@ -96,6 +113,7 @@ static int compile_source(const struct cmdline *c, int src, const char *out, boo
 	cmdline_push(&cc, real_compiler());
 	for (const char *const *f = ia2_compile_flags(shared_stack); *f; f++)
 		cmdline_push(&cc, *f);
+	cmdline_push(&cc, ia2_include_flag());
 	for (int i = 1; i < c->n; i++) {
 		const char *a = c->argv[i];
 		if (a[0] != '-') {
@@ -176,32 +194,58 @@ static void remove_workdir(const char *workdir)
 		fprintf(stderr, "ia2: kept temporary files in %s\n", workdir);
 }
 
-int link_compartment(const struct cmdline *c, const struct policy *p, const struct ia2_options *opt)
+/* The command with each source replaced by the object compiled from it,
+ * and SafeStack's runtime if the objects were compiled for it. */
+static int plain_link(const struct cmdline *c, const struct inputs *in, bool shared_stack)
 {
-	char workdir[] = "/tmp/ia2-cc.XXXXXX";
-	struct dso d = {0};
-	struct inputs in = {0};
-	char *gates_s, *gates_o;
+	struct cmdline l = {0};
 	int rc;
 
-	if (!mkdtemp(workdir))
-		return error("cannot create a temporary directory: %s", strerror(errno));
+	for (int i = 0; i < c->n; i++)
+		cmdline_push(&l, in->source_obj[i] ? in->source_obj[i] : c->argv[i]);
+	if (shared_stack)
+		cmdline_push(&l, IA2_SHARED_STACK_FLAG);
+	rc = run_command(l.argv);
+	free(l.argv);
+	return rc < 0 ? 1 : rc;
+}
+
+static int compartment_link(const struct cmdline *c, const struct policy *p,
+			    const struct ia2_options *opt, struct inputs *in, const char *workdir)
+{
+	struct dso d = {0};
+	char *gates_s = format("%s/gates.s", workdir), *gates_o = format("%s/gates.o", workdir);
+	int rc;
+
 	dso_for_policy(&d, p, workdir, opt->emulate_pkru);
-	gates_s = format("%s/gates.s", workdir);
-	gates_o = format("%s/gates.o", workdir);
-	rc = collect_inputs(c, workdir, &in, opt->shared_stack);
-	if (!rc)
-		rc = run_passes(&d, in.paths, (size_t)in.n, gates_s);
+	rc = run_passes(&d, in->paths, (size_t)in->n, gates_s);
 	if (!rc)
 		rc = assemble_gates(&d, gates_s, gates_o);
 	if (!rc)
-		rc = final_link(c, &d, &in, gates_o);
+		rc = final_link(c, &d, in, gates_o);
 	if (!rc)
 		rc = finish_dso(link_output(c));
 	dso_free(&d);
-	remove_workdir(workdir);
 	free(gates_s);
 	free(gates_o);
+	return rc ? 1 : 0;
+}
+
+int link_program(const struct cmdline *c, struct policy *p, const struct ia2_options *opt)
+{
+	char workdir[] = "/tmp/ia2-cc.XXXXXX";
+	struct inputs in = {0};
+	int rc;
+
+	if (!mkdtemp(workdir))
+		return error("cannot create a temporary directory: %s", strerror(errno)), 1;
+	rc = collect_inputs(c, workdir, &in, opt->shared_stack) ? 1 : 0;
+	if (!rc && !p->compartment && (p->compartment = declared_compartment(in.paths, (size_t)in.n)) < 0)
+		rc = 1;
+	if (!rc)
+		rc = p->compartment ? compartment_link(c, p, opt, &in, workdir)
+				    : plain_link(c, &in, opt->shared_stack);
+	remove_workdir(workdir);
 	for (int i = 0; i < c->n; i++)
 		free(in.source_obj[i]);
 	free(in.source_obj);

@@ -24,8 +24,9 @@ void dso_for_policy(struct dso *d, const struct policy *p, const char *workdir, 
 
 int run_passes(struct dso *d, char **paths, size_t npaths, const char *gates_s)
 {
-	if (scan_inputs(d, paths, npaths) || classify_relocs(d) || plan_heap_sharing(d) || plan_gates(d) ||
-	    read_signatures(d) || plan_arg_copies(d) || plan_heap_calls(d) || plan_shared_data(d) || emit_gates(d, gates_s) ||
+	if (scan_inputs(d, paths, npaths) || check_declarations(d) || classify_relocs(d) ||
+	    plan_heap_sharing(d) || plan_gates(d) || read_signatures(d) || plan_arg_copies(d) ||
+	    plan_heap_calls(d) || plan_shared_data(d) || emit_gates(d, gates_s) ||
 	    rewrite_objects(d))
 		return -1;
 	return 0;

@@ -1,6 +1,6 @@
 /* The objrewrite engine: the objects of one DSO go through
  *
- *   scan -> classify -> heapshare -> plan -> emit (gates.s) + rewrite (objects)
+ *   scan -> declared -> classify -> heapshare -> plan -> emit (gates.s) + rewrite (objects)
  *
  * Each pass is one file; this header is the data that flows between them. */
 #ifndef IA2_REWRITE_H
@@ -128,6 +128,13 @@ const char *sym_name(struct object *o, const GElf_Sym *s);
 int read_sym(struct object *o, size_t i, GElf_Sym *s);
 Elf_Scn *section(struct object *o, size_t i);
 const char *section_name(struct object *o, size_t i);
+
+/* declared.c: the compartment the inputs' sources declare
+ * (ia2_compartment_init.inc) must be d's; declared_compartment reads it
+ * from objects and archives before a link: 0 if none, -1 after a message
+ * if it is bad or they disagree. */
+int check_declarations(struct dso *d);
+int declared_compartment(char **paths, size_t npaths);
 
 /* check.c: the headers, tables and links every later pass relies on. */
 int check_structure(struct object *o);

@@ -112,6 +112,36 @@ config-make)
 	readelf -n libcount.so | grep -A1 IA2 | grep -q 'description data: 02 00 00 00' ||
 		fail "libcount.so is not in compartment 2"
 	;;
+declared)
+	# A source may declare its DSO's compartment as upstream IA2's do
+	# (ia2_compartment_init.inc); ia2-cc finds ia2.h by itself.
+	note() { readelf -n "$1" | grep -A1 IA2 | grep -q "description data: $2 00 00 00"; }
+	printf '#include <ia2.h>\n#define IA2_COMPARTMENT 5\n#include <ia2_compartment_init.inc>\nint v IA2_SHARED_DATA = 1;\nint f(void) { return v; }\n' >d5.c
+	printf '#define IA2_COMPARTMENT 6\n#include <ia2_compartment_init.inc>\nint g(void) { return 6; }\n' >d6.c
+	"$ia2cc" -c d5.c -o d5.o || fail "compile d5.c"
+	"$ia2cc" -shared d5.o -o libd5.so || fail "link d5.o"
+	note libd5.so 05 || fail "libd5.so: .note.ia2 does not say compartment 5: $(readelf -n libd5.so)"
+	readelf -S libd5.so | grep -q ' ia2_shared ' || fail "IA2_SHARED_DATA did not become ia2_shared"
+	readelf -S libd5.so | grep -q 'ia2_shared_data' && fail "ia2_shared_data is still there"
+	"$ia2cc" -shared d5.c -o libd5src.so || fail "link d5.c in one step"
+	note libd5src.so 05 || fail "a source on the link line: no compartment 5"
+	printf 'int e(void) { return 0; }\n' >e.c
+	ar rcs libd5.a d5.o && "$ia2cc" -shared e.c -Wl,--whole-archive libd5.a -Wl,--no-whole-archive -o libd5ar.so ||
+		fail "link with an archive"
+	note libd5ar.so 05 || fail "an archive member's declaration was not seen"
+	out=$("$ia2cc" -shared d5.o -o libx.so --ia2-compartment=3 2>&1) && fail "3 against a declared 5 linked"
+	echo "$out" | grep -q 'd5.o: declares compartment 5 (IA2_COMPARTMENT, ia2_compartment_init.inc), but this link puts the DSO in compartment 3' ||
+		fail "unclear message: $out"
+	out=$("$ia2cc" -shared d5.o d6.c -o libx.so 2>&1) && fail "5 and 6 linked into one DSO"
+	echo "$out" | grep -q 'd5.o declares compartment 5 and .* compartment 6' || fail "unclear message: $out"
+	[ -e libx.so ] && fail "a refused link left libx.so"
+	printf '#define IA2_COMPARTMENT 15\n#include <ia2_compartment_init.inc>\n' >d15.c
+	out=$("$ia2cc" -c d15.c -o d15.o 2>&1) && fail "IA2_COMPARTMENT 15 compiled"
+	echo "$out" | grep -q 'IA2_COMPARTMENT must be 1..14' || fail "unclear message: $out"
+	printf '#include <ia2.h>\nINIT_RUNTIME(15);\nvoid ia2_main(void) {}\n' >r15.c
+	out=$("$ia2cc" -c r15.c -o r15.o 2>&1) && fail "INIT_RUNTIME(15) compiled"
+	echo "$out" | grep -q 'INIT_RUNTIME(15): ia2 has compartments 1..14' || fail "unclear message: $out"
+	;;
 cxx-refused)
 	# C++ objects are refused with the reason, not rewritten half-way.
 	printf 'struct S { virtual int f(int x) { if (x < 0) throw x; return x; } };\nint g(S *s) { return s->f(1); }\nint main() { S s; return g(&s) - 1; }\n' >x.cc
