@@ -31,6 +31,12 @@ build)
 roundtrip)
 	cd "$work" || exit 1
 	z=$tree/minigzipsh
+	# minigzipsh has no run path, so without this it would load the
+	# system's libz.so.1, outside every compartment (zlib's own `make
+	# test` sets it too); ld.so's trace proves which one it loads.
+	export LD_LIBRARY_PATH=$tree
+	LD_DEBUG=libs "$z" </dev/null 2>&1 >/dev/null | grep -q "calling init: $tree/libz.so.1$" ||
+		fail "minigzipsh does not load the libz.so.1 built here"
 	cat "$tree"/*.c "$tree"/*.h >input
 	"$z" <input >input.gz || fail "compressing through a pipe"
 	"$z" -d <input.gz >output || fail "decompressing through a pipe"
