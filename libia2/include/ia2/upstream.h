@@ -29,7 +29,7 @@
 
 /* Upstream counts compartment numbers, 0 included: arrays indexed by
  * ia2_get_compartment() have this many entries. */
-#define IA2_LAST_COMPARTMENT 16
+#define IA2_MAX_COMPARTMENTS 16
 
 /* The PKRU that compartment pkey runs with. */
 #define PKRU(pkey) IA2_PKRU(pkey)
