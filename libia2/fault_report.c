@@ -93,6 +93,10 @@ static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *pl
 {
 	char helper[PATH_MAX], arg[4][32], out[4096], *line, *next;
 	char *argv[] = {helper, arg[0], arg[1], arg[2], arg[3], NULL};
+	/* None of the program's environment: LD_LIBRARY_PATH or LD_PRELOAD
+	 * could give the helper's libdw a compartment DSO (a libz.so.1 of
+	 * the program's own), which needs a compartment program. */
+	char *env[] = {NULL};
 	int fd[2], status;
 	size_t len = 0;
 	ssize_t got;
@@ -109,7 +113,7 @@ static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *pl
 	child = raw_fork();
 	if (child == 0) {
 		dup2(fd[1], 1);
-		execv(helper, argv);
+		execve(helper, argv, env);
 		_exit(127);
 	}
 	close(fd[1]);
