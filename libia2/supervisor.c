@@ -488,6 +488,9 @@ static bool has_deferred_stop(pid_t tid)
 }
 
 static void release_held(struct task *o);
+static void check_efault(struct task *t);
+static void close_keys(struct task *t);
+static unsigned own_pkru(const struct task *t, unsigned pkru);
 
 static void start_open_if_all_held(struct task *o)
 {
@@ -546,16 +549,26 @@ static void deny_open(struct task *t, struct user_regs_struct *r)
 }
 
 /* At the exit of t's open: judge the file it opened, then release the
- * tasks held for it. */
+ * tasks held for it. In audit mode an open that failed with EFAULT may
+ * be made again with a key open (check_efault), and goes through
+ * begin_open again. */
 static void end_open(struct task *t)
 {
 	struct process *p = process_for(t->tgid);
 	struct user_regs_struct r;
-	unsigned pkru;
+	unsigned pkru = 0;
 	const char *why = NULL;
 
 	t->waiting = NOTHING;
-	if (read_state(t->tid, &r, &pkru) && (long)r.rax >= 0)
+	if (!read_state(t->tid, &r, &pkru))
+		r.rax = (unsigned long long)-ESRCH;
+	if (auditing() && r.rax == (unsigned long long)-EFAULT) {
+		release_held(t);
+		check_efault(t);
+		return;
+	}
+	close_keys(t);
+	if ((long)r.rax >= 0)
 		why = opened_file_verdict(t->tid, t->tgid, (int)r.rax, p->foreign);
 	if (why) {
 		report(t, p->foreign ? RUNTIME : caller_of(pkru), pkru, &r, why);
@@ -617,13 +630,17 @@ static void on_syscall(struct task *t)
 	int c;
 	const char *why = NULL;
 
-	if (t->opened == FOR_CALL) {   /* allowed before: check_efault makes it again */
+	if (!read_state(t->tid, &r, &pkru))
+		return;
+	nr = (long)r.orig_rax;
+	/* A call that check_efault makes again was allowed before; an open
+	 * is checked again, as its file's verdict comes at its exit. */
+	if (t->opened == FOR_CALL && !is_open_call(nr)) {
 		t->waiting = AUDITED_CALL;
 		resume(t->tid, PTRACE_SYSCALL, 0);
 		return;
 	}
-	if (!read_state(t->tid, &r, &pkru))
-		return;
+	pkru = own_pkru(t, pkru);
 	if (auditing() && allowed_by_filter(t->tid)) {
 		if (!p->foreign && caller_of(pkru) > 0) {
 			t->waiting = AUDITED_CALL;
@@ -633,7 +650,6 @@ static void on_syscall(struct task *t)
 		}
 		return;
 	}
-	nr = (long)r.orig_rax;
 	const unsigned long a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
 	c = p->foreign ? RUNTIME : caller_of(pkru);
 	if (nr == SYS_rt_sigreturn) {

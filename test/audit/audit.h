@@ -6,6 +6,7 @@ const int *lib_table(void);         /* the library's static array */
 const int *lib_calls(void);         /* a function-local static */
 char *lib_buffer(int n);            /* a block of the library's heap */
 int lib_is_elf(const char *buf);    /* whether buf starts as an ELF file does */
+int lib_open(const char *path);     /* open(2) of the caller's path, O_RDONLY */
 struct point {
 	int x, y;
 };

@@ -51,6 +51,7 @@ audit)
 	has_rule 'share libaudit.so calls\.[0-9]*'
 	has_rule 'copy-arg audit fill'
 	has_rule 'share-heap libaudit.so lib_buffer'
+	has_rule 'share audit self_path'
 	[ "$(grep -c '^share-heap audit' written.conf)" -eq 1 ] ||
 		fail "lib_sum's loop should give one rule: $(cat written.conf)"
 	cat err written.conf

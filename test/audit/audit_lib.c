@@ -1,4 +1,5 @@
 /* Compartment 2 (libaudit.so). */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include "audit.h"
@@ -48,4 +49,9 @@ char *lib_buffer(int n)
 int lib_is_elf(const char *buf)
 {
 	return !memcmp(buf, "\177ELF", 4);
+}
+
+int lib_open(const char *path)
+{
+	return open(path, O_RDONLY);
 }
