@@ -127,47 +127,90 @@ static void emit_unpark_string_regs(struct out *out)
 /* Under the caller's PKRU, with CTB(c)'s TLS offset in r11: reg = (from -
  * bytes) rounded down to `align`, which becomes the shared stack pointer;
  * below this thread's shared stack it traps, before anything is written
- * there. r10 holds the pointer's TLS offset, which `from` may use. */
-static void emit_claim_shared_stack(struct out *out, const char *from, int bytes, int align,
-				    const char *reg)
+ * there. `bytes` is an operand: an immediate or a register other than
+ * r10, which holds the pointer's TLS offset and which `from` may use. */
+static void emit_claim_shared_stack(struct out *out, const char *from, const char *bytes,
+				    int align, const char *reg)
 {
-	fprintf(out->f, "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%r10\n"
-		     "\tmov %s, %%%s\n"
-		     "\tsub $%d, %%%s\n"
-		     "\tand $%d, %%%s\n"
-		     "\tcmp %%fs:%d(%%r11), %%%s\n"
-		     "\tjb .Ltrap\n"
-		     "\tmov %%%s, %%fs:(%%r10)\n",
+	fprintf(out->f, "	mov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%r10\n"
+		     "	mov %s, %%%s\n"
+		     "	sub %s, %%%s\n"
+		     "	and $%d, %%%s\n"
+		     "	cmp %%fs:%d(%%r11), %%%s\n"
+		     "	jb .Ltrap\n"
+		     "	mov %%%s, %%fs:(%%r10)\n",
 		from, reg, bytes, reg, -align, reg, IA2_CTB_SHARED_LO, reg, reg);
 }
 
-/* A copy-arg gate (copyarg.c), under the caller's PKRU with its frame
- * at rsp: if the argument is not NULL, record it (unless it points to
- * const) and the size in the frame, move the shared stack pointer below
- * a copy of the struct, where gate_abi.h puts it, copy it and pass the
- * copy instead. The copy's place comes from the frame's saved pointer,
- * so that the return stub finds it. */
-static void emit_copy_arg(struct out *out, const struct signature *s)
+/* Where an argument register waits while emit_park_string_regs has
+ * rdi, rsi and rcx. */
+static const char *parked(int reg)
 {
-	const char *arg = gpr_arg[s->record_reg];
-	char from[32];
+	static const char *const at[6] = {"rbx", "rbp", "rdx", "r15", "r8", "r9"};
+
+	return at[reg];
+}
+
+/* rcx = the count in argument register `reg`, `size` bytes wide: the
+ * psABI leaves the upper bits of a narrower argument undefined (3.2.3). */
+static void emit_count(struct out *out, int reg, int size)
+{
+	static const char *const r32[6] = {"edi", "esi", "edx", "ecx", "r8d", "r9d"};
+	static const char *const r16[6] = {"di", "si", "dx", "cx", "r8w", "r9w"};
+	static const char *const r8[6] = {"dil", "sil", "dl", "cl", "r8b", "r9b"};
+
+	if (size == 8)
+		fprintf(out->f, "\tmov %%%s, %%rcx\n", gpr_arg[reg]);
+	else if (size == 4)
+		fprintf(out->f, "\tmov %%%s, %%ecx\n", r32[reg]);
+	else
+		fprintf(out->f, "\tmovz%s %%%s, %%ecx\n", size == 2 ? "wl" : "bl",
+			size == 2 ? r16[reg] : r8[reg]);
+}
+
+/* One argument of a copy-arg gate (copyarg.c), under the caller's PKRU
+ * with its frame at rsp: if the argument is not NULL, rcx = the bytes to
+ * copy (a string's measured by repne scasb, its NUL included), move the
+ * shared stack pointer below a copy of them, copy them and pass the copy
+ * instead. A buffer or string over IA2_COPY_MAX_BUFFER is passed as it
+ * is. The argument copied back is the first, so its copy's place comes
+ * from the frame's saved pointer, where the return stub finds it, and
+ * the frame records its address and size. */
+static void emit_copy_arg(struct out *out, const struct arg_copy *c)
+{
+	const char *arg = gpr_arg[c->reg], *at = parked(c->reg);
 
 	fprintf(out->f, "\ttest %%%s, %%%s\n"
 		     "\tjz 1f\n", arg, arg);
-	if (!s->record_const)
-		fprintf(out->f, "\tmov %%%s, %d(%%rsp)\n", arg, IA2_FRAME_COPY_DST);
-	fprintf(out->f, "\tmovq $%d, %d(%%rsp)\n", s->record_size, IA2_FRAME_COPY_SIZE);
 	emit_park_string_regs(out);
-	fprintf(out->f, "\tmov %%%s, %%rsi\n", arg);
-	snprintf(from, sizeof from, "%d(%%rsp)", IA2_FRAME_SHARED);
-	emit_claim_shared_stack(out, from, s->record_size, IA2_COPY_ALIGN, "rdi");
+	if (c->kind == COPY_OBJECT)
+		fprintf(out->f, "\tmov $%d, %%ecx\n", c->size);
+	else if (c->kind == COPY_LENGTH)
+		emit_count(out, c->len_reg, c->len_size);
+	else
+		fprintf(out->f, "\tmov %%%s, %%rdi\n"
+			     "\txor %%eax, %%eax\n"
+			     "\tmov $-1, %%rcx\n"
+			     "\tcld\n"
+			     "\trepne scasb\n"
+			     "\tnot %%rcx\n", at);
+	if (c->kind != COPY_OBJECT)
+		fprintf(out->f, "\tcmp $%d, %%rcx\n"
+			     "\tja 2f\n", IA2_COPY_MAX_BUFFER);
+	if (c->back)
+		fprintf(out->f, "\tmov %%%s, %d(%%rsp)\n"
+			     "\tmov %%rcx, %d(%%rsp)\n", at, IA2_FRAME_COPY_DST, IA2_FRAME_COPY_SIZE);
+	fprintf(out->f, "\tmov %%%s, %%rsi\n", at);
+	emit_claim_shared_stack(out, "%fs:(%r10)", "%rcx", IA2_COPY_ALIGN, "rdi");
 	fprintf(out->f, "\tmov %%rdi, %%r10\n"
-		     "\tmov $%d, %%ecx\n"
 		     "\tcld\n"
-		     "\trep movsb\n", s->record_size);
+		     "\trep movsb\n");
 	emit_unpark_string_regs(out);
 	fprintf(out->f, "\tmov %%r10, %%%s\n"
-		     "1:\n", arg);
+		     "\tjmp 1f\n"
+		     "2:\n", arg);
+	emit_unpark_string_regs(out);
+	fprintf(out->f, "1:\n");
 }
 
 /* A gate for a function that takes a va_list, under the caller's PKRU
@@ -181,12 +224,14 @@ static void emit_copy_arg(struct out *out, const struct signature *s)
 static void emit_copy_va_list(struct out *out, const struct signature *s)
 {
 	const char *arg = gpr_arg[s->va_list_reg];
+	char bytes[16];
 
+	snprintf(bytes, sizeof bytes, "$%d", IA2_VA_COPY_BYTES);
 	fprintf(out->f, "\ttest %%%s, %%%s\n"
 		     "\tjz 1f\n", arg, arg);
 	emit_park_string_regs(out);
 	fprintf(out->f, "\tmov %%%s, %%r12\n", arg);
-	emit_claim_shared_stack(out, "%fs:(%r10)", IA2_VA_COPY_BYTES, 16, "r13");
+	emit_claim_shared_stack(out, "%fs:(%r10)", bytes, 16, "r13");
 	fprintf(out->f, "\tmov (%%r12), %%rax\n"
 		     "\tmov %%rax, (%%r13)\n"
 		     "\tlea %d(%%r13), %%rdi\n"
@@ -264,8 +309,8 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 
 	emit_caller_compartment(out, f);
 	emit_save_caller(out, f->sig.ret == RET_MEMORY ? f->sig.ret_size : 0);
-	if (f->copies_arg)
-		emit_copy_arg(out, &f->sig);
+	for (int i = 0; i < f->ncopies; i++)
+		emit_copy_arg(out, &f->copies[i]);
 	if (f->sig.va_lists)
 		emit_copy_va_list(out, &f->sig);
 	if (f->sig.variadic)

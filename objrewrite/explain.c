@@ -60,6 +60,19 @@ static const char *reloc_symbol(const struct dso *d, const struct decision *c)
 	return sym_name(o, &s);
 }
 
+static void text_copy(FILE *out, const struct arg_copy *c)
+{
+	const char *dir = c->back ? "in and out" : "in";
+
+	if (c->kind == COPY_OBJECT)
+		fprintf(out, "; copies the %d bytes %s points to %s", c->size, gpr_arg[c->reg], dir);
+	else if (c->kind == COPY_LENGTH)
+		fprintf(out, "; copies the %s bytes %s points to %s", gpr_arg[c->len_reg],
+			gpr_arg[c->reg], dir);
+	else
+		fprintf(out, "; copies the string %s points to in", gpr_arg[c->reg]);
+}
+
 static void text_signature(FILE *out, const struct func *f)
 {
 	const struct signature *s = &f->sig;
@@ -71,9 +84,8 @@ static void text_signature(FILE *out, const struct func *f)
 		fprintf(out, " (%d integer, %d vector)", s->ret_gpr, s->ret_sse);
 	else if (s->ret == RET_MEMORY)
 		fprintf(out, " (%d bytes)", s->ret_size);
-	if (f->copies_arg)
-		fprintf(out, "; copies the %d-byte struct %s points to in%s", s->record_size,
-			gpr_arg[s->record_reg], s->record_const ? " (const)" : " and out");
+	for (int i = 0; i < f->ncopies; i++)
+		text_copy(out, &f->copies[i]);
 	fprintf(out, "\n");
 }
 
@@ -126,6 +138,24 @@ static void json_field(FILE *out, const char *name, const char *value, bool last
 		fputc(',', out);
 }
 
+static void json_copies(FILE *out, const struct func *f)
+{
+	static const char *const kinds[] = {"object", "length", "string"};
+
+	fprintf(out, "\"copy_args\":[");
+	for (int i = 0; i < f->ncopies; i++) {
+		const struct arg_copy *c = &f->copies[i];
+		fprintf(out, "%s{\"register\":\"%s\",\"kind\":\"%s\",", i ? "," : "",
+			gpr_arg[c->reg], kinds[c->kind]);
+		if (c->kind == COPY_OBJECT)
+			fprintf(out, "\"size\":%d,", c->size);
+		else if (c->kind == COPY_LENGTH)
+			fprintf(out, "\"length_register\":\"%s\",", gpr_arg[c->len_reg]);
+		fprintf(out, "\"out\":%s}", c->back ? "true" : "false");
+	}
+	fprintf(out, "],");
+}
+
 static void json_function(FILE *out, const struct dso *d, const struct func *f)
 {
 	const struct signature *s = &f->sig;
@@ -138,9 +168,8 @@ static void json_function(FILE *out, const struct dso *d, const struct func *f)
 	fprintf(out, "\"exported\":%s,\"address_taken\":%s,\"dwarf\":%s,\"share_heap\":%s,",
 		f->renamed ? "true" : "false", f->address_taken ? "true" : "false",
 		f->has_sig ? "true" : "false", f->heap_shared ? "true" : "false");
-	if (f->copies_arg)
-		fprintf(out, "\"copy_arg\":{\"register\":\"%s\",\"size\":%d,\"out\":%s},",
-			gpr_arg[s->record_reg], s->record_size, s->record_const ? "false" : "true");
+	if (f->ncopies)
+		json_copies(out, f);
 	fprintf(out, "\"signature\":{\"gpr_args\":%d,\"sse_args\":%d,\"stack_bytes\":%d,"
 		     "\"variadic\":%s,\"return\":\"%s\",\"ret_gpr\":%d,\"ret_sse\":%d,\"ret_size\":%d}}",
 		s->gpr_args, s->sse_args, s->stack_bytes, s->variadic ? "true" : "false",

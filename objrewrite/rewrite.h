@@ -58,6 +58,22 @@ struct object {
 	size_t nshared_sections;
 };
 
+/* What a copy-arg gate copies of one pointer argument (copyarg.c). */
+enum copy_kind {
+	COPY_OBJECT,   /* the pointee: `size` bytes */
+	COPY_LENGTH,   /* as many bytes as the integer argument in len_reg says */
+	COPY_STRING,   /* a NUL-terminated string, NUL included */
+};
+
+struct arg_copy {
+	int reg;             /* the pointer's register, 0..5 (signature.h, gpr_arg) */
+	enum copy_kind kind;
+	int size;            /* COPY_OBJECT */
+	int len_reg;         /* COPY_LENGTH: the count's register and its width in bytes */
+	int len_size;
+	bool back;           /* copied back after the call: the pointee is not const */
+};
+
 struct func {
 	int obj;           /* defining object */
 	size_t sym;        /* its symbol index there */
@@ -74,7 +90,8 @@ struct func {
 	bool renamed;      /* the definition is renamed to `body` */
 	bool heap_shared;  /* a share-heap rule names it (heapshare.c) */
 	char *wrapper;     /* heap_shared: its wrapper, which calls the body in shared-heap mode */
-	bool copies_arg;   /* its gate copies the struct its argument points to (copyarg.c) */
+	struct arg_copy *copies;  /* the arguments its gate copies (copyarg.c), the copied-back one first */
+	int ncopies;
 	struct signature sig;
 	bool has_sig;
 };

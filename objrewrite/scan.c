@@ -437,6 +437,7 @@ void dso_free(struct dso *d)
 		free(d->funcs[i].body);
 		free(d->funcs[i].symver);
 		free(d->funcs[i].wrapper);
+		free(d->funcs[i].copies);
 	}
 	for (size_t i = 0; i < d->narchives; i++) {
 		free(d->archives[i].path);

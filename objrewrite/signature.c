@@ -617,6 +617,44 @@ static int note_pointer_argument(struct reader *r, Dwarf_Die *type, struct signa
 	return 0;
 }
 
+/* What a copy-arg rule may ask of parameter `die` of type `type`, which
+ * travels alone in an integer register (signature.h). */
+static int note_reg_param(struct reader *r, Dwarf_Die *die, Dwarf_Die *type, struct reg_param *p)
+{
+	const char *name = dwarf_diename(die);
+	Dwarf_Die t, pt, base;
+	Dwarf_Word size, align, enc;
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	if (name && strlen(name) < sizeof p->name)
+		strcpy(p->name, name);
+	if (peel(r, type, &t) < 0)
+		return -1;
+	if (dwarf_tag(&t) == DW_TAG_base_type || dwarf_tag(&t) == DW_TAG_enumeration_type) {
+		if (type_size(r, &t, &size) < 0)
+			return -1;
+		p->int_size = size <= 8 ? (int)size : 0;
+		return 0;
+	}
+	if (dwarf_tag(&t) != DW_TAG_pointer_type)
+		return 0;
+	p->is_pointer = true;
+	rc = pointee(r, &t, &pt, &p->to_const);
+	if (rc != 0 || dwarf_hasattr(&pt, DW_AT_declaration) || dwarf_tag(&pt) == DW_TAG_subroutine_type)
+		return rc < 0 ? -1 : 0;
+	if (type_size(r, &pt, &size) < 0 || type_align(r, &pt, &align) < 0)
+		return -1;
+	p->pointee_size = size > INT_MAX ? INT_MAX : (int)size;
+	p->pointee_align = (int)align;
+	if (peel(r, &pt, &base) < 0)
+		return -1;
+	p->to_char = dwarf_tag(&base) == DW_TAG_base_type && size == 1 &&
+		     attr_udata(r, &base, DW_AT_encoding, &enc) == 0 &&
+		     (enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char);
+	return 0;
+}
+
 /* The signature of subprogram `fn`. An out-of-line copy of an inlined
  * function (or a clone) refers to its abstract instance for the
  * declared parameters. */
@@ -644,10 +682,13 @@ static int read_signature(struct reader *r, Dwarf_Die *fn, struct signature *s)
 			s->variadic = true;
 		if (dwarf_tag(&child) != DW_TAG_formal_parameter)
 			continue;
+		int gpr = s->gpr_args;
 		if (field_type(r, &child, &type) < 0 || layout_of(r, &type, &l) < 0 ||
 		    note_pointer_argument(r, &type, s) < 0)
 			return -1;
 		assign_arg(s, &l);
+		if (s->gpr_args == gpr + 1 && l.size <= 8 && note_reg_param(r, &child, &type, &s->params[gpr]) < 0)
+			return -1;
 	}
 	if (rc < 0)
 		return fail(r, "parameters: %s", dwarf_errmsg(-1));

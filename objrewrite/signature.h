@@ -16,6 +16,19 @@ enum ret_kind {
 	RET_X87,    /* long double or complex long double: st0/st1 */
 };
 
+/* A parameter that travels alone in an integer register, for copy-arg
+ * rules that name parameters (copyarg.c): its name, and whether it is an
+ * integer or a pointer, and to what. */
+struct reg_param {
+	char name[64];      /* "" if it has none, or a longer one */
+	int int_size;       /* an integer's (or enum's, or bool's) size, 1..8; 0 if not one */
+	bool is_pointer;
+	bool to_const;      /* the pointee is const */
+	bool to_char;       /* the pointee is a character type */
+	int pointee_size;   /* a complete pointee's size and alignment; 0 for void or incomplete */
+	int pointee_align;
+};
+
 struct signature {
 	int gpr_args;    /* integer argument registers used, 0..6 (rdi rsi rdx rcx r8 r9); includes the sret pointer */
 	int sse_args;    /* vector argument registers used, 0..8 (xmm0..xmm7) */
@@ -39,6 +52,9 @@ struct signature {
 	 * struct __va_list_tag), and the first one's register. */
 	int va_lists;
 	int va_list_reg;
+	/* The parameters in integer registers, by register; those that share
+	 * registers with others (a struct passed by value) are left out. */
+	struct reg_param params[6];
 };
 
 /* The integer argument registers in order (3.2.3), as assembly names them. */

@@ -33,4 +33,12 @@ int lib_picture(picture_cb cb, void *cookie);
  * pointer keep saved; returns 0 if the picture has what keep wrote. */
 int lib_keep_then_poke(picture_cb keep, void (*poke)(void));
 
+/* Rules that name parameters: sums len bytes of buf, and returns the
+ * sum of the 16 bytes after them (which must not be the caller's);
+ * fills n bytes of buf with 0x5a; writes the lengths of name and mode to
+ * *err and returns 0. */
+int lib_sum_bytes(const unsigned char *buf, unsigned len, int *after);
+int lib_fill_bytes(unsigned char *buf, unsigned long n);
+int lib_names(const char *name, const char *mode, int *err);
+
 #endif

@@ -7,10 +7,15 @@
  *    library's heap, pkey 2, one calling the library in the middle;
  *    a callback that keeps its pointer cannot reach the picture after
  *    it returns; the shared stack pointer is as it was after each call;
+ *    buffers, strings and an int on compartment 1's stack reach the
+ *    library through rules that name parameters, and no byte past a
+ *    buffer's length does;
  *  - uncopied: a callback without the rule reads the library's picture
  *    and must die with SEGV_PKUERR;
  *  - unrule: the library reads a request through a function without
  *    the rule and must die with SEGV_PKUERR;
+ *  - too-long: a buffer over IA2_COPY_MAX_BUFFER is passed uncopied, and
+ *    the library's write must die with SEGV_PKUERR;
  *  - below: with the shared stack pointer so near the bottom of the
  *    shared stack that the copy would not fit, the gate traps. */
 #include "copyarg.h"
@@ -111,6 +116,28 @@ static void check_requests(void)
 	free(r);
 }
 
+/* Buffers, strings and an int on compartment 1's stack, pkey 1. */
+static void check_named(void)
+{
+	unsigned char buf[64];
+	char name[16] = "input.gz", mode[4] = "rb";
+	uintptr_t shared = __safestack_unsafe_stack_ptr;
+	int after = -1, err = 0, sum = 0;
+
+	for (int i = 0; i < 64; i++)
+		buf[i] = (unsigned char)(i < 32 ? i : 0xee);   /* the tail is private */
+	for (int i = 0; i < 32; i++)
+		sum += i;
+	expect(pkey_of(buf) == 1, "the buffer is on compartment 1's stack");
+	expect(lib_sum_bytes(buf, 32, &after) == sum, "lib_sum_bytes read 32 bytes of a local");
+	expect(after != 16 * 0xee, "the library saw nothing past the 32 bytes copied");
+	expect(lib_fill_bytes(buf, 16) == 0 && buf[15] == 0x5a && buf[16] == 16,
+	       "lib_fill_bytes filled 16 bytes, no more");
+	expect(lib_names(name, mode, &err) == 0 && err == 802, "strings and an int were copied");
+	expect(lib_fill_bytes(NULL, 0) == 0, "NULL and 0 pass as they are");
+	expect(__safestack_unsafe_stack_ptr == shared, "shared stack pointer restored");
+}
+
 static void check_pictures(void)
 {
 	uintptr_t shared = __safestack_unsafe_stack_ptr;
@@ -130,6 +157,7 @@ int main(int argc, char **argv)
 
 	if (!strcmp(c, "ok")) {
 		check_requests();
+		check_named();
 		check_pictures();
 		printf("copyarg: %s\n", failures ? "FAILED" : "ok");
 		return failures != 0;
@@ -140,6 +168,10 @@ int main(int argc, char **argv)
 		struct request *r = calloc(1, sizeof *r);
 		return lib_sum(r);
 	}
+	if (!strcmp(c, "too-long")) {   /* passed as it is: the library faults */
+		unsigned long n = IA2_COPY_MAX_BUFFER + 1;
+		return lib_fill_bytes(malloc(n), n);
+	}
 	if (!strcmp(c, "below")) {
 		/* libia2 starts the pointer at the top of the thread's shared
 		 * stack, and nothing here has moved it (runtime.c). */
@@ -149,6 +181,6 @@ int main(int argc, char **argv)
 		puts("the copy ran below the shared stack");
 		return 0;
 	}
-	fprintf(stderr, "usage: copyarg ok|uncopied|unrule|below\n");
+	fprintf(stderr, "usage: copyarg ok|uncopied|unrule|too-long|below\n");
 	return 2;
 }

@@ -89,9 +89,17 @@ static void print_gates(struct dso *d)
 			printf("gate %s body %s %s\n", f->gate, f->body, gate_style(f));
 		if (f->wrapper)
 			printf("heap-wrapper %s body %s\n", f->wrapper, f->body);
-		if (f->copies_arg)
-			printf("copy-arg %s arg %d size %d%s\n", f->gate, f->sig.record_reg,
-			       f->sig.record_size, f->sig.record_const ? " in" : " in-out");
+		for (int j = 0; j < f->ncopies; j++) {
+			const struct arg_copy *c = &f->copies[j];
+			if (c->kind == COPY_OBJECT)
+				printf("copy-arg %s arg %d size %d", f->gate, c->reg, c->size);
+			else if (c->kind == COPY_LENGTH)
+				printf("copy-arg %s arg %d length arg %d (%d bytes)", f->gate, c->reg,
+				       c->len_reg, c->len_size);
+			else
+				printf("copy-arg %s arg %d string", f->gate, c->reg);
+			printf("%s\n", c->back ? " in-out" : " in");
+		}
 	}
 }
 

@@ -106,6 +106,11 @@
  * which is copied in only. */
 #define IA2_COPY_MAX_BYTES 4096
 #define IA2_COPY_ALIGN 64
+/* A copy-arg rule may also name parameters: a buffer whose length
+ * another argument gives, or a string, which the gate measures. Each is
+ * copied below the one before; a buffer or string longer than this is
+ * passed as it is, uncopied. */
+#define IA2_COPY_MAX_BUFFER (1 << 20)
 
 /* A va_list argument points at its creator's register save area and
  * stack arguments, on the creator's own stack. A gate passes a copy of
