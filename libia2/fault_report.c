@@ -91,8 +91,8 @@ static bool answers(int fd)
  * places[i], where found[i] says so. */
 static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *places, bool *found)
 {
-	char helper[PATH_MAX], arg[4][32], out[4096], *line, *next;
-	char *argv[] = {helper, arg[0], arg[1], arg[2], arg[3], NULL};
+	char helper[PATH_MAX], arg[5][32], out[4096], *line, *next;
+	char *argv[] = {helper, arg[0], arg[1], arg[2], arg[3], arg[4], NULL};
 	/* None of the program's environment: LD_LIBRARY_PATH or LD_PRELOAD
 	 * could give the helper's libdw a compartment DSO (a libz.so.1 of
 	 * the program's own), which needs a compartment program. */
@@ -228,42 +228,94 @@ static void describe_block(pid_t pid, int heap, const struct alloc_record *b, co
 	memcpy(f->rule, more, sizeof more);
 }
 
+/* The function that the call returning to `ret` calls, as code of pid:
+ * a direct call (e8 rel32) of it or of its PLT entry (ff 25, after
+ * endbr64 and bnd where IBT builds put them), or a call through the GOT
+ * (ff 15, -fno-plt); 0 for any other. Both forms of the GOT's slot hold
+ * the resolved address, as ia2 links with -z now. */
+static uintptr_t callee_of_call(pid_t pid, uintptr_t ret)
+{
+	unsigned char code[6], plt[11];
+	int32_t disp;
+	uintptr_t at, target;
+	int i = 0;
+
+	if (!ret || !read_remote(pid, ret - 6, code, sizeof code))
+		return 0;
+	memcpy(&disp, code + 2, 4);
+	if (code[0] == 0xff && code[1] == 0x15)
+		return read_remote(pid, ret + disp, &target, sizeof target) ? target : 0;
+	if (code[1] != 0xe8)
+		return 0;
+	at = ret + disp;
+	if (!read_remote(pid, at, plt, sizeof plt))
+		return 0;
+	if (!memcmp(plt, "\xf3\x0f\x1e\xfa", 4))
+		i = 4;
+	if (plt[i] == 0xf2)
+		i++;
+	if (plt[i] != 0xff || plt[i + 1] != 0x25)
+		return at;
+	memcpy(&disp, plt + i + 2, 4);
+	return read_remote(pid, at + i + 6 + disp, &target, sizeof target) ? target : 0;
+}
+
 /* Memory on another compartment's stack crosses by copy-arg, if a gated
- * function was handed a pointer to a struct there, or by the shared
- * stack, if it is a caller's local variable. When the faulting code is
- * a gated function's own body, copy-arg for it is the config line: the
- * link refuses it, naming the function, if it takes no such pointer. */
-static void describe_stack_rule(const struct place *code, struct fault *f)
+ * function was handed a pointer there, or by the shared stack, if it is
+ * a caller's local variable. When the faulting code is a gated
+ * function's own body, copy-arg for it is the config line: the link
+ * refuses it, naming the function, if it takes no such pointer. Else
+ * the stack's compartment's pending call names the function that was
+ * handed the pointer, `callee`, called at `call`; its parameter's name
+ * is the porter's to write. */
+static void describe_stack_rule(const struct place *code, const struct place *call,
+				const struct place *callee, struct fault *f)
 {
 	const char *fn = gated_function(code);
+	char where[300];
 
+	if (!fn && callee && call) {
+		name_code(call, where, sizeof where);
+		format_to(f->rule, sizeof f->rule, "'copy-arg %s %s(NAME:COUNT)' in the config of "
+			  "%s, with NAME the parameter of %s that points there and COUNT the one "
+			  "that gives its length (NAME:string for a string, NAME alone for one object), "
+			  "as it was called at %s; or --ia2-shared-stack (clang only; "
+			  "IA2_SHARED_STACK=1 for ia2-cc) if it was a local variable of the caller's",
+			  base_name(callee->module), function_name(callee), base_name(callee->module),
+			  function_name(callee), where);
+		return;
+	}
 	if (!fn) {
-		format_to(f->rule, sizeof f->rule, "'copy-arg GLOB FUNCTION' for the function that "
-			  "was handed a pointer to a struct there, or --ia2-shared-stack (clang only; "
-			  "IA2_SHARED_STACK=1 for ia2-cc) if it was a local variable of the caller's");
+		format_to(f->rule, sizeof f->rule, "'copy-arg GLOB FUNCTION(NAME:COUNT)' for the "
+			  "function that was handed a pointer there, or --ia2-shared-stack (clang "
+			  "only; IA2_SHARED_STACK=1 for ia2-cc) if it was a local variable of the "
+			  "caller's");
 		return;
 	}
 	format_to(f->rule, sizeof f->rule, "'copy-arg %s %s' in the config of %s, if %s was "
-		  "handed a pointer to a struct there; else --ia2-shared-stack (clang only; "
+		  "handed a pointer to a struct there, or %s(NAME:COUNT) with NAME the parameter "
+		  "that points there and COUNT the one that gives its length (NAME:string for a "
+		  "string, NAME alone for one object); else --ia2-shared-stack (clang only; "
 		  "IA2_SHARED_STACK=1 for ia2-cc) if it was a local variable of the caller's",
-		  base_name(code->module), fn, base_name(code->module), fn);
+		  base_name(code->module), fn, base_name(code->module), fn, fn);
 	format_to(f->line, sizeof f->line, "copy-arg %s %s", base_name(code->module), fn);
 }
 
 void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, struct fault *f)
 {
-	struct place places[3];
+	struct place places[4];
 	struct alloc_record block;
-	bool found[3];
+	bool found[4];
 	char path[256];
 	int heap = heap_owner((void *)addr);
 	bool logged = heap > 0 && find_allocation(pid, addr, &block);
-	uintptr_t addrs[3] = {rip, addr, logged ? block.site : 0};
+	uintptr_t ret = heap > 0 ? 0 : pending_call_return(pid, addr);
+	uintptr_t addrs[4] = {rip, addr, logged ? block.site : ret, callee_of_call(pid, ret)};
 	enum thread_area area;
 
 	f->line[0] = 0;
 	f->lo = addr & -(uintptr_t)PAGE, f->hi = f->lo + PAGE;
-	symbolize(pid, addrs, logged ? 3 : 2, places, found);
+	symbolize(pid, addrs, logged ? 3 : ret ? 4 : 2, places, found);
 	if (found[0])
 		name_code(&places[0], f->at, sizeof f->at);
 	else
@@ -276,7 +328,8 @@ void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, str
 		describe_block(pid, heap, logged ? &block : NULL, logged && found[2] ? &places[2] : NULL,
 			       found[0] ? &places[0] : NULL, f);
 	} else if ((area = name_thread_area(pid, addr, f->what, sizeof f->what)) == STACK_AREA) {
-		describe_stack_rule(found[0] ? &places[0] : NULL, f);
+		describe_stack_rule(found[0] ? &places[0] : NULL, ret && found[2] ? &places[2] : NULL,
+				    ret && found[3] ? &places[3] : NULL, f);
 	} else if (area == TLS_AREA) {
 		format_to(f->rule, sizeof f->rule, "none: thread-local variables stay their "
 			  "compartment's; pass the value through a call's arguments, or share a global "

@@ -193,11 +193,49 @@ static const char *area_of(uintptr_t top, uintptr_t addr)
 	return NULL;
 }
 
+/* The live record, and the compartment, whose stack block holds addr,
+ * with the area's name; false if none. */
+static bool find_stack_block(pid_t pid, uintptr_t addr, struct thread_record *r, int *c,
+			     const char **area)
+{
+	struct private_state st;
+
+	if (!read_remote(pid, (uintptr_t)private_state(), &st, sizeof st))
+		return false;
+	for (long i = 0; i < st.nrecords; i++) {
+		if (!read_remote(pid, (uintptr_t)&st.records[i], r, sizeof *r) || r->state == RECORD_FREE)
+			continue;
+		for (*c = 0; *c <= IA2_LAST_COMPARTMENT; ++*c)
+			if (r->tops[*c] && (*area = area_of(r->tops[*c], addr)))
+				return true;
+	}
+	return false;
+}
+
+/* CTB(c).frame is the innermost gate frame c left through, or an odd
+ * value if none (runtime.c, no_call_frame); the frame ends with the
+ * caller's return address (gate_abi.h). */
+uintptr_t pending_call_return(pid_t pid, uintptr_t addr)
+{
+	struct thread_record r;
+	const char *area;
+	uintptr_t frame, ret;
+	int c;
+
+	if (!find_stack_block(pid, addr, &r, &c, &area) || c == 0 || strcmp(area, "stack") ||
+	    !read_remote(pid, (uintptr_t)ctb_at(r.fs, c, IA2_CTB_FRAME), &frame, sizeof frame) ||
+	    (frame & 15) || !read_remote(pid, frame + IA2_FRAME_ARGS - 8, &ret, sizeof ret))
+		return 0;
+	return ret;
+}
+
 enum thread_area name_thread_area(pid_t pid, uintptr_t addr, char *buf, size_t size)
 {
 	struct private_state st;
 	struct thread_record r;
 	char what[256];
+	const char *area;
+	int c;
 
 	if (!read_remote(pid, (uintptr_t)private_state(), &st, sizeof st))
 		return NO_AREA;
@@ -209,18 +247,14 @@ enum thread_area name_thread_area(pid_t pid, uintptr_t addr, char *buf, size_t s
 				  (unsigned long)r.fs);
 			return TLS_AREA;
 		}
-		for (int c = 0; c <= IA2_LAST_COMPARTMENT; c++) {
-			const char *area = r.tops[c] ? area_of(r.tops[c], addr) : NULL;
-			if (!area)
-				continue;
-			if (c)
-				format_to(buf, size, "compartment %d's %s on the thread with thread pointer %#lx",
-					  c, area, (unsigned long)r.fs);
-			else
-				format_to(buf, size, "the shared %s on the thread with thread pointer %#lx",
-					  area, (unsigned long)r.fs);
-			return STACK_AREA;
-		}
 	}
-	return NO_AREA;
+	if (!find_stack_block(pid, addr, &r, &c, &area))
+		return NO_AREA;
+	if (c)
+		format_to(buf, size, "compartment %d's %s on the thread with thread pointer %#lx", c,
+			  area, (unsigned long)r.fs);
+	else
+		format_to(buf, size, "the shared %s on the thread with thread pointer %#lx", area,
+			  (unsigned long)r.fs);
+	return STACK_AREA;
 }

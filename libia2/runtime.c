@@ -279,7 +279,7 @@ static intptr_t ctb_offset(void)
 	return off;
 }
 
-static uintptr_t *ctb_at(uintptr_t fs, int c, int offset)
+uintptr_t *ctb_at(uintptr_t fs, int c, int offset)
 {
 	return (uintptr_t *)(fs + ctb_offset() + c * IA2_CTB_SIZE + offset);
 }

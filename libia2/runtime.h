@@ -221,6 +221,10 @@ extern __thread char __ia2_ctb[IA2_LAST_COMPARTMENT + 1][IA2_CTB_SIZE];
 /* The shared stack pointer (gate_abi.h, IA2_SHARED_STACK_PTR). */
 extern __thread uintptr_t __safestack_unsafe_stack_ptr;
 
+/* The same word of the thread with thread pointer fs, in this process or,
+ * as an address to read, in a copy of its layout (runtime.c). */
+uintptr_t *ctb_at(uintptr_t fs, int c, int offset);
+
 static inline uintptr_t *ctb_word(int c, int offset)
 {
 	return (uintptr_t *)&__ia2_ctb[c][offset];
@@ -318,6 +322,10 @@ _Bool path_at(pid_t pid, uintptr_t addr, char *path, size_t size);
  * or a static TLS block (tls.c, name_tls). */
 enum thread_area { NO_AREA, STACK_AREA, TLS_AREA };
 enum thread_area name_thread_area(pid_t pid, uintptr_t addr, char *buf, size_t size);
+/* For addr on compartment c's stack on a thread of pid: where the
+ * innermost call that c made through a gate on that thread returns (the
+ * call that may have handed the address on), or 0 if c has none. */
+uintptr_t pending_call_return(pid_t pid, uintptr_t addr);
 /* fault_report.c, in the supervisor: for a protection-key fault of
  * the instruction at rip at addr in process pid, that instruction (at),
  * what it touched, the rule that would allow the access where one

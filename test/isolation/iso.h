@@ -14,5 +14,7 @@ void lib_stash(int *p);
 void lib_poke_stash(int v);
 int *lib_stack_address(void);
 int lib_read_rodata(const char *p);
+/* Copies n bytes from p with libc's memcpy and returns the first int. */
+int lib_copy_in(const void *p, unsigned long n);
 
 #endif

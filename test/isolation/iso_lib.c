@@ -1,4 +1,5 @@
 /* Compartment 2: reads and writes whatever it is pointed at. */
+#include <string.h>
 #include "iso.h"
 
 int lib_data = 0x2222;
@@ -14,6 +15,16 @@ int lib_read(const int *p) { return *(const volatile int *)p; }
 void lib_write(int *p, int v) { *(volatile int *)p = v; }
 void lib_stash(int *p) { stash = p; }
 void lib_poke_stash(int v) { *(volatile int *)stash = v; }
+
+int lib_copy_in(const void *p, unsigned long n)
+{
+	static int copy[64];
+	/* libc's own memcpy, which the compiler would otherwise inline. */
+	void *(*volatile copier)(void *, const void *, size_t) = memcpy;
+
+	copier(copy, p, n < sizeof copy ? n : sizeof copy);
+	return copy[0];
+}
 
 /* The address of a live local: it is on compartment 2's stack. */
 int *lib_stack_address(void)

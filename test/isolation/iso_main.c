@@ -33,6 +33,10 @@ static int run(const char *c)
 		return lib_read(&main_bss);
 	if (!strcmp(c, "lib-writes-main-bss"))
 		return lib_write(&main_bss, 1), 0;
+	if (!strcmp(c, "lib-reads-main-stack"))
+		return lib_read(&local);
+	if (!strcmp(c, "lib-copies-main-stack"))
+		return lib_copy_in(&local, strlen(c) > 0 ? sizeof local : 0);
 	if (!strcmp(c, "lib-writes-main-stack")) {
 		lib_stash(&local);
 		lib_poke_stash(2);
