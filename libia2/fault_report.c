@@ -28,6 +28,7 @@
 /* What ia2-symbolize (symbolize.c) says of one address. */
 struct place {
 	char module[256], symbol[128], source[256];
+	char copies[128];   /* what a copy-arg rule could name of the function's parameters */
 	unsigned long offset, size;
 };
 
@@ -58,11 +59,12 @@ static bool find_symbolizer(char *path, size_t size)
 /* Split one line of ia2-symbolize's output; false for "?". */
 static bool parse_place(char *line, struct place *p)
 {
-	char *field[5];
+	char *field[6];
 
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		if (!(field[i] = strsep(&line, "\t")))
 			return false;
+	format_to(p->copies, sizeof p->copies, "%s", field[5]);
 	format_to(p->module, sizeof p->module, "%s", field[0]);
 	format_to(p->symbol, sizeof p->symbol, "%s", field[1]);
 	p->offset = strtoul(field[2], NULL, 0);
@@ -274,6 +276,17 @@ static void describe_stack_rule(const struct place *code, const struct place *ca
 	const char *fn = gated_function(code);
 	char where[300];
 
+	if (!fn && callee && call && callee->copies[0]) {
+		name_code(call, where, sizeof where);
+		format_to(f->line, sizeof f->line, "copy-arg %s %s(%s)", base_name(callee->module),
+			  function_name(callee), callee->copies);
+		format_to(f->rule, sizeof f->rule, "'%s' in the config of %s, which copies what "
+			  "those parameters point to for each call, as the one at %s, if one of them "
+			  "points there (ia2 guessed them from their types: check them); or "
+			  "--ia2-shared-stack (clang only; IA2_SHARED_STACK=1 for ia2-cc) if it was a "
+			  "local variable of the caller's", f->line, base_name(callee->module), where);
+		return;
+	}
 	if (!fn && callee && call) {
 		name_code(call, where, sizeof where);
 		format_to(f->rule, sizeof f->rule, "'copy-arg %s %s(NAME:COUNT)' in the config of "
@@ -290,6 +303,17 @@ static void describe_stack_rule(const struct place *code, const struct place *ca
 			  "function that was handed a pointer there, or --ia2-shared-stack (clang "
 			  "only; IA2_SHARED_STACK=1 for ia2-cc) if it was a local variable of the "
 			  "caller's");
+		return;
+	}
+	if (code->copies[0]) {
+		format_to(f->line, sizeof f->line, "copy-arg %s %s(%s)", base_name(code->module), fn,
+			  code->copies);
+		format_to(f->rule, sizeof f->rule, "'%s' in the config of %s, if one of those "
+			  "parameters points there (ia2 guessed them from their types: check them), or "
+			  "'copy-arg %s %s' if it was handed a pointer to a struct there; else "
+			  "--ia2-shared-stack (clang only; IA2_SHARED_STACK=1 for ia2-cc) if it was a "
+			  "local variable of the caller's", f->line, base_name(code->module),
+			  base_name(code->module), fn);
 		return;
 	}
 	format_to(f->rule, sizeof f->rule, "'copy-arg %s %s' in the config of %s, if %s was "

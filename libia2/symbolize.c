@@ -9,13 +9,16 @@
  * for DSOs loaded at any time.
  *
  * One line per address, fields separated by tabs:
- *   MODULE  SYMBOL  OFFSET  SIZE  FILE:LINE
+ *   MODULE  SYMBOL  OFFSET  SIZE  FILE:LINE  COPIES
  * MODULE is the mapped file, SYMBOL the symbol that holds or precedes
  * the address ("" if none; for a gated function's code, the body's
  * name, __ia2_body_...), OFFSET the address's distance from it (from
  * the module's start if there is no symbol), SIZE the symbol's size,
- * and FILE:LINE "" without DWARF. A line "?" for an address in no
- * module. Exits 1 if the process cannot be read. */
+ * and FILE:LINE "" without DWARF. COPIES is what a copy-arg rule could
+ * name of the function's parameters (objrewrite/copyarg.c), guessed from
+ * their types: for the function at a gate, its body's. A line "?" for an
+ * address in no module. Exits 1 if the process cannot be read. */
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -97,6 +100,145 @@ static const char *body_alias(Dwfl_Module *mod, GElf_Addr value, const char *sym
 	return symbol;
 }
 
+/* The body of the gated function whose gate is `symbol`: the exported
+ * name is the gate's, the body is __ia2_body_[N_]NAME (plan.c). */
+static GElf_Addr body_of(Dwfl_Module *mod, const char *symbol)
+{
+	int n = dwfl_module_getsymtab(mod);
+	size_t len = strlen(symbol);
+
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr at;
+		const char *name = dwfl_module_getsym_info(mod, i, &sym, &at, NULL, NULL, NULL);
+		const char *d = name ? name + 11 : NULL;
+		if (!name || strncmp(name, "__ia2_body_", 11) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+			continue;
+		while (*d >= '0' && *d <= '9')
+			d++;
+		if (!strcmp(name + 11, symbol) || (d > name + 11 && *d == '_' && strlen(d + 1) == len &&
+						   !strcmp(d + 1, symbol)))
+			return at;
+	}
+	return 0;
+}
+
+enum param_kind { OTHER, INTEGER, BYTES, CHARS, OBJECT };
+
+/* What a parameter of this type could be to a copy-arg rule: an integer
+ * (a count), a pointer to bytes (void or char) or to one scalar object;
+ * pointers to structs are a library's handles as often as not, and the
+ * rule's bare form covers the struct case. *is_const: the pointee is. */
+static enum param_kind kind_of(Dwarf_Die *param, bool *is_const)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die t, pt;
+	Dwarf_Word enc = 0;
+	int tag;
+
+	*is_const = false;
+	if (!dwarf_attr_integrate(param, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &t) ||
+	    dwarf_peel_type(&t, &t))
+		return OTHER;
+	if (dwarf_tag(&t) == DW_TAG_base_type || dwarf_tag(&t) == DW_TAG_enumeration_type)
+		return INTEGER;
+	if (dwarf_tag(&t) != DW_TAG_pointer_type)
+		return OTHER;
+	if (!dwarf_attr(&t, DW_AT_type, &attr))
+		return BYTES;   /* void * */
+	for (dwarf_formref_die(&attr, &pt); ; ) {
+		tag = dwarf_tag(&pt);
+		if (tag == DW_TAG_const_type)
+			*is_const = true;
+		else if (tag != DW_TAG_typedef && tag != DW_TAG_volatile_type &&
+			 tag != DW_TAG_restrict_type)
+			break;
+		if (!dwarf_attr(&pt, DW_AT_type, &attr))
+			return BYTES;   /* const void * */
+		dwarf_formref_die(&attr, &pt);
+	}
+	if (tag == DW_TAG_enumeration_type)
+		return OBJECT;
+	if (tag != DW_TAG_base_type)
+		return OTHER;
+	if (dwarf_attr(&pt, DW_AT_encoding, &attr))
+		dwarf_formudata(&attr, &enc);
+	return enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char ? CHARS : OBJECT;
+}
+
+/* The function's DIE: the subprogram that holds addr or, where the
+ * compiler described the code under no subprogram (gcc's identical code
+ * folding leaves one function's DIE without an address), the
+ * subprogram named `name` that has parameters. */
+static bool find_function(Dwfl_Module *mod, Dwarf_Addr addr, const char *name, Dwarf_Die *fn)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL, cudie, child;
+	int nscopes = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	for (int i = 0; i < nscopes; i++)
+		if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
+			*fn = scopes[i];
+			free(scopes);
+			return true;
+		}
+	free(scopes);
+	for (; dw && name && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0; off = next) {
+		if (!dwarf_offdie(dw, off + hsize, &cudie) || dwarf_child(&cudie, &child))
+			continue;
+		do {
+			const char *n = dwarf_diename(&child);
+			Dwarf_Die param;
+			if (dwarf_tag(&child) == DW_TAG_subprogram && n && !strcmp(n, name) &&
+			    dwarf_child(&child, &param) == 0) {
+				*fn = child;
+				return true;
+			}
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	return false;
+}
+
+/* COPIES for the function `name` whose code is at addr (module-relative
+ * to libdw): each pointer to bytes with the next integer parameter as
+ * its count (NAME:COUNT), a const char * without one (NAME:string), each
+ * pointer to one scalar (NAME); at most one of them not const, as a
+ * gate copies one back. */
+static void print_copies(Dwfl_Module *mod, Dwarf_Addr addr, const char *name)
+{
+	Dwarf_Die params[16], fn, child;
+	bool is_const[16], used[16] = {false}, back = false, first = true;
+	enum param_kind kind[16];
+	int n = 0;
+
+	if (find_function(mod, addr, name, &fn) && dwarf_child(&fn, &child) == 0) {
+		do {
+			if (dwarf_tag(&child) == DW_TAG_formal_parameter && n < 16) {
+				params[n] = child;
+				kind[n] = kind_of(&child, &is_const[n]);
+				n++;
+			}
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = dwarf_diename(&params[i]), *count = NULL;
+		if (!name || kind[i] < BYTES || used[i] || (!is_const[i] && back))
+			continue;
+		for (int j = i + 1; j < n && kind[i] != OBJECT && !count; j++)
+			if (kind[j] == INTEGER && !used[j] && dwarf_diename(&params[j]))
+				count = dwarf_diename(&params[j]), used[j] = true;
+		if (kind[i] != OBJECT && !count && !(kind[i] == CHARS && is_const[i]))
+			continue;
+		printf("%s%s%s%s", first ? "" : ",", name, count ? ":" : kind[i] == OBJECT ? "" : ":string",
+		       count ? count : "");
+		back |= !is_const[i];
+		first = false;
+	}
+}
+
 static void name_address(Dwfl *dwfl, Dwarf_Addr addr)
 {
 	Dwfl_Module *mod = module_at(dwfl, addr);
@@ -124,6 +266,12 @@ static void name_address(Dwfl *dwfl, Dwarf_Addr addr)
 	       (uint64_t)offset, (uint64_t)sym.st_size);
 	if (file)
 		printf("%s:%d", file, lineno);
+	putchar('\t');
+	if (symbol && GELF_ST_TYPE(sym.st_info) == STT_FUNC && strncmp(symbol, "__ia2_body_", 11) &&
+	    offset == 0 && body_of(mod, symbol))
+		print_copies(mod, body_of(mod, symbol), symbol);
+	else if (symbol && GELF_ST_TYPE(sym.st_info) == STT_FUNC)
+		print_copies(mod, addr, NULL);
 	putchar('\n');
 }
 
