@@ -267,11 +267,14 @@ static void name_address(Dwfl *dwfl, Dwarf_Addr addr)
 	if (file)
 		printf("%s:%d", file, lineno);
 	putchar('\t');
-	if (symbol && GELF_ST_TYPE(sym.st_info) == STT_FUNC && strncmp(symbol, "__ia2_body_", 11) &&
-	    offset == 0 && body_of(mod, symbol))
-		print_copies(mod, body_of(mod, symbol), symbol);
-	else if (symbol && GELF_ST_TYPE(sym.st_info) == STT_FUNC)
-		print_copies(mod, addr, NULL);
+	if (symbol && GELF_ST_TYPE(sym.st_info) == STT_FUNC) {
+		/* A gate's entry: its body's parameters, found by the gate's name. */
+		GElf_Addr body = offset == 0 && strncmp(symbol, "__ia2_body_", 11) ? body_of(mod, symbol) : 0;
+		if (body)
+			print_copies(mod, body, symbol);
+		else
+			print_copies(mod, addr, NULL);
+	}
 	putchar('\n');
 }
 
