@@ -230,38 +230,6 @@ static void describe_block(pid_t pid, int heap, const struct alloc_record *b, co
 	memcpy(f->rule, more, sizeof more);
 }
 
-/* The function that the call returning to `ret` calls, as code of pid:
- * a direct call (e8 rel32) of it or of its PLT entry (ff 25, after
- * endbr64 and bnd where IBT builds put them), or a call through the GOT
- * (ff 15, -fno-plt); 0 for any other. Both forms of the GOT's slot hold
- * the resolved address, as ia2 links with -z now. */
-static uintptr_t callee_of_call(pid_t pid, uintptr_t ret)
-{
-	unsigned char code[6], plt[11];
-	int32_t disp;
-	uintptr_t at, target;
-	int i = 0;
-
-	if (!ret || !read_remote(pid, ret - 6, code, sizeof code))
-		return 0;
-	memcpy(&disp, code + 2, 4);
-	if (code[0] == 0xff && code[1] == 0x15)
-		return read_remote(pid, ret + disp, &target, sizeof target) ? target : 0;
-	if (code[1] != 0xe8)
-		return 0;
-	at = ret + disp;
-	if (!read_remote(pid, at, plt, sizeof plt))
-		return 0;
-	if (!memcmp(plt, "\xf3\x0f\x1e\xfa", 4))
-		i = 4;
-	if (plt[i] == 0xf2)
-		i++;
-	if (plt[i] != 0xff || plt[i + 1] != 0x25)
-		return at;
-	memcpy(&disp, plt + i + 2, 4);
-	return read_remote(pid, at + i + 6 + disp, &target, sizeof target) ? target : 0;
-}
-
 /* Memory on another compartment's stack crosses by copy-arg, if a gated
  * function was handed a pointer there, or by the shared stack, if it is
  * a caller's local variable. When the faulting code is a gated
@@ -333,8 +301,12 @@ void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, str
 	char path[256];
 	int heap = heap_owner((void *)addr);
 	bool logged = heap > 0 && find_allocation(pid, addr, &block);
-	uintptr_t ret = heap > 0 ? 0 : pending_call_return(pid, addr);
-	uintptr_t addrs[4] = {rip, addr, logged ? block.site : ret, callee_of_call(pid, ret)};
+	uintptr_t ret = 0, gate = 0;
+	uintptr_t addrs[4];
+
+	if (heap <= 0 && !pending_call(pid, addr, &ret, &gate))
+		ret = gate = 0;
+	addrs[0] = rip, addrs[1] = addr, addrs[2] = logged ? block.site : ret, addrs[3] = gate;
 	enum thread_area area;
 
 	f->line[0] = 0;

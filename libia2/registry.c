@@ -213,20 +213,19 @@ static bool find_stack_block(pid_t pid, uintptr_t addr, struct thread_record *r,
 }
 
 /* CTB(c).frame is the innermost gate frame c left through, or an odd
- * value if none (runtime.c, no_call_frame); the frame ends with the
- * caller's return address (gate_abi.h). */
-uintptr_t pending_call_return(pid_t pid, uintptr_t addr)
+ * value if none (runtime.c, no_call_frame); the frame holds the gate and
+ * ends with the caller's return address (gate_abi.h). */
+bool pending_call(pid_t pid, uintptr_t addr, uintptr_t *ret, uintptr_t *gate)
 {
 	struct thread_record r;
 	const char *area;
-	uintptr_t frame, ret;
+	uintptr_t frame;
 	int c;
 
-	if (!find_stack_block(pid, addr, &r, &c, &area) || c == 0 || strcmp(area, "stack") ||
-	    !read_remote(pid, (uintptr_t)ctb_at(r.fs, c, IA2_CTB_FRAME), &frame, sizeof frame) ||
-	    (frame & 15) || !read_remote(pid, frame + IA2_FRAME_ARGS - 8, &ret, sizeof ret))
-		return 0;
-	return ret;
+	return find_stack_block(pid, addr, &r, &c, &area) && c != 0 && !strcmp(area, "stack") &&
+	       read_remote(pid, (uintptr_t)ctb_at(r.fs, c, IA2_CTB_FRAME), &frame, sizeof frame) &&
+	       !(frame & 15) && read_remote(pid, frame + IA2_FRAME_ARGS - 8, ret, sizeof *ret) &&
+	       read_remote(pid, frame + IA2_FRAME_GATE, gate, sizeof *gate);
 }
 
 enum thread_area name_thread_area(pid_t pid, uintptr_t addr, char *buf, size_t size)

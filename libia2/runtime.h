@@ -322,10 +322,11 @@ _Bool path_at(pid_t pid, uintptr_t addr, char *path, size_t size);
  * or a static TLS block (tls.c, name_tls). */
 enum thread_area { NO_AREA, STACK_AREA, TLS_AREA };
 enum thread_area name_thread_area(pid_t pid, uintptr_t addr, char *buf, size_t size);
-/* For addr on compartment c's stack on a thread of pid: where the
- * innermost call that c made through a gate on that thread returns (the
- * call that may have handed the address on), or 0 if c has none. */
-uintptr_t pending_call_return(pid_t pid, uintptr_t addr);
+/* For addr on compartment c's stack on a thread of pid: the innermost
+ * call that c made through a gate on that thread (the call that may have
+ * handed the address on), as where it returns and the gate it went
+ * through; false if c has none. */
+_Bool pending_call(pid_t pid, uintptr_t addr, uintptr_t *ret, uintptr_t *gate);
 /* fault_report.c, in the supervisor: for a protection-key fault of
  * the instruction at rip at addr in process pid, that instruction (at),
  * what it touched, the rule that would allow the access where one

@@ -100,16 +100,39 @@ static const char *body_alias(Dwfl_Module *mod, GElf_Addr value, const char *sym
 	return symbol;
 }
 
-/* The body of the gated function whose gate is `symbol`: the exported
- * name is the gate's, the body is __ia2_body_[N_]NAME (plan.c). */
-static GElf_Addr body_of(Dwfl_Module *mod, const char *symbol)
+/* The function symbol named `name`'s value, or 0. */
+static GElf_Addr function_at(Dwfl_Module *mod, const char *name)
 {
 	int n = dwfl_module_getsymtab(mod);
-	size_t len = strlen(symbol);
 
 	for (int i = 1; i < n; i++) {
 		GElf_Sym sym;
 		GElf_Addr at;
+		const char *s = dwfl_module_getsym_info(mod, i, &sym, &at, NULL, NULL, NULL);
+		if (s && GELF_ST_TYPE(sym.st_info) == STT_FUNC && !strcmp(s, name))
+			return at;
+	}
+	return 0;
+}
+
+/* The body of the gated function whose gate is `symbol` (plan.c,
+ * name_gate): an exported function's gate has its name, and its body is
+ * __ia2_body_[N_]NAME; a static function's gate is __ia2_gate_N_NAME,
+ * its body __ia2_body_N_NAME; a hidden function's gate is
+ * __ia2_gate_NAME, its body NAME itself. */
+static GElf_Addr body_of(Dwfl_Module *mod, const char *symbol)
+{
+	int n = dwfl_module_getsymtab(mod);
+	size_t len = strlen(symbol);
+	char body[512];
+	GElf_Addr at;
+
+	if (!strncmp(symbol, "__ia2_gate_", 11)) {
+		snprintf(body, sizeof body, "__ia2_body_%s", symbol + 11);
+		return (at = function_at(mod, body)) ? at : function_at(mod, symbol + 11);
+	}
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
 		const char *name = dwfl_module_getsym_info(mod, i, &sym, &at, NULL, NULL, NULL);
 		const char *d = name ? name + 11 : NULL;
 		if (!name || strncmp(name, "__ia2_body_", 11) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
@@ -123,12 +146,26 @@ static GElf_Addr body_of(Dwfl_Module *mod, const char *symbol)
 	return 0;
 }
 
+/* The name a gate's function has in the source, for finding its DWARF
+ * by name: a gate __ia2_gate_[N_]NAME's NAME. */
+static const char *source_name(const char *gate)
+{
+	const char *s = gate + 11, *d = s;
+
+	if (strncmp(gate, "__ia2_gate_", 11))
+		return gate;
+	while (*d >= '0' && *d <= '9')
+		d++;
+	return d > s && *d == '_' ? d + 1 : s;
+}
+
 enum param_kind { OTHER, INTEGER, BYTES, CHARS, OBJECT };
 
 /* What a parameter of this type could be to a copy-arg rule: an integer
- * (a count), a pointer to bytes (void or char) or to one scalar object;
- * pointers to structs are a library's handles as often as not, and the
- * rule's bare form covers the struct case. *is_const: the pointee is. */
+ * (a count; not an enum, a bool or a character), a pointer to bytes
+ * (void or char) or to one scalar object; pointers to structs are a
+ * library's handles as often as not, and the rule's bare form covers the
+ * struct case. *is_const: the pointee is. */
 static enum param_kind kind_of(Dwarf_Die *param, bool *is_const)
 {
 	Dwarf_Attribute attr;
@@ -140,8 +177,11 @@ static enum param_kind kind_of(Dwarf_Die *param, bool *is_const)
 	if (!dwarf_attr_integrate(param, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &t) ||
 	    dwarf_peel_type(&t, &t))
 		return OTHER;
-	if (dwarf_tag(&t) == DW_TAG_base_type || dwarf_tag(&t) == DW_TAG_enumeration_type)
-		return INTEGER;
+	if (dwarf_tag(&t) == DW_TAG_base_type) {
+		if (dwarf_attr(&t, DW_AT_encoding, &attr))
+			dwarf_formudata(&attr, &enc);
+		return enc == DW_ATE_signed || enc == DW_ATE_unsigned ? INTEGER : OTHER;
+	}
 	if (dwarf_tag(&t) != DW_TAG_pointer_type)
 		return OTHER;
 	if (!dwarf_attr(&t, DW_AT_type, &attr))
@@ -203,14 +243,16 @@ static bool find_function(Dwfl_Module *mod, Dwarf_Addr addr, const char *name, D
 }
 
 /* COPIES for the function `name` whose code is at addr (module-relative
- * to libdw): each pointer to bytes with the next integer parameter as
- * its count (NAME:COUNT), a const char * without one (NAME:string), each
- * pointer to one scalar (NAME); at most one of them not const, as a
- * gate copies one back. */
+ * to libdw): each pointer to bytes followed by an integer parameter, its
+ * count (NAME:COUNT, the usual order: read(2), memcpy, gzread), a const
+ * char * not followed by one (NAME:string), each pointer to one scalar
+ * (NAME); at most one of them not const, as a gate copies one back. A
+ * void * with no count after it (a callback's context, say) is left out:
+ * nothing says how big it is. */
 static void print_copies(Dwfl_Module *mod, Dwarf_Addr addr, const char *name)
 {
 	Dwarf_Die params[16], fn, child;
-	bool is_const[16], used[16] = {false}, back = false, first = true;
+	bool is_const[16], back = false, first = true;
 	enum param_kind kind[16];
 	int n = 0;
 
@@ -225,11 +267,10 @@ static void print_copies(Dwfl_Module *mod, Dwarf_Addr addr, const char *name)
 	}
 	for (int i = 0; i < n; i++) {
 		const char *name = dwarf_diename(&params[i]), *count = NULL;
-		if (!name || kind[i] < BYTES || used[i] || (!is_const[i] && back))
+		if (!name || kind[i] < BYTES || (!is_const[i] && back))
 			continue;
-		for (int j = i + 1; j < n && kind[i] != OBJECT && !count; j++)
-			if (kind[j] == INTEGER && !used[j] && dwarf_diename(&params[j]))
-				count = dwarf_diename(&params[j]), used[j] = true;
+		if (kind[i] != OBJECT && i + 1 < n && kind[i + 1] == INTEGER)
+			count = dwarf_diename(&params[i + 1]);
 		if (kind[i] != OBJECT && !count && !(kind[i] == CHARS && is_const[i]))
 			continue;
 		printf("%s%s%s%s", first ? "" : ",", name, count ? ":" : kind[i] == OBJECT ? "" : ":string",
@@ -271,7 +312,7 @@ static void name_address(Dwfl *dwfl, Dwarf_Addr addr)
 		/* A gate's entry: its body's parameters, found by the gate's name. */
 		GElf_Addr body = offset == 0 && strncmp(symbol, "__ia2_body_", 11) ? body_of(mod, symbol) : 0;
 		if (body)
-			print_copies(mod, body, symbol);
+			print_copies(mod, body, source_name(symbol));
 		else
 			print_copies(mod, addr, NULL);
 	}

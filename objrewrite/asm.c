@@ -93,12 +93,12 @@ void emit_scrub_vectors(struct out *out, int keep_args, int keep_carried)
 }
 
 /* Push the caller's callee-saved registers, its shared stack pointer,
- * empty argument-copy slots (emit.c, emit_copy_arg, fills them), its
- * sret buffer (rdi) and the result's size, sret_size, or two zeros for
- * none, and link the gate frame into CTB(c), all under the caller's PKRU,
- * in the caller's own memory (gate_abi.h). c is in r11, and then in r14;
- * clobbers rax. */
-void emit_save_caller(struct out *out, int sret_size)
+ * the address of the gate `gate` (a hidden symbol; NULL for none), empty argument-copy
+ * slots (emit.c, emit_copy_arg, fills them), its sret buffer (rdi) and the
+ * result's size, sret_size, or two zeros for none, and link the gate frame
+ * into CTB(c), all under the caller's PKRU, in the caller's own memory
+ * (gate_abi.h). c is in r11, and then in r14; clobbers rax. */
+void emit_save_caller(struct out *out, const char *gate, int sret_size)
 {
 	static const char *const saved[] = {"rbx", "rbp", "r12", "r13", "r14", "r15"};
 
@@ -108,9 +108,12 @@ void emit_save_caller(struct out *out, int sret_size)
 			     "\t.cfi_rel_offset %%%s, 0\n",
 			saved[i], saved[i]);
 	fprintf(out->f, "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%rax\n"
-		     "\tpush %%fs:(%%rax)\n"
-		     "\tpush $0\n"   /* padding, gate_abi.h */
-		     "\tpush $0\n"
+		     "\tpush %%fs:(%%rax)\n");
+	if (gate)
+		fprintf(out->f, "\tlea %s(%%rip), %%rax\n\tpush %%rax\n", gate);
+	else
+		fprintf(out->f, "\tpush $0\n");
+	fprintf(out->f, "\tpush $0\n"
 		     "\tpush $0\n"
 		     "\t.cfi_adjust_cfa_offset 32\n");
 	if (sret_size)

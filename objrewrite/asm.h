@@ -27,7 +27,7 @@ void emit_write_pkru(struct out *out, unsigned pkru);
 void emit_check_shared_stack(struct out *out, int k, const char *ctb);
 /* The caller's half of a gate frame (gate_abi.h), linked into CTB(c):
  * c in r11, then in r14; sret_size 0 for a call without sret. */
-void emit_save_caller(struct out *out, int sret_size);
+void emit_save_caller(struct out *out, const char *gate, int sret_size);
 /* Zero xmm keep_args..7 and xmm(8 + keep_carried)..15, and the upper
  * vector state the CPU has; clobbers r10. */
 void emit_scrub_vectors(struct out *out, int keep_args, int keep_carried);

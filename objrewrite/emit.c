@@ -308,7 +308,7 @@ static void emit_cross_call(struct out *out, const struct func *f, int k)
 	int area = args + 16 * sret_chunks(&f->sig);
 
 	emit_caller_compartment(out, f);
-	emit_save_caller(out, f->sig.ret == RET_MEMORY ? f->sig.ret_size : 0);
+	emit_save_caller(out, f->gate_local, f->sig.ret == RET_MEMORY ? f->sig.ret_size : 0);
 	for (int i = 0; i < f->ncopies; i++)
 		emit_copy_arg(out, &f->copies[i]);
 	if (f->sig.va_lists)

@@ -91,7 +91,7 @@ static void emit_return_stub(struct out *out, int c)
 		     "\tpop %%rdi\n"
 		     "\tpop %%r8\n"
 		     "\tpop %%r9\n"
-		     "\tpop %%rsi\n"   /* the padding slot */
+		     "\tpop %%rsi\n"   /* the gate slot */
 		     "\tmov " IA2_SHARED_STACK_PTR "@gottpoff(%%rip), %%rsi\n"
 		     "\tpop %%fs:(%%rsi)\n",
 		slot);
@@ -509,7 +509,7 @@ static void emit_privileged_entry(struct out *out)
 		     "\tendbr64\n");
 	emit_read_pkru(out);
 	emit_compartment_of_pkru(out);
-	emit_save_caller(out, 0);
+	emit_save_caller(out, NULL, 0);
 	fprintf(out->f, "\tmov %%rdi, %%r12\n"
 		     "\tmov %%rsi, %%r13\n"
 		     "\tmov %%rdx, %%r15\n");

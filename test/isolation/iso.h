@@ -16,5 +16,10 @@ int *lib_stack_address(void);
 int lib_read_rodata(const char *p);
 /* Copies n bytes from p with libc's memcpy and returns the first int. */
 int lib_copy_in(const void *p, unsigned long n);
+/* Calls cb, through the pointer, with a message in a local array: on
+ * compartment 2's stack. The shape of a library's error callback. */
+enum iso_level { ISO_INFO, ISO_WARNING };
+typedef void iso_listener(void *ctx, const char *msg, enum iso_level level, unsigned code);
+int lib_tell(iso_listener *cb, void *ctx);
 
 #endif

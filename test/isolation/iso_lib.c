@@ -26,6 +26,14 @@ int lib_copy_in(const void *p, unsigned long n)
 	return copy[0];
 }
 
+int lib_tell(iso_listener *cb, void *ctx)
+{
+	char msg[32] = "compartment 2's message";
+
+	cb(ctx, msg, ISO_WARNING, 7);
+	return msg[0];
+}
+
 /* The address of a live local: it is on compartment 2's stack. */
 int *lib_stack_address(void)
 {

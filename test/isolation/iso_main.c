@@ -11,6 +11,15 @@ int main_bss;
 const char main_rodata[] = "compartment 1 rodata";
 IA2_SHARED int main_shared = 10;
 
+/* A callback that measures its message with libc's strlen, which the
+ * compiler would otherwise inline. */
+static void main_heard(void *ctx, const char *msg, enum iso_level level, unsigned code)
+{
+	size_t (*volatile measure)(const char *) = strlen;
+
+	*(size_t *)ctx = measure(msg) + level + code;
+}
+
 static int run(const char *c)
 {
 	int local = 1;
@@ -37,6 +46,11 @@ static int run(const char *c)
 		return lib_read(&local);
 	if (!strcmp(c, "lib-copies-main-stack"))
 		return lib_copy_in(&local, strlen(c) > 0 ? sizeof local : 0);
+	if (!strcmp(c, "main-reads-lib-message")) {
+		size_t heard = 0;
+		lib_tell(main_heard, &heard);
+		return (int)heard;
+	}
 	if (!strcmp(c, "lib-writes-main-stack")) {
 		lib_stash(&local);
 		lib_poke_stash(2);

@@ -84,15 +84,21 @@
 /* A gate frame on the caller's stack, from its lowest address: the link to
  * the previous frame, the size of an sret result (0 if none), the caller's
  * sret buffer, the size and the address of an argument the gate copied
- * (both 0 if none, below), a padding slot, its shared stack pointer, then
+ * (both 0 if none, below), the gate, its shared stack pointer, then
  * r15 r14 r13 r12 rbp rbx as pushed, then the caller's return address.
- * Stack arguments follow it. The padding keeps the frame a multiple of 16
- * bytes, so the link is 16-byte aligned like the caller's stack at its
- * call (psABI 3.2.2) and a callback's gate starts its frame there
- * exactly: valgrind 3.19 loses track of the stack pointer when the
- * callee's alignment moves it right after the switch. */
+ * Stack arguments follow it. The frame is a multiple of 16 bytes, so the
+ * link is 16-byte aligned like the caller's stack at its call (psABI
+ * 3.2.2) and a callback's gate starts its frame there exactly: valgrind
+ * 3.19 loses track of the stack pointer when the callee's alignment
+ * moves it right after the switch.
+ * The gate slot holds the gate's address, which names the function
+ * called, even through a pointer, for fault reports
+ * (libia2/fault_report.c); it is 0 in the frames of __ia2_privileged,
+ * which is no gate. Only reports read it: the caller can write its own
+ * frame, so nothing may trust it. */
 #define IA2_FRAME_COPY_SIZE 24
 #define IA2_FRAME_COPY_DST 32
+#define IA2_FRAME_GATE 40
 #define IA2_FRAME_SHARED 48
 #define IA2_FRAME_SAVED 13
 #define IA2_FRAME_ARGS (8 * IA2_FRAME_SAVED + 8)
