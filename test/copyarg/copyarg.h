@@ -40,5 +40,8 @@ int lib_keep_then_poke(picture_cb keep, void (*poke)(void));
 int lib_sum_bytes(const unsigned char *buf, unsigned len, int *after);
 int lib_fill_bytes(unsigned char *buf, unsigned long n);
 int lib_names(const char *name, const char *mode, int *err);
+/* Calls heard, through the pointer, with a string on compartment 2's
+ * stack, as a library calls its error callback; returns its answer. */
+int lib_tell(int (*heard)(const char *msg, int level), int level);
 
 #endif

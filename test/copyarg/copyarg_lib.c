@@ -60,6 +60,13 @@ int lib_picture(picture_cb cb, void *cookie)
 	return rc;
 }
 
+int lib_tell(int (*heard)(const char *msg, int level), int level)
+{
+	char msg[40] = "a message on compartment 2's stack";
+
+	return heard(msg, level);
+}
+
 int lib_keep_then_poke(picture_cb keep, void (*poke)(void))
 {
 	struct picture *p = new_picture(16, 16);

@@ -55,6 +55,15 @@ static int on_picture(struct picture *p, void *cookie)
 	return describe(p, cookie);
 }
 
+/* Its string crosses by copy-arg on_message(msg:string): a copy, on
+ * the shared stack. */
+static int on_message(const char *msg, int level)
+{
+	if (pkey_of(msg) != 0 || strcmp(msg, "a message on compartment 2's stack"))
+		return -1;
+	return (int)strlen(msg) + level;
+}
+
 static int on_picture_nested(struct picture *p, void *cookie)
 {
 	struct request *r = calloc(1, sizeof *r);
@@ -147,6 +156,7 @@ static void check_pictures(void)
 	expect(lib_picture(on_picture_nested, &cookie) == 0,
 	       "on_picture_nested described the picture, calling lib_fill");
 	expect(lib_keep_then_poke(keep_picture, poke) == 0, "a kept pointer is only the copy");
+	expect(lib_tell(on_message, 3) == 37, "a callback's string was copied");
 	expect(__safestack_unsafe_stack_ptr == shared, "shared stack pointer restored");
 }
 
