@@ -7,10 +7,11 @@ set -eu
 packages="build-essential cmake pkg-config clang lld
   libelf-dev libdw-dev libcapstone-dev libjemalloc-dev elfutils binutils-dev
   qemu-system-x86 cpio kmod valgrind gdb mold python3 dpkg-dev clang-16 ccache
-  meson ninja-build nasm aom-tools"
+  meson ninja-build nasm aom-tools autoconf automake libtool"
 
 # The real-project tests build Debian source packages (test/zlib,
-# test/dav1d: meson, nasm, and aomenc for its streams): apt
+# test/dav1d: meson, nasm, and aomenc for its streams; test/jbig2dec:
+# autoconf, automake and libtool for its autogen.sh): apt
 # needs a deb-src entry for `apt-get source`.
 src_list=/etc/apt/sources.list.d/ia2-deb-src.sources
 if ! grep -rqs '^Types:.*deb-src\|^deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
