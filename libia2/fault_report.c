@@ -20,10 +20,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime.h"
+#include "unwind.h"
 
 /* What ia2-symbolize (symbolize.c) says of one address. */
 struct place {
@@ -89,12 +92,12 @@ static bool answers(int fd)
 	return n > 0;
 }
 
-/* Names each of the n addresses of process pid through ia2-symbolize:
- * places[i], where found[i] says so. */
-static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *places, bool *found)
+/* Runs ia2-symbolize PID ARGS... with standard input from `input` (-1:
+ * none) into out, NUL-terminated; false if it could not run or failed. */
+static bool run_symbolizer(pid_t pid, char *const args[], int nargs, int input, char *out,
+			   size_t size)
 {
-	char helper[PATH_MAX], arg[5][32], out[4096], *line, *next;
-	char *argv[] = {helper, arg[0], arg[1], arg[2], arg[3], arg[4], NULL};
+	char helper[PATH_MAX], arg0[32], *argv[8] = {helper, arg0};
 	/* None of the program's environment: LD_LIBRARY_PATH or LD_PRELOAD
 	 * could give the helper's libdw a compartment DSO (a libz.so.1 of
 	 * the program's own), which needs a compartment program. */
@@ -104,38 +107,59 @@ static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *pl
 	ssize_t got;
 	pid_t child;
 
-	for (int i = 0; i < n; i++)
-		found[i] = false;
-	if (!find_symbolizer(helper, sizeof helper) || pipe2(fd, O_CLOEXEC))
-		return;
-	format_to(arg[0], sizeof arg[0], "%d", pid);
-	for (int i = 0; i < n; i++)
-		format_to(arg[i + 1], sizeof arg[i + 1], "%#lx", (unsigned long)addrs[i]);
-	argv[n + 2] = NULL;
+	if (nargs > 5 || !find_symbolizer(helper, sizeof helper) || pipe2(fd, O_CLOEXEC))
+		return false;
+	format_to(arg0, sizeof arg0, "%d", pid);
+	memcpy(argv + 2, args, nargs * sizeof *args);
+	argv[nargs + 2] = NULL;
 	child = raw_fork();
 	if (child == 0) {
 		dup2(fd[1], 1);
+		if (input >= 0)
+			dup2(input, 0);
 		execve(helper, argv, env);
 		_exit(127);
 	}
 	close(fd[1]);
-	while (child > 0 && len < sizeof out - 1 && answers(fd[0]) &&
-	       ((got = read(fd[0], out + len, sizeof out - 1 - len)) > 0 || (got < 0 && errno == EINTR)))
+	while (child > 0 && len < size - 1 && answers(fd[0]) &&
+	       ((got = read(fd[0], out + len, size - 1 - len)) > 0 || (got < 0 && errno == EINTR)))
 		len += got > 0 ? (size_t)got : 0;
 	close(fd[0]);
 	if (child > 0)
 		kill(child, SIGKILL);   /* ended already, or gave no answer */
 	out[len] = 0;
-	if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
-	    WEXITSTATUS(status))
-		return;
-	line = out;
-	for (int i = 0; i < n && line && *line; i++, line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		found[i] = parse_place(line, &places[i]);
+	return child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	       !WEXITSTATUS(status);
+}
+
+/* The next line of text, which is cut off; NULL at the end. */
+static char *next_line(char **text)
+{
+	char *line = *text, *end;
+
+	if (!line || !*line)
+		return NULL;
+	end = strchr(line, '\n');
+	if (end)
+		*end++ = 0;
+	*text = end;
+	return line;
+}
+
+/* Names each of the n addresses of process pid through ia2-symbolize:
+ * places[i], where found[i] says so. */
+static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *places, bool *found)
+{
+	char arg[4][32], *args[4] = {arg[0], arg[1], arg[2], arg[3]}, out[4096], *text = out, *line;
+
+	for (int i = 0; i < n; i++) {
+		found[i] = false;
+		format_to(arg[i], sizeof arg[i], "%#lx", (unsigned long)addrs[i]);
 	}
+	if (!run_symbolizer(pid, args, n, -1, out, sizeof out))
+		return;
+	for (int i = 0; i < n && (line = next_line(&text)); i++)
+		found[i] = parse_place(line, &places[i]);
 }
 
 /* A gated function's code is its body, and its gate is code of its
@@ -340,4 +364,51 @@ void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, str
 			  path[0] ? "a mapping of " : "an anonymous mapping", path, pkey);
 		format_to(f->rule, sizeof f->rule, "none that the monitor can name");
 	}
+}
+
+/* A short backtrace: at most this many segments (unwind.h), and
+ * ia2-symbolize prints at most 16 frames of each. */
+#define BACKTRACE_SEGMENTS 6
+
+/* Says frame #i, named `name`: the gate that entered its compartment,
+ * if the next frame is another segment's and it is no body. */
+static void say_frame(int i, const char *name, const char *symbol, bool last_of_segment)
+{
+	bool gate = last_of_segment && strncmp(symbol, "__ia2_body_", 11);
+
+	say("    #%d %s%s", i, name, gate ? ", the gate" : "");
+}
+
+void say_backtrace(pid_t pid, const struct user_regs_struct *r, int k)
+{
+	struct unwind_segment segs[BACKTRACE_SEGMENTS];
+	char *args[] = {"--unwind"}, out[16384], *text = out, *line, *rest, name[600] = "";
+	char symbol[sizeof ((struct place *)0)->symbol] = "";
+	int n = gate_segments(pid, r, k, segs, BACKTRACE_SEGMENTS), frame = 0;
+	int fd = memfd_create("ia2-unwind", MFD_CLOEXEC);
+	long seg, last = -1;
+	struct place p;
+	bool ran = fd >= 0 && write_segments(fd, pid, segs, n) && lseek(fd, 0, SEEK_SET) == 0 &&
+		   run_symbolizer(pid, args, 1, fd, out, sizeof out);
+
+	if (fd >= 0)
+		close(fd);
+	if (!ran)
+		return;
+	say("backtrace, innermost first, across gates:");
+	while ((line = next_line(&text))) {
+		seg = strtol(line, &rest, 10);
+		if (*rest != '\t' || seg < 0 || seg >= n || !parse_place(rest + 1, &p))
+			continue;
+		if (last >= 0)
+			say_frame(frame++, name, symbol, seg != last);
+		if (seg != last)
+			say("  in compartment %d%s:", (int)segs[seg].compartment,
+			    last < 0 ? "" : ", which called through the gate above");
+		name_code(&p, name, sizeof name);
+		format_to(symbol, sizeof symbol, "%s", p.symbol);
+		last = seg;
+	}
+	if (last >= 0)
+		say_frame(frame, name, symbol, false);
 }

@@ -327,6 +327,15 @@ enum thread_area name_thread_area(pid_t pid, uintptr_t addr, char *buf, size_t s
  * handed the address on), as where it returns and the gate it went
  * through; false if c has none. */
 _Bool pending_call(pid_t pid, uintptr_t addr, uintptr_t *ret, uintptr_t *gate);
+/* backtrace.c, in the monitor: the stack segments (unwind.h) of the
+ * thread whose registers are r, faulting in compartment k, out through
+ * the gates that led there, at most max; and writing them, each with
+ * what can be read of its stack, to fd. */
+struct unwind_segment;
+struct user_regs_struct;
+int gate_segments(pid_t pid, const struct user_regs_struct *r, int k, struct unwind_segment *segs,
+		  int max);
+_Bool write_segments(int fd, pid_t pid, struct unwind_segment *segs, int n);
 /* fault_report.c, in the supervisor: for a protection-key fault of
  * the instruction at rip at addr in process pid, that instruction (at),
  * what it touched, the rule that would allow the access where one
@@ -338,6 +347,9 @@ struct fault {
 	uintptr_t lo, hi;
 };
 void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, struct fault *f);
+/* fault_report.c: say the backtrace of the thread whose registers are
+ * r, faulting in compartment k, across gates. */
+void say_backtrace(pid_t pid, const struct user_regs_struct *r, int k);
 void copy_address_space(struct address_space *to, const struct address_space *from);
 /* audit.c: audit mode (IA2_AUDIT=FILE). check_audit_file, in the
  * program, dies unless FILE is a regular file it can write; in the

@@ -911,6 +911,7 @@ static bool on_pkey_fault(struct task *t, const siginfo_t *si)
 	    "which kills the process. It is %s. Rule that would allow it: %s "
 	    "(docs/usage.md, \"Porting a program\")",
 	    who, (unsigned long)si->si_addr, si->si_pkey, f.at, t->tid, f.what, f.rule);
+	say_backtrace(t->tgid, &r, compartment_of_any_pkru(own_pkru(t, pkru)));
 	return false;
 }
 

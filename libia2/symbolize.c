@@ -17,7 +17,12 @@
  * and FILE:LINE "" without DWARF. COPIES is what a copy-arg rule could
  * name of the function's parameters (objrewrite/copyarg.c), guessed from
  * their types: for the function at a gate, its body's. A line "?" for an
- * address in no module. Exits 1 if the process cannot be read. */
+ * address in no module. Exits 1 if the process cannot be read.
+ *
+ * ia2-symbolize PID --unwind: the backtrace of the stack segments on its
+ * standard input (unwind.h), one line per frame: the segment's number,
+ * a tab, then the frame's address as above, a return address named by
+ * the call before it. */
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
@@ -35,6 +40,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "unwind.h"
 
 static const Dwfl_Callbacks callbacks = {
 	.find_elf = dwfl_linux_proc_find_elf,
@@ -280,9 +287,11 @@ static void print_copies(Dwfl_Module *mod, Dwarf_Addr addr, const char *name)
 	}
 }
 
-static void name_address(Dwfl *dwfl, Dwarf_Addr addr)
+/* One line for addr. A return address (back 1) is looked up one byte
+ * back, in the call it returns from, and printed as it is. */
+static void name_address(Dwfl *dwfl, Dwarf_Addr addr, int back)
 {
-	Dwfl_Module *mod = module_at(dwfl, addr);
+	Dwfl_Module *mod = module_at(dwfl, addr - back);
 	const char *module, *symbol, *file = NULL;
 	Dwarf_Addr start = 0;
 	GElf_Off offset = 0;
@@ -290,6 +299,7 @@ static void name_address(Dwfl *dwfl, Dwarf_Addr addr)
 	Dwfl_Line *line;
 	int lineno = 0;
 
+	addr -= back;
 	if (!mod) {
 		puts("?");
 		return;
@@ -304,7 +314,7 @@ static void name_address(Dwfl *dwfl, Dwarf_Addr addr)
 	if (line)
 		file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
 	printf("%s\t%s\t%#" PRIx64 "\t%" PRIu64 "\t", module ? module : "?", symbol ? symbol : "",
-	       (uint64_t)offset, (uint64_t)sym.st_size);
+	       (uint64_t)offset + back, (uint64_t)sym.st_size);
 	if (file)
 		printf("%s:%d", file, lineno);
 	putchar('\t');
@@ -317,6 +327,86 @@ static void name_address(Dwfl *dwfl, Dwarf_Addr addr)
 			print_copies(mod, addr, NULL);
 	}
 	putchar('\n');
+}
+
+/* --unwind (unwind.h): the segment being unwound, as the memory of the
+ * process's one thread, whose registers it holds. */
+static struct unwind_segment segment;
+static unsigned char *stack;
+static int segment_index, frames;
+
+static pid_t one_thread(Dwfl *dwfl, void *arg, void **thread_arg)
+{
+	(void)arg;
+	if (*thread_arg)
+		return 0;
+	*thread_arg = dwfl;
+	return dwfl_pid(dwfl);
+}
+
+static bool read_stack(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *word, void *arg)
+{
+	(void)dwfl, (void)arg;
+	if (addr < segment.base || segment.len < sizeof *word ||
+	    addr - segment.base > segment.len - sizeof *word)
+		return false;
+	memcpy(word, stack + (addr - segment.base), sizeof *word);
+	return true;
+}
+
+static bool initial_registers(Dwfl_Thread *thread, void *arg)
+{
+	(void)arg;
+	dwfl_thread_state_register_pc(thread, segment.regs[DWARF_RIP]);
+	return dwfl_thread_state_registers(thread, 0, UNWIND_NREGS, segment.regs);
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = one_thread,
+	.memory_read = read_stack,
+	.set_initial_registers = initial_registers,
+};
+
+/* At most this many frames of a segment: the backtrace is short. */
+#define MAX_FRAMES 16
+
+static int print_frame(Dwfl_Frame *state, void *arg)
+{
+	Dwarf_Addr pc;
+	bool activation;
+
+	(void)arg;
+	if (!dwfl_frame_pc(state, &pc, &activation) || !pc)
+		return DWARF_CB_ABORT;
+	printf("%d\t", segment_index);
+	name_address(dwfl_thread_dwfl(dwfl_frame_thread(state)), pc, !activation);
+	return ++frames < MAX_FRAMES ? DWARF_CB_OK : DWARF_CB_ABORT;
+}
+
+static bool read_input(void *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n && ((r = read(0, (char *)buf + got, n - got)) > 0 || (r < 0 && errno == EINTR)))
+		got += r > 0 ? (size_t)r : 0;
+	return got == n;
+}
+
+/* Each segment on standard input, unwound from its registers as far as
+ * call frame information goes: one line per frame, SEGMENT then the
+ * fields of an address's line. */
+static void unwind_segments(Dwfl *dwfl, pid_t pid)
+{
+	if (!dwfl_attach_state(dwfl, NULL, pid, &thread_callbacks, NULL))
+		return;
+	for (segment_index = 0; read_input(&segment, sizeof segment); segment_index++) {
+		if (segment.len > UNWIND_MAX_STACK || !(stack = realloc(stack, segment.len + 1)) ||
+		    !read_input(stack, segment.len))
+			return;
+		frames = 0;
+		dwfl_getthread_frames(dwfl, pid, print_frame, NULL);
+	}
 }
 
 #define ALLOW(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
@@ -382,7 +472,7 @@ int main(int argc, char **argv)
 	pid_t pid = argc > 1 ? (pid_t)strtol(argv[1], NULL, 10) : 0;
 
 	if (argc < 2) {
-		fputs("usage: ia2-symbolize PID ADDRESS...\n", stderr);
+		fputs("usage: ia2-symbolize PID ADDRESS... | ia2-symbolize PID --unwind\n", stderr);
 		return 2;
 	}
 	/* A FIFO put among the program's files would block a read: the
@@ -394,8 +484,11 @@ int main(int argc, char **argv)
 			dwfl_errmsg(-1));
 		return 1;
 	}
-	for (int i = 2; i < argc; i++)
-		name_address(dwfl, (Dwarf_Addr)strtoull(argv[i], NULL, 0));
+	if (argc == 3 && !strcmp(argv[2], "--unwind"))
+		unwind_segments(dwfl, pid);
+	else
+		for (int i = 2; i < argc; i++)
+			name_address(dwfl, (Dwarf_Addr)strtoull(argv[i], NULL, 0), 0);
 	dwfl_end(dwfl);
 	return 0;
 }
