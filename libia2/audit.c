@@ -8,11 +8,14 @@
  * variable, the heap block, else the page: fault_report.c) is recorded
  * once, and described on stderr and in FILE unless its rule is one
  * already written for that owner (share and share-heap rules depend on
- * the memory alone): this keeps the monitor from running ia2-symbolize
- * for every instruction of a loop that walks a shared buffer. FILE, if it exists, is kept as it is and
- * the rules go after it, so a copy of the config the program was linked
- * with becomes that config with the rules added. The file is rewritten
- * after each new pair, so it is complete however the program ends. */
+ * the memory alone), or, for a heap block, for a block the same call
+ * allocated: this keeps the monitor from running ia2-symbolize for
+ * every instruction of a loop that walks a shared buffer, and for every
+ * block an allocator hands over. FILE, if it exists, is kept as it is
+ * and the rules go after it, so a copy of the config the program was
+ * linked with becomes that config with the rules added. The file is
+ * rewritten after each new pair, so it is complete however the program
+ * ends. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -25,6 +28,7 @@
 
 struct seen {
 	uintptr_t rip, lo, hi;
+	uintptr_t site;   /* a heap block's allocating call, or 0 */
 	bool by_owner;
 	size_t next;   /* 1 + the index of the next pair in its bucket, or 0 */
 };
@@ -131,15 +135,29 @@ static const struct seen *owner_of(uintptr_t addr)
 	return NULL;
 }
 
-static void remember(uintptr_t rip, uintptr_t lo, uintptr_t hi, bool by_owner)
+static void remember(uintptr_t rip, uintptr_t lo, uintptr_t hi, uintptr_t site, bool by_owner)
 {
 	if (nseen == seen_cap) {
 		seen_cap = seen_cap ? 2 * seen_cap : 64;
 		if (!(seen = realloc(seen, seen_cap * sizeof *seen)))
 			die("IA2_AUDIT: out of memory");
 	}
-	seen[nseen] = (struct seen){rip, lo, hi, by_owner, *bucket(rip)};
+	seen[nseen] = (struct seen){rip, lo, hi, site, by_owner, *bucket(rip)};
 	*bucket(rip) = ++nseen;
+}
+
+/* A heap block that the same call allocated as a block whose rule is
+ * written: the share-heap rule names the same function, so the block is
+ * not described again (a decoder's allocator hands over block after
+ * block, and each description runs ia2-symbolize). *b: the block. */
+static bool same_site(pid_t pid, uintptr_t addr, struct alloc_record *b)
+{
+	if (heap_owner((void *)addr) <= 0 || !find_allocation(pid, addr, b) || !b->site)
+		return false;
+	for (size_t i = 0; i < nseen; i++)
+		if (seen[i].by_owner && seen[i].site == b->site)
+			return true;
+	return false;
 }
 
 /* Whether FILE has the line already, as a line of its own. */
@@ -162,17 +180,22 @@ static void rewrite_file(void)
 void audit_fault(pid_t pid, pid_t tid, const char *who, uintptr_t rip, uintptr_t addr, unsigned pkey)
 {
 	const struct seen *o;
+	struct alloc_record b;
 	struct fault f;
 	char note[1024];
 
 	if (seen_pair(rip, addr))
 		return;
 	if ((o = owner_of(addr))) {
-		remember(rip, o->lo, o->hi, true);
+		remember(rip, o->lo, o->hi, o->site, true);
+		return;
+	}
+	if (same_site(pid, addr, &b)) {
+		remember(rip, b.start, b.start + (b.size ? b.size : 1), b.site, true);
 		return;
 	}
 	describe_fault(pid, rip, addr, pkey, &f);
-	remember(rip, f.lo, f.hi, !strncmp(f.line, "share", 5));
+	remember(rip, f.lo, f.hi, f.site, !strncmp(f.line, "share", 5));
 	say("audit: %s touched %#lx, which has pkey %u, at %s, on thread %d. It is %s. Rule that "
 	    "would allow it: %s. IA2_AUDIT lets the access happen: for porting, never for production",
 	    who, (unsigned long)addr, pkey, f.at, tid, f.what, f.rule);

@@ -335,6 +335,7 @@ void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, str
 
 	f->line[0] = 0;
 	f->lo = addr & -(uintptr_t)PAGE, f->hi = f->lo + PAGE;
+	f->site = logged ? block.site : 0;
 	symbolize(pid, addrs, logged ? 3 : ret ? 4 : 2, places, found);
 	if (found[0])
 		name_code(&places[0], f->at, sizeof f->at);

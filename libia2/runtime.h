@@ -345,6 +345,7 @@ _Bool write_segments(int fd, pid_t pid, struct unwind_segment *segs, int n);
 struct fault {
 	char at[512], what[512], rule[512], line[256];
 	uintptr_t lo, hi;
+	uintptr_t site;   /* a heap block's allocating call, where the log has it; else 0 */
 };
 void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, struct fault *f);
 /* fault_report.c: say the backtrace of the thread whose registers are
