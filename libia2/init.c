@@ -159,6 +159,7 @@ static void ia2_init(void)
 	__ia2_ro.s.libc_dlclose = find_in_libc("dlclose");
 	__ia2_ro.s.libc_pthread_cancel = find_in_libc("pthread_cancel");
 	find_registrations(&__ia2_ro.s.libc_registrations);
+	find_notifications(&__ia2_ro.s.libc_notifications);
 	find_id_functions(&__ia2_ro.s.libc_ids);
 	__ia2_ro.s.libc_cancel.register_cancel = find_in_libc("__pthread_register_cancel");
 	__ia2_ro.s.libc_cancel.unregister_cancel = find_in_libc("__pthread_unregister_cancel");
@@ -189,6 +190,7 @@ static void ia2_init(void)
 	set_up_signals();
 	set_up_dynamic_tls();
 	set_up_callbacks();
+	set_up_notifications();
 	init_threads();
 	__ia2_leave_startup();
 }

@@ -81,6 +81,14 @@ struct libc_registrations {
 	FILE *(*fopencookie)(void *, const char *, cookie_io_functions_t);
 };
 
+/* glibc's functions that take a SIGEV_THREAD notification (sigev.c). */
+struct sigevent;
+struct libc_notifications {
+	int (*timer_create)(clockid_t, struct sigevent *, timer_t *);
+	int (*timer_delete)(timer_t);
+	int (*mq_notify)(int, const struct sigevent *);
+};
+
 /* jemalloc's fork handlers, which fork.c runs with the runtime's rights. */
 struct allocator_fork {
 	void (*prepare)(void);
@@ -118,6 +126,7 @@ struct ia2_settings {
 	int (*libc_dlclose)(void *);
 	int (*libc_pthread_cancel)(unsigned long);
 	struct libc_registrations libc_registrations;     /* callbacks.c */
+	struct libc_notifications libc_notifications;     /* sigev.c */
 	struct libc_longjmp libc_longjmp;
 	struct libc_cancel libc_cancel;
 	struct libc_ids libc_ids;                         /* ids.c */
@@ -581,7 +590,16 @@ void *__ia2_run_on_stack(void *(*fn)(void *), void *arg, uintptr_t stack_top);
 void set_up_callbacks(void);
 void *wrap_callback(void *fn, const char *api);
 
-/* threads.c: called once at startup. */
+/* threads.c: called once at startup. adopt_thread gives a thread that
+ * glibc started itself what libia2's own threads get at their start, the
+ * first time it is called on the thread, and returns where the thread's
+ * compartment stack starts (0 in compartment 0, whose code runs on the
+ * thread's own stack). */
 void init_threads(void);
+uintptr_t adopt_thread(void);
+
+/* sigev.c: SIGEV_THREAD notifications. */
+void find_notifications(struct libc_notifications *n);
+void set_up_notifications(void);
 
 #endif

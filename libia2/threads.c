@@ -65,6 +65,41 @@ static struct thread_start *start_block(uintptr_t top)
 	return (struct thread_start *)((top - IA2_STACK_SLACK - sizeof(struct thread_start)) & ~15UL);
 }
 
+/* What the runtime gives a thread of compartment c at its start
+ * (registry.c): its record `record`, its CTBs, its stacks, which gates
+ * find through CTB(c)'s frame. Returns the top of c's stack. */
+static uintptr_t start_as(uintptr_t record, int c)
+{
+	struct pair tops = run_privileged(IA2_OP_THREAD_START, record, 0);
+
+	thread_record = record;
+	pthread_setspecific(end_key, (void *)1);
+	/* The privileged entry gives CTB(c)'s frame and the shared stack
+	 * pointer back as it found them (gate_abi.h): c's stack starts here.
+	 * CTB(c) is c's, and so is this PKRU. */
+	__safestack_unsafe_stack_ptr = tops.b;
+	if (c)
+		*ctb_word(c, IA2_CTB_FRAME) = no_call_frame(tops.a - IA2_STACK_SLACK);
+	set_up_thread_cancel(c);
+	return tops.a;
+}
+
+uintptr_t adopt_thread(void)
+{
+	static __thread uintptr_t stack;
+	int c = current_compartment();
+	uintptr_t top;
+
+	if (!thread_record) {
+		top = start_as(run_privileged(IA2_OP_THREAD_NEW, 0, 0).a, c);
+		/* Where CTB(c)'s frame says c's stack starts; compartment 0, and
+		 * every compartment under a sanitizer's malloc, stay on the
+		 * thread's own stack, as in thread_entry. */
+		stack = c && !__ia2_ro.s.process.malloc ? top - IA2_STACK_SLACK : 0;
+	}
+	return stack;
+}
+
 /* A creator in compartment 0 has no stack to start the thread on, nor
  * anything to protect: its thread starts on its pthread stack, and the
  * start block it was given is in the shared heap. ASan wraps the start
@@ -74,7 +109,7 @@ static struct thread_start *start_block(uintptr_t top)
 static void *thread_entry(void *p)
 {
 	struct thread_start *ts = p, start;
-	struct pair tops;
+	uintptr_t top;
 	int c;
 
 	/* Natively the thread has its creator's PKRU already, and ts could
@@ -82,19 +117,10 @@ static void *thread_entry(void *p)
 	 * PKRU is a variable that starts at 0, and nothing is isolated. */
 	inherit_pkru(ts->pkru);
 	c = current_compartment();
-	tops = run_privileged(IA2_OP_THREAD_START, ts->record, 0);
-	if (c && ts != start_block(tops.a))
+	top = start_as(ts->record, c);
+	if (c && ts != start_block(top))
 		die("a new thread of compartment %d found its start block away from its stack", c);
 	start = *ts;
-	thread_record = start.record;
-	pthread_setspecific(end_key, (void *)1);
-	/* The privileged entry gives CTB(c)'s frame and the shared stack
-	 * pointer back as it found them (gate_abi.h): c's stack starts here.
-	 * CTB(c) is c's, and so is this PKRU. */
-	__safestack_unsafe_stack_ptr = tops.b;
-	if (c)
-		*ctb_word(c, IA2_CTB_FRAME) = no_call_frame(tops.a - IA2_STACK_SLACK);
-	set_up_thread_cancel(c);
 	pthread_sigmask(SIG_SETMASK, &start.mask, NULL);
 	if (c == 0)
 		free(ts);

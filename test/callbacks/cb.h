@@ -12,5 +12,12 @@ void cb_lib_exit(void);                /* exit(0) */
 void cb_lib_fork(void);                /* fork and wait */
 void cb_lib_thread(pthread_key_t key);  /* a thread that ends with a value for key */
 void cb_lib_write(FILE *f);            /* fputs and fflush */
+/* A SIGEV_THREAD timer and queue notification of compartment 2's, each
+ * waited for: glibc starts its helper thread for each kind in the first
+ * such call, with the caller's PKRU, which the notification threads it
+ * starts later inherit (libia2/sigev.c). */
+void cb_lib_timer(void);
+void cb_lib_queue(const char *name);
+int cb_lib_value(void);                /* 2, for a gate crossing into 2 */
 
 #endif

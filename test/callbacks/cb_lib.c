@@ -2,11 +2,16 @@
  * pointers that compartment 1 handed libc (cb_main.c). */
 #include "cb.h"
 
+#include <fcntl.h>
+#include <mqueue.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int cb_secret = 0x5ec2;
@@ -61,4 +66,56 @@ void cb_lib_write(FILE *f)
 {
 	fputs("written by compartment 2\n", f);
 	fflush(f);
+}
+
+static sem_t fired;
+
+static void lib_fired(union sigval v)
+{
+	(void)v;
+	sem_post(&fired);
+}
+
+static void wait_fired(void)
+{
+	while (sem_wait(&fired))
+		;
+}
+
+void cb_lib_timer(void)
+{
+	struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = lib_fired};
+	struct itimerspec once = {.it_value = {0, 1}};
+	timer_t t;
+
+	sem_init(&fired, 0, 0);
+	if (timer_create(CLOCK_MONOTONIC, &ev, &t) || timer_settime(t, 0, &once, NULL)) {
+		perror("compartment 2's timer");
+		exit(4);
+	}
+	wait_fired();
+	timer_delete(t);
+}
+
+void cb_lib_queue(const char *name)
+{
+	struct mq_attr attr = {.mq_maxmsg = 1, .mq_msgsize = 8};
+	struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = lib_fired};
+	mqd_t q = mq_open(name, O_CREAT | O_RDWR, 0600, &attr);
+	char m[8];
+
+	sem_init(&fired, 0, 0);
+	if (q == (mqd_t)-1 || mq_notify(q, &ev) || mq_send(q, "2", 1, 0)) {
+		perror("compartment 2's queue");
+		exit(4);
+	}
+	wait_fired();
+	mq_receive(q, m, sizeof m, NULL);
+	mq_close(q);
+	mq_unlink(name);
+}
+
+int cb_lib_value(void)
+{
+	return 2;
 }

@@ -16,6 +16,8 @@
  *   steal-atfork    body behind one of compartment 1's gates reads
  *   steal-key       compartment 2's secret when compartment 2 triggers
  *   steal-cookie    it: it must run in compartment 1 and fault
+ *   steal-timer     (the SIGEV_THREAD ones run on a thread that glibc
+ *   steal-queue     started with compartment 2's PKRU)
  *                   (SEGV_PKUERR) */
 #define _GNU_SOURCE
 #include "cb.h"
@@ -24,11 +26,16 @@
 #include "ia2.h"
 #include "ia2/pkru.h"
 
+#include <fcntl.h>
+#include <mqueue.h>
 #include <printf.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Where the secret is, in shared memory: what steal reads in whichever
@@ -90,6 +97,61 @@ static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
 	return (ssize_t)n;
 }
 
+/* A SIGEV_THREAD notification: it must run in compartment 1, on a
+ * thread that glibc started with compartment 2's PKRU, and call into
+ * compartment 2 through a gate from there. */
+static sem_t notified;
+static int notified_value;
+
+static void on_notify(union sigval v)
+{
+	note_ran(NULL, NULL, NULL);
+	notified_value = v.sival_int + cb_lib_value();
+	sem_post(&notified);
+}
+
+static void wait_notified(void)
+{
+	while (sem_wait(&notified))
+		;
+}
+
+/* Compartment 1's timer, after compartment 2's started glibc's helper. */
+static void start_timer(void (*fn)(union sigval), int value)
+{
+	struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = fn,
+			      .sigev_value.sival_int = value};
+	struct itimerspec once = {.it_value = {0, 1}};
+	timer_t t;
+
+	cb_lib_timer();
+	if (timer_create(CLOCK_MONOTONIC, &ev, &t) || timer_settime(t, 0, &once, NULL)) {
+		perror("compartment 1's timer");
+		exit(4);
+	}
+}
+
+/* Compartment 1's queue notification, after compartment 2's. */
+static mqd_t start_queue(void (*fn)(union sigval), int value)
+{
+	struct mq_attr attr = {.mq_maxmsg = 1, .mq_msgsize = 8};
+	struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = fn,
+			      .sigev_value.sival_int = value};
+	/* Shared: compartment 2 opens the queue by this name. */
+	IA2_SHARED static char name[64];
+	mqd_t q;
+
+	snprintf(name, sizeof name, "/ia2-callbacks-%d", (int)getpid());
+	cb_lib_queue(name);
+	q = mq_open(name, O_CREAT | O_RDWR, 0600, &attr);
+	mq_unlink(name);
+	if (q == (mqd_t)-1 || mq_notify(q, &ev) || mq_send(q, "1", 1, 0)) {
+		perror("compartment 1's queue");
+		exit(4);
+	}
+	return q;
+}
+
 static int failures;
 
 static void check(int ok, const char *what)
@@ -127,6 +189,15 @@ static void run_ok(void)
 	register_printf_specifier('Y', (printf_function *)render, arginfo);
 	printf("compartment 1 prints %Y\n", 7);
 	check(ran == 5 && ran_pkru == IA2_PKRU(1), "a printf handler given as a gate ran in 1");
+	sem_init(&notified, 0, 0);
+	start_timer(body_of((const void *)on_notify), 40);
+	wait_notified();
+	check(ran == 6 && ran_pkru == IA2_PKRU(1) && notified_value == 42,
+	      "a timer's SIGEV_THREAD function ran in compartment 1 and called into 2");
+	mq_close(start_queue(on_notify, 50));
+	wait_notified();
+	check(ran == 7 && ran_pkru == IA2_PKRU(1) && notified_value == 52,
+	      "a queue's SIGEV_THREAD function ran in compartment 1 and called into 2");
 }
 
 int main(int argc, char **argv)
@@ -157,8 +228,15 @@ int main(int argc, char **argv)
 	} else if (!strcmp(c, "steal-cookie")) {
 		cookie_io_functions_t io = {.write = body};
 		cb_lib_write(fopencookie(NULL, "w", io));
+	} else if (!strcmp(c, "steal-timer")) {
+		start_timer((void (*)(union sigval))body, 0);
+		pause();
+	} else if (!strcmp(c, "steal-queue")) {
+		start_queue((void (*)(union sigval))body, 0);
+		pause();
 	} else {
-		puts("usage: callbacks ok|steal-printf|steal-atexit|steal-atfork|steal-key|steal-cookie");
+		puts("usage: callbacks ok|steal-printf|steal-atexit|steal-atfork|steal-key|"
+		     "steal-cookie|steal-timer|steal-queue");
 		return 2;
 	}
 	puts("the trigger returned without running the stolen pointer");

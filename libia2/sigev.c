@@ -1,0 +1,219 @@
+/* SIGEV_THREAD notifications: a function that glibc calls on a thread it
+ * starts itself, when a timer expires (timer_create) or a message
+ * arrives in an empty queue (mq_notify).
+ *
+ * glibc creates those threads with its internal pthread_create, not
+ * libia2's (threads.c): they inherit the PKRU of the thread that made
+ * glibc's helper thread, which is whichever compartment first asked for
+ * such a notification, and they get no compartment stacks. So the
+ * function would run with that compartment's rights, whoever registered
+ * it, and a gate on that thread would find no stack to switch to.
+ *
+ * libia2 defines timer_create, timer_delete and mq_notify, and hands
+ * glibc its own function, run_notification, with the index of an entry
+ * in a read-only table (replaced as a whole, runtime.c: replace_pages)
+ * as the value. The entry holds the registrant's function, wrapped as
+ * callbacks.c wraps a pointer handed to libc (a gate, or a callback
+ * slot of the registrant), and its value. run_notification gives the
+ * thread what libia2's own threads get at their start (adopt_thread)
+ * and calls the wrapped function on the thread's compartment stack, so
+ * the function runs in the registrant's compartment, through a gate.
+ * No compartment can change the table, and the index that glibc passes
+ * back names an entry, nothing else: a compartment that calls
+ * run_notification itself runs a registered function in its
+ * registrant's compartment, as the notification would. */
+#include <errno.h>
+#include <mqueue.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "runtime.h"
+
+#define API __attribute__((visibility("default")))
+
+enum notification_kind { FREE, TIMER, QUEUE };
+
+struct notification {
+	void (*fn)(union sigval);
+	union sigval value;
+	enum notification_kind kind;
+	mqd_t queue;      /* QUEUE: the queue */
+	timer_t timer;    /* TIMER: the timer, once made */
+};
+
+#define NOTIFICATIONS (PAGE / sizeof(struct notification))
+
+union notifications {
+	struct notification n[NOTIFICATIONS];
+	char page[PAGE];
+};
+_Static_assert(sizeof(union notifications) == PAGE, "one page");
+static union notifications notifications __attribute__((aligned(PAGE)));
+static pthread_mutex_t notifications_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void set_up_notifications(void)
+{
+	if (mprotect(&notifications, PAGE, PROT_READ))
+		die("cannot make the notification table read-only: %s", strerrorname_np(errno));
+}
+
+struct entry_change {
+	size_t i;
+	struct notification n;
+};
+
+static void set_entry(void *copy, const void *arg)
+{
+	const struct entry_change *ch = arg;
+
+	((union notifications *)copy)->n[ch->i] = ch->n;
+}
+
+static void change_entry(size_t i, struct notification n)
+{
+	struct entry_change ch = {i, n};
+
+	replace_pages(&notifications, PAGE, set_entry, &ch, "the notification table");
+}
+
+static void free_entry(size_t i)
+{
+	change_entry(i, (struct notification){.kind = FREE});
+}
+
+static void run_notification(union sigval v);
+
+/* Takes an entry for sevp's function and value, and points ev, a copy
+ * of sevp, at run_notification with the entry; the entry's index, or -1
+ * (errno EAGAIN, after a message) if the table is full. */
+static long claim_entry(const struct sigevent *sevp, struct sigevent *ev,
+			enum notification_kind kind, mqd_t queue, const char *api)
+{
+	void (*fn)(union sigval) = wrap_callback((void *)sevp->sigev_notify_function, api);
+	size_t i;
+
+	if (!fn && sevp->sigev_notify_function) {
+		errno = EAGAIN;
+		return -1;
+	}
+	for (i = 0; i < NOTIFICATIONS && notifications.n[i].kind != FREE; i++)
+		;
+	if (i == NOTIFICATIONS) {
+		say("%s: %zu SIGEV_THREAD notifications are registered already; %s fails with "
+		    "EAGAIN", api, NOTIFICATIONS, api);
+		errno = EAGAIN;
+		return -1;
+	}
+	change_entry(i, (struct notification){fn, sevp->sigev_value, kind, queue, 0});
+	*ev = *sevp;
+	ev->sigev_notify_function = run_notification;
+	ev->sigev_value.sival_ptr = NULL;
+	ev->sigev_value.sival_int = (int)i;
+	return (long)i;
+}
+
+static bool is_thread_notification(const struct sigevent *sevp)
+{
+	return sevp && sevp->sigev_notify == SIGEV_THREAD && __ia2_ro.s.set_up_begun;
+}
+
+static void *call_notification(void *p)
+{
+	const struct notification *n = p;
+
+	n->fn(n->value);
+	return NULL;
+}
+
+static void run_notification(union sigval v)
+{
+	unsigned i = (unsigned)v.sival_int;
+	struct notification n;
+	uintptr_t stack;
+
+	if (i >= NOTIFICATIONS || notifications.n[i].kind == FREE)
+		die("a SIGEV_THREAD notification came with entry %u, which is no registration", i);
+	n = notifications.n[i];
+	/* mq_notify's registration ends as its notification is sent
+	 * (mq_notify(3)). */
+	if (n.kind == QUEUE) {
+		pthread_mutex_lock(&notifications_lock);
+		free_entry(i);
+		pthread_mutex_unlock(&notifications_lock);
+	}
+	stack = adopt_thread();
+	if (stack)
+		__ia2_run_on_stack(call_notification, &n, stack);
+	else
+		call_notification(&n);
+}
+
+#define LIBC(field) (__ia2_ro.s.libc_notifications.field)
+
+API int timer_create(clockid_t clock, struct sigevent *sevp, timer_t *timer)
+{
+	struct sigevent ev;
+	long i;
+	int rc;
+
+	if (!is_thread_notification(sevp))
+		return LIBC(timer_create)(clock, sevp, timer);
+	pthread_mutex_lock(&notifications_lock);
+	i = claim_entry(sevp, &ev, TIMER, 0, "timer_create");
+	rc = i < 0 ? -1 : LIBC(timer_create)(clock, &ev, timer);
+	if (i >= 0 && rc)
+		free_entry(i);
+	else if (i >= 0)
+		change_entry(i, (struct notification){notifications.n[i].fn,
+						       notifications.n[i].value, TIMER, 0, *timer});
+	pthread_mutex_unlock(&notifications_lock);
+	return rc;
+}
+
+API int timer_delete(timer_t timer)
+{
+	int rc = LIBC(timer_delete)(timer);
+
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&notifications_lock);
+	for (size_t i = 0; i < NOTIFICATIONS; i++)
+		if (notifications.n[i].kind == TIMER && notifications.n[i].timer == timer)
+			free_entry(i);
+	pthread_mutex_unlock(&notifications_lock);
+	return 0;
+}
+
+/* A queue has one registration at most: a new one, or sevp NULL, ends
+ * the one before (mq_notify(3)). */
+API int mq_notify(mqd_t queue, const struct sigevent *sevp)
+{
+	struct sigevent ev;
+	long i = -1;
+	int rc;
+
+	pthread_mutex_lock(&notifications_lock);
+	if (is_thread_notification(sevp) && (i = claim_entry(sevp, &ev, QUEUE, queue, "mq_notify")) < 0) {
+		pthread_mutex_unlock(&notifications_lock);
+		return -1;
+	}
+	rc = LIBC(mq_notify)(queue, i >= 0 ? &ev : sevp);
+	if (rc && i >= 0)
+		free_entry(i);
+	for (size_t j = 0; j < NOTIFICATIONS && !rc; j++)
+		if (notifications.n[j].kind == QUEUE && notifications.n[j].queue == queue && (long)j != i)
+			free_entry(j);
+	pthread_mutex_unlock(&notifications_lock);
+	return rc;
+}
+
+void find_notifications(struct libc_notifications *n)
+{
+	n->timer_create = find_in_libc("timer_create");
+	n->timer_delete = find_in_libc("timer_delete");
+	n->mq_notify = find_in_libc("mq_notify");
+}
