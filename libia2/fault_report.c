@@ -262,59 +262,53 @@ static void describe_block(pid_t pid, int heap, const struct alloc_record *b, co
  * the stack's compartment's pending call names the function that was
  * handed the pointer, `callee`, called at `call`; its parameter's name
  * is the porter's to write. */
+/* The rule for a caller's local variable (docs/runtime.md, "Shared
+ * stack"), and how to name a pointer parameter in a copy-arg rule. */
+#define SHARED_STACK_RULE \
+	"--ia2-shared-stack (clang only; IA2_SHARED_STACK=1 for ia2-cc) if it was a local " \
+	"variable of the caller's"
+#define NAME_COUNT \
+	"with NAME the parameter that points there and COUNT the one that gives its length " \
+	"(NAME:string for a string, NAME alone for one object)"
+
 static void describe_stack_rule(const struct place *code, const struct place *call,
 				const struct place *callee, struct fault *f)
 {
 	const char *fn = gated_function(code);
 	char where[300];
 
-	if (!fn && callee && call && callee->copies[0]) {
+	if (!fn && callee && call) {
 		name_code(call, where, sizeof where);
+		if (!callee->copies[0]) {
+			format_to(f->rule, sizeof f->rule, "'copy-arg %s %s(NAME:COUNT)' in the "
+				  "config of %s, " NAME_COUNT ", as it was called at %s; or "
+				  SHARED_STACK_RULE, base_name(callee->module), function_name(callee),
+				  base_name(callee->module), where);
+			return;
+		}
 		format_to(f->line, sizeof f->line, "copy-arg %s %s(%s)", base_name(callee->module),
 			  function_name(callee), callee->copies);
 		format_to(f->rule, sizeof f->rule, "'%s' in the config of %s, which copies what "
 			  "those parameters point to for each call, as the one at %s, if one of them "
 			  "points there (ia2 guessed them from their types: check them); or "
-			  "--ia2-shared-stack (clang only; IA2_SHARED_STACK=1 for ia2-cc) if it was a "
-			  "local variable of the caller's", f->line, base_name(callee->module), where);
-		return;
-	}
-	if (!fn && callee && call) {
-		name_code(call, where, sizeof where);
-		format_to(f->rule, sizeof f->rule, "'copy-arg %s %s(NAME:COUNT)' in the config of "
-			  "%s, with NAME the parameter of %s that points there and COUNT the one "
-			  "that gives its length (NAME:string for a string, NAME alone for one object), "
-			  "as it was called at %s; or --ia2-shared-stack (clang only; "
-			  "IA2_SHARED_STACK=1 for ia2-cc) if it was a local variable of the caller's",
-			  base_name(callee->module), function_name(callee), base_name(callee->module),
-			  function_name(callee), where);
-		return;
-	}
-	if (!fn) {
+			  SHARED_STACK_RULE, f->line, base_name(callee->module), where);
+	} else if (!fn) {
 		format_to(f->rule, sizeof f->rule, "'copy-arg GLOB FUNCTION(NAME:COUNT)' for the "
-			  "function that was handed a pointer there, or --ia2-shared-stack (clang "
-			  "only; IA2_SHARED_STACK=1 for ia2-cc) if it was a local variable of the "
-			  "caller's");
-		return;
-	}
-	if (code->copies[0]) {
+			  "function that was handed a pointer there, or " SHARED_STACK_RULE);
+	} else if (code->copies[0]) {
 		format_to(f->line, sizeof f->line, "copy-arg %s %s(%s)", base_name(code->module), fn,
 			  code->copies);
 		format_to(f->rule, sizeof f->rule, "'%s' in the config of %s, if one of those "
 			  "parameters points there (ia2 guessed them from their types: check them), or "
 			  "'copy-arg %s %s' if it was handed a pointer to a struct there; else "
-			  "--ia2-shared-stack (clang only; IA2_SHARED_STACK=1 for ia2-cc) if it was a "
-			  "local variable of the caller's", f->line, base_name(code->module),
-			  base_name(code->module), fn);
-		return;
+			  SHARED_STACK_RULE, f->line, base_name(code->module), base_name(code->module),
+			  fn);
+	} else {
+		format_to(f->line, sizeof f->line, "copy-arg %s %s", base_name(code->module), fn);
+		format_to(f->rule, sizeof f->rule, "'%s' in the config of %s, if %s was handed a "
+			  "pointer to a struct there, or %s(NAME:COUNT) " NAME_COUNT "; else "
+			  SHARED_STACK_RULE, f->line, base_name(code->module), fn, fn);
 	}
-	format_to(f->rule, sizeof f->rule, "'copy-arg %s %s' in the config of %s, if %s was "
-		  "handed a pointer to a struct there, or %s(NAME:COUNT) with NAME the parameter "
-		  "that points there and COUNT the one that gives its length (NAME:string for a "
-		  "string, NAME alone for one object); else --ia2-shared-stack (clang only; "
-		  "IA2_SHARED_STACK=1 for ia2-cc) if it was a local variable of the caller's",
-		  base_name(code->module), fn, base_name(code->module), fn, fn);
-	format_to(f->line, sizeof f->line, "copy-arg %s %s", base_name(code->module), fn);
 }
 
 void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, struct fault *f)
