@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rewrite.h"
 #include "util.h"
 
 static bool is_toolchain_file(const char *path)
@@ -159,11 +160,33 @@ out:
 	return rc;
 }
 
+bool is_program_object(const struct ld_plugin_input_file *file)
+{
+	return !is_toolchain_file(file->name) && is_relocatable(file);
+}
+
+int declaration_of(const struct ld_plugin_input_file *file)
+{
+	char *image = xmalloc(file->filesize ? (size_t)file->filesize : 1);
+	Elf *e = NULL;
+	int c;
+
+	if (pread(file->fd, image, file->filesize, file->offset) != (ssize_t)file->filesize)
+		c = error("%s: cannot read it", file->name);
+	else if (!(e = elf_memory(image, file->filesize)))
+		c = error("%s: %s", file->name, elf_errmsg(-1));
+	else
+		c = read_declaration(e, file->name);
+	elf_end(e);
+	free(image);
+	return c;
+}
+
 int claim_input(struct linker *ld, const struct ld_plugin_input_file *file, int *claimed)
 {
 	struct claimed c = {0};
 
-	if (is_toolchain_file(file->name) || !is_relocatable(file))
+	if (!is_program_object(file))
 		return 0;
 	c.copy = format("%s/in%zu.o", ld->workdir, ld->nclaimed);
 	if (copy_input(file, c.copy) || read_symbols(&c))

@@ -33,9 +33,17 @@ struct linker {
 	struct policy policy;
 	const char *workdir;
 	size_t offered;
+	char *undeclared;      /* the first program object offered, if it declares no compartment */
 	struct claimed *claimed;
 	size_t nclaimed;
 };
+
+/* Whether `file` is one of the program's relocatable objects, not a
+ * start file or static helper that the compiler driver adds; and the
+ * compartment it declares (objrewrite/declared.c: 0 for none, -1 after
+ * a message). */
+bool is_program_object(const struct ld_plugin_input_file *file);
+int declaration_of(const struct ld_plugin_input_file *file);
 
 /* Claims `file` if it is the program's relocatable object: copies it to
  * the work directory and gives the linker its symbols. Leaves *claimed

@@ -13,7 +13,8 @@
  *
  * Options (-plugin-opt=): ia2-compartment=N, ia2-config=FILE (the
  * output's compartment and share rules, matched against the output
- * name), ia2-emulate-pkru. lld does not load plugins and rejects these
+ * name), ia2-emulate-pkru. Without either, the first program object may
+ * declare the compartment in its source (IA2_COMPARTMENT). lld does not load plugins and rejects these
  * options, so a link there fails instead of producing an ungated
  * program; mold offers plugins LTO objects only, which the plugin
  * reports. */
@@ -77,13 +78,46 @@ static enum ld_plugin_status read_options_policy(void)
 	return LDPS_OK;
 }
 
+/* Without a compartment from the options or the config, a program
+ * object that declares one (IA2_COMPARTMENT, objrewrite/declared.c)
+ * gives it, as with ia2-cc: but only if it is the first of the
+ * program's objects the linker offers, since those offered before went
+ * to the linker unclaimed. */
+static enum ld_plugin_status take_declaration(const struct ld_plugin_input_file *file)
+{
+	int c;
+
+	if (!is_program_object(file))
+		return LDPS_OK;
+	if ((c = declaration_of(file)) < 0)
+		return fail("%s: its IA2_COMPARTMENT declaration cannot be read", file->name);
+	if (!c) {
+		if (!ld.undeclared)
+			ld.undeclared = xstrdup(file->name);
+		return LDPS_OK;
+	}
+	if (ld.undeclared)
+		return fail("%s declares compartment %d (IA2_COMPARTMENT), but %s came before it on "
+			    "the link line and was linked without ia2: put %s first, or give "
+			    "-plugin-opt=ia2-compartment=%d", file->name, c, ld.undeclared, file->name,
+			    c);
+	ld.policy.compartment = c;
+	return LDPS_OK;
+}
+
 static enum ld_plugin_status claim_file(const struct ld_plugin_input_file *file, int *claimed)
 {
 	*claimed = 0;
-	if (!ld.policy.compartment || ld.kind == LDPO_REL)
+	if (ld.kind == LDPO_REL)
+		return LDPS_OK;
+	if (!ld.policy.compartment && take_declaration(file) != LDPS_OK)
+		return LDPS_ERR;   /* after take_declaration's fatal message */
+	if (!ld.policy.compartment)
 		return LDPS_OK;
 	ld.offered++;
-	return claim_input(&ld, file, claimed) ? LDPS_ERR : LDPS_OK;
+	/* ld.bfd 2.40 crashes on a claim hook's LDPS_ERR unless a fatal
+	 * message came first. */
+	return claim_input(&ld, file, claimed) ? fail("%s: cannot claim it", file->name) : LDPS_OK;
 }
 
 /* The passes, as ia2-cc runs them (driver/link.c), on the claimed copies. */

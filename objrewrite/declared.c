@@ -4,10 +4,11 @@
  * number, one byte, into the object's section .ia2.compartment, which
  * is not loaded. ia2-cc links the DSO into the compartment its inputs
  * declare when neither its options nor the config give one
- * (declared_compartment); within a link, every declaration must name the
- * DSO's compartment (check_declarations). The members of thin archives
- * are not read: ia2-cc's inputs are files it compiled, objects and
- * normal archives. */
+ * (declared_compartment), and so does the linker plugin, from the first
+ * of the program's objects it is offered (linker-plugin/plugin.c);
+ * within a link, every declaration must name the DSO's compartment
+ * (check_declarations). The members of thin archives are not read:
+ * ia2-cc's inputs are files it compiled, objects and normal archives. */
 #include "rewrite.h"
 #include "util.h"
 
@@ -17,9 +18,7 @@
 
 #define DECLARED_SECTION ".ia2.compartment"
 
-/* The compartment e's sections declare: 0 if none does, -1 (after a
- * message) for a malformed or conflicting declaration. */
-static int read_declaration(Elf *e, const char *name)
+int read_declaration(Elf *e, const char *name)
 {
 	size_t shstrndx;
 	Elf_Scn *scn = NULL;

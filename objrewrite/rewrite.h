@@ -151,6 +151,10 @@ const char *section_name(struct object *o, size_t i);
  * from objects and archives before a link: 0 if none, -1 after a message
  * if it is bad or they disagree. */
 int check_declarations(struct dso *d);
+/* The compartment the object e, called `name` in messages, declares: 0
+ * if it declares none, -1 (after a message) if its declaration is
+ * malformed or names two. */
+int read_declaration(Elf *e, const char *name);
 int declared_compartment(char **paths, size_t npaths);
 
 /* check.c: the headers, tables and links every later pass relies on. */

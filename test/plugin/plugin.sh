@@ -8,6 +8,10 @@
 #   abi-bfd, abi-gold  test/abi's program, the library from an archive;
 #                      its gates must be those of the ia2-cc build
 #   isolation          test/isolation's program with its share config
+#   upstream           test/upstream's two-compartment program, whose
+#                      sources declare their compartments: no option
+#                      names one; an undeclared object linked before the
+#                      declaring one is refused
 #   lld                lld rejects the plugin's options: the link fails
 #   mold               mold never loads the plugin: the link succeeds and
 #                      plugin.mold.run expects libia2 to refuse the program
@@ -52,6 +56,25 @@ isolation)
 		-Wl,-plugin-opt=ia2-config="$src/isolation/ia2.conf" $ldflags || fail "linking libiso.so"
 	cc iso_main.o -o iso -L. -liso -Wl,-rpath,"$work" $(plug ia2-compartment=1) $ldflags ||
 		fail "linking iso"
+	;;
+upstream)
+	cc -O2 $cflags -c "$src/upstream/two_lib.c" -o two_lib.o &&
+	cc -O2 $cflags -c "$src/upstream/two_main.c" -o two_main.o &&
+	echo 'int undeclared(void) { return 1; }' >undeclared.c &&
+	cc -O2 -fPIC -c undeclared.c -o undeclared.o || fail "compiling"
+	cc -shared two_lib.o -o libupstream_two.so -Wl,-plugin,"$plugin" $ldflags ||
+		fail "linking libupstream_two.so"
+	cc two_main.o -o two -L. -lupstream_two -lpthread -Wl,-rpath,"$work" -Wl,-plugin,"$plugin" \
+		$ldflags || fail "linking two"
+	readelf -n libupstream_two.so | grep -A1 IA2 | grep -q 'description data: 02 00 00 00' ||
+		fail "libupstream_two.so is not in compartment 2, which two_lib.c declares"
+	readelf -n two | grep -A1 IA2 | grep -q 'description data: 01 00 00 00' ||
+		fail "two is not in compartment 1, which two_main.c declares"
+	out=$(cc -shared undeclared.o two_lib.o -o late.so -Wl,-plugin,"$plugin" $ldflags 2>&1) &&
+		fail "an undeclared object before the declaring one linked"
+	echo "$out" | grep -qF "two_lib.o declares compartment 2 (IA2_COMPARTMENT), but undeclared.o came before it" ||
+		fail "the refusal said: $out"
+	[ ! -e late.so ] || fail "the refused link left late.so"
 	;;
 lld)
 	cc -O2 $cflags -c "$src/abi/main.c" -o main.o || fail "compiling"
