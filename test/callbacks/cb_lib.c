@@ -2,6 +2,8 @@
  * pointers that compartment 1 handed libc (cb_main.c). */
 #include "cb.h"
 
+#include <errno.h>
+#include <error.h>
 #include <fcntl.h>
 #include <mqueue.h>
 #include <pthread.h>
@@ -118,4 +120,10 @@ void cb_lib_queue(const char *name)
 int cb_lib_value(void)
 {
 	return 2;
+}
+
+void cb_lib_error(void)
+{
+	error(0, EACCES, "compartment 2's message %d", 2);
+	error_at_line(0, 0, "file.c", 7, "at a line");
 }

@@ -9,16 +9,21 @@
  *                   when compartment 2 triggers them (a key destructor,
  *                   a fork handler, a cookie stream's write) or 1 itself
  *                   does (a printf handler, which libc passes pointers
- *                   to its caller's stack): each writes compartment 1's
- *                   data
+ *                   to its caller's stack), a timer's and a queue's
+ *                   SIGEV_THREAD functions, which glibc runs on threads
+ *                   it starts itself with compartment 2's PKRU, and
+ *                   error_print_progname when compartment 2 calls
+ *                   error: each writes compartment 1's data
  *   steal-printf    a printf handler, atexit handler, fork handler,
- *   steal-atexit    key destructor or cookie stream function that is the
- *   steal-atfork    body behind one of compartment 1's gates reads
- *   steal-key       compartment 2's secret when compartment 2 triggers
- *   steal-cookie    it: it must run in compartment 1 and fault
- *   steal-timer     (the SIGEV_THREAD ones run on a thread that glibc
- *   steal-queue     started with compartment 2's PKRU)
- *                   (SEGV_PKUERR) */
+ *   steal-atexit    key destructor, cookie stream function, or timer's
+ *   steal-atfork    or queue's SIGEV_THREAD function that is the body
+ *   steal-key       behind one of compartment 1's gates reads
+ *   steal-cookie    compartment 2's secret when compartment 2's PKRU
+ *   steal-timer     would run it: it must run in compartment 1 and
+ *   steal-queue     fault (SEGV_PKUERR)
+ *   steal-error     error_print_progname pointed at that body is ignored
+ *                   when compartment 2 calls error: the trigger returns
+ *                   (status 1), with libia2's line saying why */
 #define _GNU_SOURCE
 #include "cb.h"
 #include "../common/gatebody.h"
@@ -26,6 +31,7 @@
 #include "ia2.h"
 #include "ia2/pkru.h"
 
+#include <error.h>
 #include <fcntl.h>
 #include <mqueue.h>
 #include <printf.h>
@@ -152,6 +158,16 @@ static mqd_t start_queue(void (*fn)(union sigval), int value)
 	return q;
 }
 
+/* error_print_progname's hook: must run in compartment 1. */
+static void progname_hook(void)
+{
+	note_ran(NULL, NULL, NULL);
+	fputs("hooked:", stderr);
+}
+
+/* What compartment 2's error and error_at_line print, with the hook. */
+static void check_error_hook(void);
+
 static int failures;
 
 static void check(int ok, const char *what)
@@ -198,6 +214,27 @@ static void run_ok(void)
 	wait_notified();
 	check(ran == 7 && ran_pkru == IA2_PKRU(1) && notified_value == 52,
 	      "a queue's SIGEV_THREAD function ran in compartment 1 and called into 2");
+	check_error_hook();
+}
+
+static void check_error_hook(void)
+{
+	const char *want = "hooked:compartment 2's message 2: Permission denied\n"
+			   "hooked:file.c:7: at a line\n";
+	FILE *out = tmpfile();
+	int saved = dup(2);
+	char got[256] = "";
+
+	error_print_progname = progname_hook;
+	fflush(stderr);
+	dup2(fileno(out), 2);
+	cb_lib_error();
+	dup2(saved, 2);
+	error_print_progname = NULL;
+	rewind(out);
+	got[fread(got, 1, sizeof got - 1, out)] = 0;
+	check(!strcmp(got, want), "error and error_at_line printed as glibc's do");
+	check(ran == 9 && ran_pkru == IA2_PKRU(1), "error_print_progname ran in compartment 1");
 }
 
 int main(int argc, char **argv)
@@ -228,6 +265,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(c, "steal-cookie")) {
 		cookie_io_functions_t io = {.write = body};
 		cb_lib_write(fopencookie(NULL, "w", io));
+	} else if (!strcmp(c, "steal-error")) {
+		error_print_progname = (void (*)(void))body;
+		cb_lib_error();
 	} else if (!strcmp(c, "steal-timer")) {
 		start_timer((void (*)(union sigval))body, 0);
 		pause();
@@ -236,7 +276,7 @@ int main(int argc, char **argv)
 		pause();
 	} else {
 		puts("usage: callbacks ok|steal-printf|steal-atexit|steal-atfork|steal-key|"
-		     "steal-cookie|steal-timer|steal-queue");
+		     "steal-cookie|steal-timer|steal-queue|steal-error");
 		return 2;
 	}
 	puts("the trigger returned without running the stolen pointer");
