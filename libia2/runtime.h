@@ -83,10 +83,17 @@ struct libc_registrations {
 
 /* glibc's functions that take a SIGEV_THREAD notification (sigev.c). */
 struct sigevent;
+struct aiocb;
+struct gaicb;
 struct libc_notifications {
 	int (*timer_create)(clockid_t, struct sigevent *, timer_t *);
 	int (*timer_delete)(timer_t);
 	int (*mq_notify)(int, const struct sigevent *);
+	int (*aio_read)(struct aiocb *);
+	int (*aio_write)(struct aiocb *);
+	int (*aio_fsync)(int, struct aiocb *);
+	int (*lio_listio)(int, struct aiocb *const *, int, struct sigevent *);
+	int (*getaddrinfo_a)(int, struct gaicb **, int, struct sigevent *);
 };
 
 /* jemalloc's fork handlers, which fork.c runs with the runtime's rights. */

@@ -1,6 +1,8 @@
 /* SIGEV_THREAD notifications: a function that glibc calls on a thread it
- * starts itself, when a timer expires (timer_create) or a message
- * arrives in an empty queue (mq_notify).
+ * starts itself, when a timer expires (timer_create), a message arrives
+ * in an empty queue (mq_notify), an asynchronous I/O request ends
+ * (aio_read, aio_write, aio_fsync) or a batch of name lookups does
+ * (getaddrinfo_a).
  *
  * glibc creates those threads with its internal pthread_create, not
  * libia2's (threads.c): they inherit the PKRU of the thread that made
@@ -9,7 +11,7 @@
  * function would run with that compartment's rights, whoever registered
  * it, and a gate on that thread would find no stack to switch to.
  *
- * libia2 defines timer_create, timer_delete and mq_notify, and hands
+ * libia2 defines those functions, and timer_delete, and hands
  * glibc its own function, run_notification, with the index of an entry
  * in a read-only table (replaced as a whole, runtime.c: replace_pages)
  * as the value. The entry holds the registrant's function, wrapped as
@@ -21,9 +23,19 @@
  * No compartment can change the table, and the index that glibc passes
  * back names an entry, nothing else: a compartment that calls
  * run_notification itself runs a registered function in its
- * registrant's compartment, as the notification would. */
+ * registrant's compartment, as the notification would.
+ *
+ * glibc reads an I/O request's sigevent from the caller's aiocb when the
+ * request ends (rt/aio_misc.c, __aio_notify), so that entry goes into
+ * the aiocb itself, as glibc's own lio_listio does for its old version.
+ * lio_listio's notifications, for the batch and for each request, are
+ * refused from compartments (EINVAL, with a line): a failed batch may
+ * have started some of its requests, and which ones would notify is not
+ * known. */
+#include <aio.h>
 #include <errno.h>
 #include <mqueue.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -35,7 +47,9 @@
 
 #define API __attribute__((visibility("default")))
 
-enum notification_kind { FREE, TIMER, QUEUE };
+/* A timer's entry lasts until timer_delete; the others' until their one
+ * notification. */
+enum notification_kind { FREE, TIMER, QUEUE, ONCE };
 
 struct notification {
 	void (*fn)(union sigval);
@@ -140,7 +154,7 @@ static void run_notification(union sigval v)
 	n = notifications.n[i];
 	/* mq_notify's registration ends as its notification is sent
 	 * (mq_notify(3)). */
-	if (n.kind == QUEUE) {
+	if (n.kind != TIMER) {
 		pthread_mutex_lock(&notifications_lock);
 		free_entry(i);
 		pthread_mutex_unlock(&notifications_lock);
@@ -211,9 +225,147 @@ API int mq_notify(mqd_t queue, const struct sigevent *sevp)
 	return rc;
 }
 
+/* Submits a request whose notification, *sev, is read when the request
+ * ends: an entry for it if it is SIGEV_THREAD, freed again if the
+ * request is refused. submit's status, or -1 (errno EAGAIN) without an
+ * entry. */
+static int submit_once(struct sigevent *sev, int (*submit)(void *), void *request,
+		       const char *api)
+{
+	long i = -1;
+	int rc;
+
+	pthread_mutex_lock(&notifications_lock);
+	if (is_thread_notification(sev) && (i = claim_entry(sev, sev, ONCE, 0, api)) < 0) {
+		pthread_mutex_unlock(&notifications_lock);
+		return -1;
+	}
+	rc = submit(request);
+	if (rc && i >= 0)
+		free_entry(i);
+	pthread_mutex_unlock(&notifications_lock);
+	return rc;
+}
+
+static int read_request(void *cb)
+{
+	return LIBC(aio_read)(cb);
+}
+
+static int write_request(void *cb)
+{
+	return LIBC(aio_write)(cb);
+}
+
+API int aio_read(struct aiocb *cb)
+{
+	return submit_once(&cb->aio_sigevent, read_request, cb, "aio_read");
+}
+
+API int aio_write(struct aiocb *cb)
+{
+	return submit_once(&cb->aio_sigevent, write_request, cb, "aio_write");
+}
+
+struct sync_request {
+	int op;
+	struct aiocb *cb;
+};
+
+static int sync_request(void *p)
+{
+	struct sync_request *r = p;
+
+	return LIBC(aio_fsync)(r->op, r->cb);
+}
+
+API int aio_fsync(int op, struct aiocb *cb)
+{
+	struct sync_request r = {op, cb};
+
+	return submit_once(&cb->aio_sigevent, sync_request, &r, "aio_fsync");
+}
+
+/* On x86-64 an aiocb64 is an aiocb, and glibc's *64 functions are the
+ * same code (nm -D libc.so.6). */
+API int aio_read64(struct aiocb64 *cb)
+{
+	return aio_read((struct aiocb *)cb);
+}
+
+API int aio_write64(struct aiocb64 *cb)
+{
+	return aio_write((struct aiocb *)cb);
+}
+
+API int aio_fsync64(int op, struct aiocb64 *cb)
+{
+	return aio_fsync(op, (struct aiocb *)cb);
+}
+
+struct lookups {
+	int mode;
+	struct gaicb **list;
+	int n;
+	struct sigevent *sev;
+};
+
+/* getaddrinfo_a copies the batch's sigevent (resolv/getaddrinfo_a.c). */
+static int lookup_request(void *p)
+{
+	struct lookups *l = p;
+
+	return LIBC(getaddrinfo_a)(l->mode, l->list, l->n, l->sev);
+}
+
+API int getaddrinfo_a(int mode, struct gaicb *list[], int n, struct sigevent *sev)
+{
+	struct sigevent copy;
+	struct lookups l = {mode, list, n, sev};
+
+	if (mode != GAI_NOWAIT || !is_thread_notification(sev))
+		return lookup_request(&l);
+	copy = *sev;
+	l.sev = &copy;
+	return submit_once(&copy, lookup_request, &l, "getaddrinfo_a");
+}
+
+static bool batch_notifies_thread(struct aiocb *const list[], int n, const struct sigevent *sev)
+{
+	if (is_thread_notification(sev))
+		return true;
+	for (int i = 0; i < n; i++)
+		if (list[i] && list[i]->aio_lio_opcode != LIO_NOP &&
+		    is_thread_notification(&list[i]->aio_sigevent))
+			return true;
+	return false;
+}
+
+API int lio_listio(int mode, struct aiocb *const list[], int n, struct sigevent *sev)
+{
+	if (current_compartment() && batch_notifies_thread(list, n, sev)) {
+		say("compartment %d called lio_listio with a SIGEV_THREAD notification, which ia2 "
+		    "cannot run in its compartment: refused (EINVAL); submit the requests with "
+		    "aio_read and aio_write instead", current_compartment());
+		errno = EINVAL;
+		return -1;
+	}
+	return LIBC(lio_listio)(mode, list, n, sev);
+}
+
+API int lio_listio64(int mode, struct aiocb64 *const list[], int n, struct sigevent *sev)
+{
+	return lio_listio(mode, (struct aiocb *const *)list, n, sev);
+}
+
 void find_notifications(struct libc_notifications *n)
 {
 	n->timer_create = find_in_libc("timer_create");
 	n->timer_delete = find_in_libc("timer_delete");
 	n->mq_notify = find_in_libc("mq_notify");
+	n->aio_read = find_in_libc("aio_read");
+	n->aio_write = find_in_libc("aio_write");
+	n->aio_fsync = find_in_libc("aio_fsync");
+	n->lio_listio = find_in_libc("lio_listio");
+	n->getaddrinfo_a = find_in_libc("getaddrinfo_a");
 }

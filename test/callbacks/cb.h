@@ -19,6 +19,9 @@ void cb_lib_write(FILE *f);            /* fputs and fflush */
 void cb_lib_timer(void);
 void cb_lib_queue(const char *name);
 int cb_lib_value(void);                /* 2, for a gate crossing into 2 */
+/* An aio_read of compartment 2's, waited for: glibc's worker thread,
+ * which may serve the next request too, has compartment 2's PKRU. */
+void cb_lib_aio(void);
 /* error(0, EACCES, "compartment 2's message 2"), then
  * error_at_line(0, 0, "file.c", 7, "at a line"). */
 void cb_lib_error(void);

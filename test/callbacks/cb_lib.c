@@ -2,6 +2,7 @@
  * pointers that compartment 1 handed libc (cb_main.c). */
 #include "cb.h"
 
+#include <aio.h>
 #include <errno.h>
 #include <error.h>
 #include <fcntl.h>
@@ -126,4 +127,20 @@ void cb_lib_error(void)
 {
 	error(0, EACCES, "compartment 2's message %d", 2);
 	error_at_line(0, 0, "file.c", 7, "at a line");
+}
+
+void cb_lib_aio(void)
+{
+	static char buf[8];
+	struct aiocb cb = {.aio_fildes = open("/proc/self/stat", O_RDONLY), .aio_buf = buf,
+			   .aio_nbytes = sizeof buf, .aio_sigevent.sigev_notify = SIGEV_NONE};
+	const struct aiocb *list[] = {&cb};
+
+	if (cb.aio_fildes < 0 || aio_read(&cb)) {
+		perror("compartment 2's aio_read");
+		exit(4);
+	}
+	while (aio_error(&cb) == EINPROGRESS)
+		aio_suspend(list, 1, NULL);
+	close(cb.aio_fildes);
 }

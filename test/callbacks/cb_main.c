@@ -11,7 +11,9 @@
  *                   does (a printf handler, which libc passes pointers
  *                   to its caller's stack), a timer's and a queue's
  *                   SIGEV_THREAD functions, which glibc runs on threads
- *                   it starts itself with compartment 2's PKRU, and
+ *                   it starts itself with compartment 2's PKRU, an
+ *                   aio_read's and a getaddrinfo_a's (lio_listio's is
+ *                   refused), and
  *                   error_print_progname when compartment 2 calls
  *                   error: each writes compartment 1's data
  *   steal-printf    a printf handler, atexit handler, fork handler,
@@ -20,7 +22,9 @@
  *   steal-key       behind one of compartment 1's gates reads
  *   steal-cookie    compartment 2's secret when compartment 2's PKRU
  *   steal-timer     would run it: it must run in compartment 1 and
- *   steal-queue     fault (SEGV_PKUERR)
+ *   steal-queue     fault (SEGV_PKUERR); steal-aio likewise, after
+ *   steal-aio       compartment 2's own aio_read, whose worker thread
+ *                   glibc may reuse for compartment 1's request
  *   steal-error     error_print_progname pointed at that body is ignored
  *                   when compartment 2 calls error: the trigger returns
  *                   (status 1), with libia2's line saying why */
@@ -31,8 +35,11 @@
 #include "ia2.h"
 #include "ia2/pkru.h"
 
+#include <aio.h>
+#include <errno.h>
 #include <error.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <mqueue.h>
 #include <printf.h>
 #include <pthread.h>
@@ -158,6 +165,26 @@ static mqd_t start_queue(void (*fn)(union sigval), int value)
 	return q;
 }
 
+/* Compartment 1's aio_read with a SIGEV_THREAD notification, after
+ * compartment 2's aio_read: shared, as glibc's worker may have
+ * compartment 2's PKRU. */
+IA2_SHARED static struct aiocb request;
+IA2_SHARED static char request_buf[8];
+
+static void start_aio(void (*fn)(union sigval), int value)
+{
+	cb_lib_aio();
+	request = (struct aiocb){.aio_fildes = open("/proc/self/stat", O_RDONLY),
+				 .aio_buf = request_buf, .aio_nbytes = sizeof request_buf,
+				 .aio_sigevent = {.sigev_notify = SIGEV_THREAD,
+						  .sigev_notify_function = fn,
+						  .sigev_value.sival_int = value}};
+	if (request.aio_fildes < 0 || aio_read(&request)) {
+		perror("compartment 1's aio_read");
+		exit(4);
+	}
+}
+
 /* error_print_progname's hook: must run in compartment 1. */
 static void progname_hook(void)
 {
@@ -176,6 +203,27 @@ static void check(int ok, const char *what)
 		printf("FAIL: %s\n", what);
 		failures++;
 	}
+}
+
+/* getaddrinfo_a's batch notification, and lio_listio's, which is
+ * refused. */
+static void check_lookup_and_batch(void)
+{
+	static struct gaicb lookup = {.ar_name = "127.0.0.1"};
+	static struct addrinfo hints = {.ai_flags = AI_NUMERICHOST};
+	struct gaicb *lookups[] = {&lookup};
+	struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = on_notify,
+			      .sigev_value.sival_int = 70};
+	struct aiocb *batch[] = {&request};
+
+	lookup.ar_request = &hints;
+	check(getaddrinfo_a(GAI_NOWAIT, lookups, 1, &ev) == 0, "getaddrinfo_a");
+	wait_notified();
+	check(ran == 9 && ran_pkru == IA2_PKRU(1) && notified_value == 72 &&
+	      gai_error(&lookup) == 0, "getaddrinfo_a's SIGEV_THREAD function ran in compartment 1");
+	request.aio_lio_opcode = LIO_READ;
+	check(lio_listio(LIO_NOWAIT, batch, 1, &ev) == -1 && errno == EINVAL,
+	      "lio_listio with a SIGEV_THREAD notification is refused");
 }
 
 /* %Y is registered below, which gcc's format check does not know. */
@@ -214,6 +262,12 @@ static void run_ok(void)
 	wait_notified();
 	check(ran == 7 && ran_pkru == IA2_PKRU(1) && notified_value == 52,
 	      "a queue's SIGEV_THREAD function ran in compartment 1 and called into 2");
+	start_aio(on_notify, 60);
+	wait_notified();
+	check(ran == 8 && ran_pkru == IA2_PKRU(1) && notified_value == 62 &&
+	      aio_return(&request) == sizeof request_buf,
+	      "an aio_read's SIGEV_THREAD function ran in compartment 1 and called into 2");
+	check_lookup_and_batch();
 	check_error_hook();
 }
 
@@ -234,7 +288,7 @@ static void check_error_hook(void)
 	rewind(out);
 	got[fread(got, 1, sizeof got - 1, out)] = 0;
 	check(!strcmp(got, want), "error and error_at_line printed as glibc's do");
-	check(ran == 9 && ran_pkru == IA2_PKRU(1), "error_print_progname ran in compartment 1");
+	check(ran == 11 && ran_pkru == IA2_PKRU(1), "error_print_progname ran in compartment 1");
 }
 
 int main(int argc, char **argv)
@@ -265,6 +319,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(c, "steal-cookie")) {
 		cookie_io_functions_t io = {.write = body};
 		cb_lib_write(fopencookie(NULL, "w", io));
+	} else if (!strcmp(c, "steal-aio")) {
+		start_aio((void (*)(union sigval))body, 0);
+		pause();
 	} else if (!strcmp(c, "steal-error")) {
 		error_print_progname = (void (*)(void))body;
 		cb_lib_error();
@@ -276,7 +333,7 @@ int main(int argc, char **argv)
 		pause();
 	} else {
 		puts("usage: callbacks ok|steal-printf|steal-atexit|steal-atfork|steal-key|"
-		     "steal-cookie|steal-timer|steal-queue|steal-error");
+		     "steal-cookie|steal-timer|steal-queue|steal-aio|steal-error");
 		return 2;
 	}
 	puts("the trigger returned without running the stolen pointer");
