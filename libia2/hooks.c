@@ -18,6 +18,7 @@
 #include <error.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,10 +63,14 @@ static void print_tail(int status, int errnum, const char *format, va_list ap)
 		exit(status);
 }
 
-API void error(int status, int errnum, const char *format, ...)
+/* What error and error_at_line print, with stdout flushed, stderr
+ * locked and cancellation off, as glibc's do: the hook or the program's
+ * name (then ": " for error, ":" for error_at_line), error_at_line's
+ * place (at_line), and the tail. */
+static void print_error(int status, int errnum, bool at_line, const char *file, unsigned line,
+			const char *format, va_list ap)
 {
 	void (*hook)(void) = usable_hook();
-	va_list ap;
 	int cancel;
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
@@ -74,12 +79,23 @@ API void error(int status, int errnum, const char *format, ...)
 	if (hook)
 		hook();
 	else
-		fprintf(stderr, "%s: ", program_invocation_name);
-	va_start(ap, format);
+		fprintf(stderr, at_line ? "%s:" : "%s: ", program_invocation_name);
+	if (at_line && file)
+		fprintf(stderr, "%s:%u: ", file, line);
+	else if (at_line)
+		fputs(" ", stderr);
 	print_tail(status, errnum, format, ap);
-	va_end(ap);
 	funlockfile(stderr);
 	pthread_setcancelstate(cancel, NULL);
+}
+
+API void error(int status, int errnum, const char *format, ...)
+{
+	va_list ap;
+
+	va_start(ap, format);
+	print_error(status, errnum, false, NULL, 0, format, ap);
+	va_end(ap);
 }
 
 API void error_at_line(int status, int errnum, const char *file, unsigned line,
@@ -87,9 +103,7 @@ API void error_at_line(int status, int errnum, const char *file, unsigned line,
 {
 	static const char *old_file;
 	static unsigned old_line;
-	void (*hook)(void);
 	va_list ap;
-	int cancel;
 
 	if (error_one_per_line) {
 		if (old_line == line &&
@@ -98,21 +112,7 @@ API void error_at_line(int status, int errnum, const char *file, unsigned line,
 		old_file = file;
 		old_line = line;
 	}
-	hook = usable_hook();
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	fflush(stdout);
-	flockfile(stderr);
-	if (hook)
-		hook();
-	else
-		fprintf(stderr, "%s:", program_invocation_name);
-	if (file)
-		fprintf(stderr, "%s:%u: ", file, line);
-	else
-		fputs(" ", stderr);
 	va_start(ap, format);
-	print_tail(status, errnum, format, ap);
+	print_error(status, errnum, true, file, line, format, ap);
 	va_end(ap);
-	funlockfile(stderr);
-	pthread_setcancelstate(cancel, NULL);
 }
