@@ -16,7 +16,8 @@
  * pkey-0 code or read-only data that it did not map: other DSOs' code,
  * RELRO and GOT, and libia2's read-only tables.
  * New executable memory comes only from a file mapped privately, as
- * ld.so maps DSOs; never writable and executable at once.
+ * ld.so maps DSOs, and is then a copy that the monitor scanned
+ * (new_code.c); never writable and executable at once.
  *
  * Which pkey a page has, the kernel says in /proc/PID/smaps
  * ("ProtectionKey", Documentation/filesystems/proc.rst). */
@@ -106,18 +107,33 @@ static bool parse_header(const char *line, struct mapping *m)
 	return true;
 }
 
-bool path_at(pid_t pid, uintptr_t addr, char *path, size_t size)
+/* The mapping that holds addr in process pid, its pkey left out. */
+static bool mapping_at(pid_t pid, uintptr_t addr, struct mapping *m)
 {
 	char *smaps = read_smaps(pid), *line;
-	struct mapping m;
 
 	for (line = smaps; line && *line;
 	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line))
-		if (parse_header(line, &m) && m.lo <= addr && addr < m.hi) {
-			format_to(path, size, "%s", m.path);
+		if (parse_header(line, m) && m->lo <= addr && addr < m->hi)
 			return true;
-		}
 	return false;
+}
+
+bool path_at(pid_t pid, uintptr_t addr, char *path, size_t size)
+{
+	struct mapping m;
+
+	if (!mapping_at(pid, addr, &m))
+		return false;
+	format_to(path, size, "%s", m.path);
+	return true;
+}
+
+bool executable_at(pid_t pid, uintptr_t addr)
+{
+	struct mapping m;
+
+	return mapping_at(pid, addr, &m) && (m.prot & PROT_EXEC);
 }
 
 int pkey_at(pid_t pid, uintptr_t addr)

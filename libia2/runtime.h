@@ -332,6 +332,26 @@ int pkey_at(pid_t pid, uintptr_t addr);
 /* The path of the mapping that holds addr in process pid, "" for an
  * anonymous one; false if no mapping holds it. */
 _Bool path_at(pid_t pid, uintptr_t addr, char *path, size_t size);
+/* Whether the mapping that holds addr in process pid is executable. */
+_Bool executable_at(pid_t pid, uintptr_t addr);
+/* new_code.c, in the supervisor: code that a compartment maps from a
+ * file becomes a scanned copy. open_code_file opens for the monitor the
+ * file behind descriptor fd of task tid of process tgid, for an
+ * executable mmap at offset off; 0, or the -errno the kernel would fail
+ * the call with. code_file_verdict says why the file may give no code,
+ * or NULL. copy_code reads len bytes of it at off, scans them, and
+ * writes them at `at` in process pid, in the anonymous memory the call
+ * mapped instead, for compartment c; why not, or NULL. keep_going:
+ * copies all of it even so (IA2_MONITOR=permissive). */
+struct code_file {
+	int fd;
+	_Bool regular;
+	char path[4096];
+};
+long open_code_file(pid_t tgid, pid_t tid, int fd, unsigned long off, struct code_file *f);
+const char *code_file_verdict(const struct code_file *f);
+const char *copy_code(pid_t pid, const struct code_file *f, unsigned long off, uintptr_t at,
+		      size_t len, int c, _Bool keep_going);
 /* registry.c, in the supervisor: which of a thread's areas in process
  * pid (a copy of this one's layout) holds addr: one of libia2's stacks,
  * as "compartment 2's stack on the thread with thread pointer 0x...",
@@ -575,6 +595,12 @@ void set_up_thread_cancel(int compartment);
 void neutralize_pkru_writers(void);
 void neutralize_dso_writers(const struct dl_phdr_info *info, int compartment);
 void patch_code(void *p, const void *bytes, size_t n, const char *dso);
+/* Whether the wrpkru at p, with code up to end, is one of ia2's checked
+ * gates: followed at once by cmp $PKRU, %eax (3d imm32, or 83 f8 imm8
+ * sign-extended) and a jne (75 rel8 or 0f 85 rel32) to a trap, as
+ * objrewrite/asm.c's emit_write_pkru writes it; *pkru: that PKRU. A jump
+ * to it with another eax traps, whatever bytes come before it. */
+_Bool is_checked_gate(const uint8_t *p, const uint8_t *end, uint32_t *pkru);
 
 /* loads.c: from startup on, see each DSO that dlopen loads before its
  * code runs; whether it admitted the compartment DSO `info` at run time.

@@ -29,7 +29,12 @@
  * compartment's open opened (file_policy.c), at the call's exit. Until
  * then every other task that shares the caller's descriptor table is
  * held stopped (PTRACE_INTERRUPT), so none can use the new descriptor
- * before the verdict; a denied one never runs again. */
+ * before the verdict; a denied one never runs again.
+ *
+ * Code that a compartment maps from a file is a scanned copy
+ * (new_code.c): the call maps anonymous memory instead, which the
+ * supervisor fills at its exit, while every other task that shares the
+ * caller's memory is held the same way. */
 #include <dirent.h>
 #include <dlfcn.h>
 #include <elf.h>
@@ -70,7 +75,7 @@ struct delivery {
 	unsigned pkru;
 };
 
-enum waiting { NOTHING, SIGRETURN, MAPPING, OPENING, AUDITED_CALL };
+enum waiting { NOTHING, SIGRETURN, MAPPING, OPENING, MAPPING_CODE, AUDITED_CALL };
 
 /* Why audit mode opened keys in a thread's PKRU: to step over one
  * faulting instruction, or to make again a call that failed with
@@ -80,17 +85,20 @@ enum opened { SHUT, FOR_STEP, FOR_CALL };
 struct task {
 	pid_t tid, tgid;
 	enum waiting waiting;
-	struct task *held_for;           /* stopped until this task's open is judged */
+	struct task *held_for;           /* stopped until this task's call is judged */
 	bool interrupted;                /* held, and its stop not seen yet */
-	int awaited;                     /* OPENING: held tasks not stopped yet */
-	bool open_runs;                  /* OPENING: the call runs */
+	int shares;                      /* OPENING, MAPPING_CODE: KCMP_FILES or KCMP_VM, held tasks share it */
+	int awaited;                     /* OPENING, MAPPING_CODE: held tasks not stopped yet */
+	bool call_runs;                  /* OPENING, MAPPING_CODE: the call runs */
 	bool framing;                    /* a signal frame is being written with PKRU(0) */
 	bool ending;                     /* denied: on its way to exit_group */
 	enum opened opened;              /* audit mode: keys opened in its PKRU */
 	unsigned own_pkru;               /* opened: its PKRU before, which comes back */
-	int compartment;                 /* MAPPING: the caller */
-	unsigned caller_pkru;            /* SIGRETURN: the caller's */
+	int compartment;                 /* MAPPING, MAPPING_CODE: the caller */
+	unsigned caller_pkru;            /* SIGRETURN, MAPPING_CODE: the caller's */
 	unsigned long len;               /* MAPPING: the new length */
+	struct user_regs_struct call;    /* MAPPING_CODE: the call as made */
+	struct code_file code;           /* MAPPING_CODE: its file, open in the monitor */
 	int ndeliveries;
 	struct delivery deliveries[MAX_FRAMES];
 };
@@ -470,11 +478,12 @@ static bool opens_existing(long nr, const unsigned long *a)
 	return (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL) && !(flags & __O_TMPFILE);
 }
 
-/* Whether two tasks share a descriptor table: threads, and clones with
- * CLONE_FILES (kcmp(2)); a kernel without kcmp says so of threads. */
-static bool shares_files(const struct task *a, const struct task *b)
+/* Whether two tasks share a descriptor table (what KCMP_FILES) or
+ * memory (KCMP_VM): threads, and clones with CLONE_FILES or CLONE_VM
+ * (kcmp(2)); a kernel without kcmp says so of threads. */
+static bool shares(const struct task *a, const struct task *b, int what)
 {
-	long rc = syscall(SYS_kcmp, a->tid, b->tid, KCMP_FILES, 0, 0);
+	long rc = syscall(SYS_kcmp, a->tid, b->tid, what, 0, 0);
 
 	return rc == 0 || (rc < 0 && errno == ENOSYS && a->tgid == b->tgid);
 }
@@ -491,29 +500,40 @@ static void release_held(struct task *o);
 static void check_efault(struct task *t);
 static void close_keys(struct task *t);
 static unsigned own_pkru(const struct task *t, unsigned pkru);
+static void start_code_mapping(struct task *t);
 
-static void start_open_if_all_held(struct task *o)
+static bool holds_others(const struct task *t)
 {
-	if (o->waiting == OPENING && !o->awaited && !o->open_runs) {
-		o->open_runs = true;
-		resume(o->tid, PTRACE_SYSCALL, 0);
-	}
+	return t->waiting == OPENING || t->waiting == MAPPING_CODE;
 }
 
-/* At the seccomp stop of t's open: hold every task that shares its
- * descriptor table, and let the call run once all of them have stopped
- * (hold_stop). Only they: a vfork child that another table's task waits
- * for runs on. No other open in flight shares the table, since its
- * caller would be held. */
-static void begin_open(struct task *t)
+static void start_call_if_all_held(struct task *o)
 {
-	t->waiting = OPENING;
+	if (!holds_others(o) || o->awaited || o->call_runs)
+		return;
+	o->call_runs = true;
+	if (o->waiting == MAPPING_CODE)
+		start_code_mapping(o);
+	else
+		resume(o->tid, PTRACE_SYSCALL, 0);
+}
+
+/* At the seccomp stop of t's call (w: an open, or an executable
+ * mapping): hold every task that shares `what` with it (KCMP_FILES: its
+ * descriptor table, KCMP_VM: its memory), and let the call run once all
+ * of them have stopped (hold_stop). Only they: a vfork child that another
+ * table's task waits for runs on. No other such call in flight shares
+ * it, since its caller would be held. */
+static void begin_held_call(struct task *t, enum waiting w, int what)
+{
+	t->waiting = w;
+	t->shares = what;
 	t->awaited = 0;
-	t->open_runs = false;
+	t->call_runs = false;
 	for (size_t i = 0; i < ntasks; i++) {
 		struct task *s = tasks[i];
 
-		if (s == t || s->held_for || !shares_files(t, s))
+		if (s == t || s->held_for || !shares(t, s, what))
 			continue;
 		s->held_for = t;
 		/* A task whose stop waits in `deferred` is stopped already,
@@ -523,24 +543,24 @@ static void begin_open(struct task *t)
 			t->awaited++;
 		}
 	}
-	start_open_if_all_held(t);
+	start_call_if_all_held(t);
 }
 
-/* The task whose open in flight shares t's descriptor table, for a task
- * the monitor meets for the first time, or NULL. */
-static struct task *open_sharing(const struct task *t)
+/* The task whose held call in flight would hold t, for a task the
+ * monitor meets for the first time, or NULL. */
+static struct task *held_call_sharing(const struct task *t)
 {
 	for (size_t i = 0; i < ntasks; i++)
-		if (tasks[i] != t && tasks[i]->waiting == OPENING && shares_files(tasks[i], t))
+		if (tasks[i] != t && holds_others(tasks[i]) && shares(tasks[i], t, tasks[i]->shares))
 			return tasks[i];
 	return NULL;
 }
 
-/* A denied open: the caller's process ends, and so do the other
- * processes that share its descriptor table (clones with CLONE_FILES),
- * which exit_group would not end. The held tasks stay stopped until
- * then. */
-static void deny_open(struct task *t, struct user_regs_struct *r)
+/* A denied held call: the caller's process ends, and so do the other
+ * processes that share what it shares (clones with CLONE_FILES or
+ * CLONE_VM), which exit_group would not end. The held tasks stay stopped
+ * until then. */
+static void deny_held_call(struct task *t, struct user_regs_struct *r)
 {
 	for (size_t i = 0; i < ntasks; i++)
 		if (tasks[i]->held_for == t && tasks[i]->tgid != t->tgid)
@@ -551,7 +571,7 @@ static void deny_open(struct task *t, struct user_regs_struct *r)
 /* At the exit of t's open: judge the file it opened, then release the
  * tasks held for it. In audit mode an open that failed with EFAULT may
  * be made again with a key open (check_efault), and goes through
- * begin_open again. */
+ * begin_held_call again. */
 static void end_open(struct task *t)
 {
 	struct process *p = process_for(t->tgid);
@@ -573,7 +593,7 @@ static void end_open(struct task *t)
 	if (why) {
 		report(t, p->foreign ? RUNTIME : caller_of(pkru), pkru, &r, why);
 		if (__ia2_ro.s.monitor != MONITOR_PERMISSIVE) {
-			deny_open(t, &r);
+			deny_held_call(t, &r);
 			return;   /* released when t's process is gone */
 		}
 	}
@@ -589,6 +609,74 @@ static void skip_call(pid_t tid, struct user_regs_struct *r, long rc)
 	r->rax = (unsigned long)rc;
 	ptrace(PTRACE_SETREGS, tid, 0, r);
 	resume(tid, PTRACE_CONT, 0);
+}
+
+/* Flags of an executable mmap that its anonymous stand-in keeps: where
+ * and how to map, never what backs it (MAP_HUGETLB, MAP_GROWSDOWN). */
+#define CODE_MAP_FLAGS                                                                     \
+	(MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_NORESERVE | MAP_POPULATE | MAP_LOCKED | MAP_32BIT)
+
+/* All tasks that share t's memory are held: open the file that t's
+ * executable mmap names, and make the call map anonymous memory instead,
+ * which end_code_mapping fills (new_code.c says why). A call the kernel
+ * would fail gets the kernel's error. */
+static void start_code_mapping(struct task *t)
+{
+	struct user_regs_struct r = t->call;
+	long err = open_code_file(t->tgid, t->tid, (int)r.r8, r.r9, &t->code);
+	const char *why;
+
+	if (err) {
+		t->waiting = NOTHING;
+		skip_call(t->tid, &r, err);
+		release_held(t);
+		return;
+	}
+	if ((why = code_file_verdict(&t->code))) {
+		close(t->code.fd);
+		report(t, t->compartment, t->caller_pkru, &r, why);
+		if (__ia2_ro.s.monitor != MONITOR_PERMISSIVE) {
+			deny_held_call(t, &r);
+			return;
+		}
+		t->waiting = MAPPING;   /* as it is */
+		t->len = r.rsi;
+		resume(t->tid, PTRACE_SYSCALL, 0);
+		release_held(t);
+		return;
+	}
+	r.r10 = (r.r10 & CODE_MAP_FLAGS) | MAP_PRIVATE | MAP_ANONYMOUS;
+	r.r8 = (unsigned long)-1;
+	r.r9 = 0;
+	ptrace(PTRACE_SETREGS, t->tid, 0, &r);
+	resume(t->tid, PTRACE_SYSCALL, 0);
+}
+
+/* At the exit of an executable mmap that start_code_mapping changed:
+ * copy the scanned code in, then release the tasks held for it. */
+static void end_code_mapping(struct task *t)
+{
+	struct process *p = process_for(t->tgid);
+	bool permissive = __ia2_ro.s.monitor == MONITOR_PERMISSIVE;
+	struct user_regs_struct r;
+	const char *why = NULL;
+
+	t->waiting = NOTHING;
+	if (!ptrace(PTRACE_GETREGS, t->tid, 0, &r) && r.rax < -4096UL) {
+		note_mapped(&p->as, t->compartment, r.rax, r.rax + t->call.rsi);
+		why = copy_code(t->tgid, &t->code, t->call.r9, r.rax, t->call.rsi, t->compartment,
+				permissive);
+	}
+	close(t->code.fd);
+	if (why) {
+		report(t, t->compartment, t->caller_pkru, &t->call, why);
+		if (!permissive) {
+			deny_held_call(t, &r);
+			return;
+		}
+	}
+	resume(t->tid, PTRACE_CONT, 0);
+	release_held(t);
 }
 
 /* libia2's request to write a trap over a PKRU writer (writers.c,
@@ -675,7 +763,7 @@ static void on_syscall(struct task *t)
 		why = "only libia2 asks the monitor to write code";
 	} else if (is_open_call(nr) && (c != RUNTIME || p->foreign)) {
 		if (opens_existing(nr, a)) {
-			begin_open(t);
+			begin_held_call(t, OPENING, KCMP_FILES);
 			return;
 		}
 	} else if (c != RUNTIME && is_memory_call(nr))
@@ -690,6 +778,13 @@ static void on_syscall(struct task *t)
 		}
 	}
 	note_call(&p->as, nr, a);
+	if (nr == SYS_mmap && (a[2] & PROT_EXEC) && c >= 0) {
+		t->call = r;
+		t->compartment = c;
+		t->caller_pkru = pkru;
+		begin_held_call(t, MAPPING_CODE, KCMP_VM);
+		return;
+	}
 	if (maps_new(nr) && c >= 0) {
 		t->waiting = MAPPING;
 		t->compartment = c;
@@ -829,6 +924,10 @@ static void on_syscall_exit(struct task *t)
 
 	if (w == OPENING) {
 		end_open(t);
+		return;
+	}
+	if (w == MAPPING_CODE) {
+		end_code_mapping(t);
 		return;
 	}
 	t->waiting = NOTHING;
@@ -1089,7 +1188,7 @@ static void on_exit_of(pid_t tid)
 	}
 	forget_task(tid);
 	if (o)
-		start_open_if_all_held(o);
+		start_call_if_all_held(o);
 	for (size_t i = 0; i < ntasks; i++)
 		if (tasks[i]->tgid == tgid)
 			return;
@@ -1173,7 +1272,7 @@ static void hold_stop(struct task *t, int status)
 	if (t->interrupted) {
 		t->interrupted = false;
 		o->awaited--;
-		start_open_if_all_held(o);
+		start_call_if_all_held(o);
 	}
 }
 
@@ -1206,7 +1305,7 @@ static void on_any_stop(pid_t tid, int status)
 	struct task *t = task_for(tid);
 
 	if (!known)
-		t->held_for = open_sharing(t);
+		t->held_for = held_call_sharing(t);
 	if (t->held_for)
 		hold_stop(t, status);
 	else

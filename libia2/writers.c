@@ -89,9 +89,7 @@ static bool may_write(const struct dso *d, uint32_t v)
 	return d->compartment && v == IA2_PKRU(d->compartment);
 }
 
-/* wrpkru; cmp $imm, %eax (3d imm32, or 83 f8 imm8 sign-extended);
- * jne (75 rel8 or 0f 85 rel32): the check emit_write_pkru writes. */
-static bool is_checked_gate(const struct dso *d, const uint8_t *p, const uint8_t *end)
+bool is_checked_gate(const uint8_t *p, const uint8_t *end, uint32_t *pkru)
 {
 	uint32_t v;
 
@@ -105,8 +103,7 @@ static bool is_checked_gate(const struct dso *d, const uint8_t *p, const uint8_t
 	} else {
 		return false;
 	}
-	if (!may_write(d, v))
-		return false;
+	*pkru = v;
 	return (end - p >= 2 && p[0] == 0x75) || (end - p >= 6 && p[0] == 0x0f && p[1] == 0x85);
 }
 
@@ -353,7 +350,8 @@ static void scan_segment(const struct dso *d, csh cs, uint8_t *p, uint8_t *end)
 {
 	for (; (p = memchr(p, 0x0f, (size_t)(end - p))); p++) {
 		enum ia2_pkru_writer w = ia2_pkru_writer_at(p, (size_t)(end - p));
-		if (w == IA2_WRPKRU && is_checked_gate(d, p, end))
+		uint32_t v;
+		if (w == IA2_WRPKRU && is_checked_gate(p, end, &v) && may_write(d, v))
 			p += 2;
 		else if (w != IA2_NOT_A_WRITER)
 			neutralize(d, cs, p, end, w);

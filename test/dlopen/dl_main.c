@@ -22,7 +22,9 @@
  *                    loads one of them
  *   gadget           dlopen a DSO outside the compartments whose
  *                    constructor writes PKRU 0 and reads the plugin's
- *                    secret: its wrpkru is gone before it runs (SIGILL)
+ *                    secret: the monitor refuses to map its code (status
+ *                    112); without the monitor, its wrpkru is gone before
+ *                    it runs (SIGILL)
  *   own-gadget       the same from a DSO that claims compartment 1, which
  *                    compartment 1 may load, with a checked gate to 2's PKRU */
 #include "plug.h"

@@ -1,8 +1,10 @@
 /* Not built by ia2: a DSO outside the compartments whose constructor
  * opens every key with wrpkru and reads compartment 2's secret, at the
- * address dl_main.c puts in DL_GADGET_TARGET. libia2 scans a DSO that
- * dlopen loads before ld.so runs any of its code (libia2/loads.c), so
- * the wrpkru is a ud2 by then and this dies of SIGILL. */
+ * address dl_main.c puts in DL_GADGET_TARGET. The syscall monitor
+ * refuses to map its code (libia2/new_code.c). Without the monitor,
+ * libia2 scans a DSO that dlopen loads before ld.so runs any of its code
+ * (libia2/loads.c), so the wrpkru is a ud2 by then and this dies of
+ * SIGILL. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "../common/hidden.h"
+#include "ia2/pkru.h"
 #include "monitor.h"
 
 #define PAGE 4096
@@ -168,6 +169,119 @@ static int write_and_run(int prot_at_once)
 		return ATTACK_FAILED;
 	((void (*)(void))code)();
 	return read_directly();
+}
+
+/* A file, unnamed, that holds n bytes of code: a memfd, or a file
+ * written in /tmp. */
+static int code_file(int memfd, const void *code, size_t n)
+{
+	char path[] = "/tmp/ia2-code-XXXXXX";
+	int fd = memfd ? memfd_create("code", 0) : mkstemp(path);
+
+	if (fd < 0 || (!memfd && unlink(path)) || write(fd, code, n) != (ssize_t)n) {
+		perror("code file");
+		exit(1);
+	}
+	return fd;
+}
+
+static void *map_code(int fd)
+{
+	void *code = mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+
+	if (code == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	return code;
+}
+
+/* Code written to a file, or to a memfd, then mapped executable. */
+static int run_written_code(int memfd)
+{
+	((void (*)(void))map_code(code_file(memfd, open_all, sizeof open_all)))();
+	return read_directly();
+}
+
+static int run_file_code(void)
+{
+	return run_written_code(0);
+}
+
+static int run_memfd_code(void)
+{
+	return run_written_code(1);
+}
+
+/* mov $7, %eax; ret */
+static const unsigned char seven[] = {0xb8, 0x07, 0, 0, 0, 0xc3};
+
+/* Harmless code is mapped, then the file changes under the mapping: by
+ * a write, or by truncating it (which drops even pages already copied)
+ * and writing it again, a memfd (the test VM's 9p root truncates no
+ * deleted file). The mapping must keep the code it was made
+ * with, so the read of compartment 2's secret faults. */
+static int change_mapped_code(int truncate)
+{
+	int fd = code_file(truncate, seven, sizeof seven);
+	int (*code)(void) = map_code(fd);
+
+	if (code() != 7)
+		return 1;
+	if ((truncate && ftruncate(fd, 0)) || pwrite(fd, open_all, sizeof open_all, 0) != sizeof open_all) {
+		perror("rewrite");
+		return 1;
+	}
+	printf("the mapped code returned %d after its file changed\n", code());
+	return read_directly();
+}
+
+static int rewrite_mapped_code(void)
+{
+	return change_mapped_code(0);
+}
+
+static int truncate_mapped_code(void)
+{
+	return change_mapped_code(1);
+}
+
+/* Copies code that holds a PKRU writer byte by byte: copied as
+ * constants, its bytes would land in this compartment's own code, which
+ * ia2 refuses to link. */
+static void copy_code(unsigned char *to, const volatile unsigned char *from, size_t n)
+{
+	while (n--)
+		*to++ = *from++;
+}
+
+/* Code with ia2's checked gates, as objrewrite emits them: to PKRU(2),
+ * where it reads the secret that rdi points to, and back to PKRU(1).
+ * Only a DSO that ia2 admits into compartment 2 may hold the first. */
+static int run_forged_gate(void)
+{
+	unsigned char code[64], *p = code;
+	uint32_t to2 = IA2_PKRU(2), to1 = IA2_PKRU(1);
+	static const unsigned char zero_ecx_edx[] = {0x31, 0xc9, 0x31, 0xd2};
+	int (*steal)(const volatile int *);
+
+	*p++ = 0x48, *p++ = 0x89, *p++ = 0xfe;                           /* mov %rdi, %rsi */
+	for (int i = 0; i < 2; i++) {
+		uint32_t v = i ? to1 : to2;
+		memcpy(p, zero_ecx_edx, 4), p += 4;
+		*p++ = 0xb8, memcpy(p, &v, 4), p += 4;                   /* mov $v, %eax */
+		copy_code(p, open_all + 6, 3), p += 3;                   /* wrpkru */
+		*p++ = 0x3d, memcpy(p, &v, 4), p += 4;                   /* cmp $v, %eax */
+		*p++ = 0x0f, *p++ = 0x85;                                /* jne trap */
+		int32_t rel = i ? 3 : 28;                                 /* to the ud2 */
+		memcpy(p, &rel, 4), p += 4;
+		if (!i)
+			*p++ = 0x8b, *p++ = 0x36;                        /* mov (%rsi), %esi */
+	}
+	*p++ = 0x89, *p++ = 0xf0, *p++ = 0xc3;                           /* mov %esi, %eax; ret */
+	*p++ = 0x0f, *p++ = 0x0b;                                        /* trap: ud2 */
+	steal = map_code(code_file(0, code, (size_t)(p - code)));
+	return judge(steal(lib_secret_address()));
 }
 
 static int user_dispatch(void)
@@ -755,11 +869,24 @@ static int legitimate(void)
 	if (madvise((void *)(((uintptr_t)big + PAGE) & ~(uintptr_t)(PAGE - 1)), PAGE, MADV_DONTNEED))
 		return 1;
 	free(big);
-	/* Opens while another thread runs, which the monitor holds. */
+	/* Opens and code mappings while another thread runs, which the
+	 * monitor holds. */
 	pthread_t spinner;
 	char line[64];
 	spinning = 1;
 	pthread_create(&spinner, NULL, spin, NULL);
+	/* Code from a file, with a checked gate to the caller's own PKRU. */
+	static const unsigned char own_gate[] = {0x31, 0xc9, 0x31, 0xd2, 0xb8, 0, 0, 0, 0, 0x0f,
+						 0x01, 0xef, 0x3d, 0, 0, 0, 0, 0x75, 0x06, 0xb8,
+						 0x07, 0, 0, 0, 0xc3, 0x0f, 0x0b};
+	unsigned char gate[sizeof own_gate];
+	uint32_t own = IA2_PKRU(1);
+	copy_code(gate, own_gate, sizeof gate);
+	memcpy(gate + 5, &own, 4);
+	memcpy(gate + 13, &own, 4);
+	if (((int (*)(void))map_code(code_file(0, gate, sizeof gate)))() != 7 ||
+	    ((int (*)(void))map_code(code_file(1, seven, sizeof seven)))() != 7)
+		return 1;
 	for (int i = 0; i < 20; i++) {
 		FILE *f = fopen("/proc/self/status", "r");
 		if (!f || !fgets(line, sizeof line, f) || strncmp(line, "Name:", 5))
@@ -805,6 +932,9 @@ int main(int argc, char **argv)
 		{"give-own", give_own},         {"open-while-spawning", open_while_spawning},
 		{"setxid-entry", setxid_entry}, {"altstack", aim_altstack},
 		{"heap-hole", hole_in_heap},
+		{"exec-file", run_file_code},   {"exec-memfd", run_memfd_code},
+		{"exec-rewrite", rewrite_mapped_code}, {"exec-truncate", truncate_mapped_code},
+		{"exec-gate", run_forged_gate},
 		{"altstack-frame", aim_altstack_by_frame},
 		{"ok", legitimate},
 	};
