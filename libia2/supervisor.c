@@ -75,7 +75,7 @@ struct delivery {
 	unsigned pkru;
 };
 
-enum waiting { NOTHING, SIGRETURN, MAPPING, OPENING, MAPPING_CODE, AUDITED_CALL };
+enum waiting { NOTHING, SIGRETURN, OPENING, MEMORY_CALL, AUDITED_CALL };
 
 /* Why audit mode opened keys in a thread's PKRU: to step over one
  * faulting instruction, or to make again a call that failed with
@@ -87,18 +87,18 @@ struct task {
 	enum waiting waiting;
 	struct task *held_for;           /* stopped until this task's call is judged */
 	bool interrupted;                /* held, and its stop not seen yet */
-	int shares;                      /* OPENING, MAPPING_CODE: KCMP_FILES or KCMP_VM, held tasks share it */
-	int awaited;                     /* OPENING, MAPPING_CODE: held tasks not stopped yet */
-	bool call_runs;                  /* OPENING, MAPPING_CODE: the call runs */
+	int shares;                      /* OPENING, MEMORY_CALL: KCMP_FILES or KCMP_VM, held tasks share it */
+	int awaited;                     /* OPENING, MEMORY_CALL: held tasks not stopped yet */
+	bool call_runs;                  /* OPENING, MEMORY_CALL: the call runs */
 	bool framing;                    /* a signal frame is being written with PKRU(0) */
 	bool ending;                     /* denied: on its way to exit_group */
 	enum opened opened;              /* audit mode: keys opened in its PKRU */
 	unsigned own_pkru;               /* opened: its PKRU before, which comes back */
-	int compartment;                 /* MAPPING, MAPPING_CODE: the caller */
-	unsigned caller_pkru;            /* SIGRETURN, MAPPING_CODE: the caller's */
-	unsigned long len;               /* MAPPING: the new length */
-	struct user_regs_struct call;    /* MAPPING_CODE: the call as made */
-	struct code_file code;           /* MAPPING_CODE: its file, open in the monitor */
+	int compartment;                 /* MEMORY_CALL: the caller */
+	unsigned caller_pkru;            /* SIGRETURN, MEMORY_CALL: the caller's */
+	struct user_regs_struct call;    /* MEMORY_CALL: the call as made */
+	bool copying;                    /* MEMORY_CALL: maps code, a copy of code.fd's file */
+	struct code_file code;
 	int ndeliveries;
 	struct delivery deliveries[MAX_FRAMES];
 };
@@ -439,12 +439,6 @@ static bool is_memory_call(long nr)
 	       nr == SYS_munmap || nr == SYS_mremap || nr == SYS_madvise;
 }
 
-/* Whether the call maps memory whose start only its result gives. */
-static bool maps_new(long nr)
-{
-	return nr == SYS_mmap || nr == SYS_mremap;
-}
-
 /* What an allowed call, by anyone, does to the ranges compartments
  * made, before it runs; a mapping's new address only its result gives
  * (on_syscall_exit). */
@@ -500,11 +494,11 @@ static void release_held(struct task *o);
 static void check_efault(struct task *t);
 static void close_keys(struct task *t);
 static unsigned own_pkru(const struct task *t, unsigned pkru);
-static void start_code_mapping(struct task *t);
+static void judge_memory_call(struct task *t);
 
 static bool holds_others(const struct task *t)
 {
-	return t->waiting == OPENING || t->waiting == MAPPING_CODE;
+	return t->waiting == OPENING || t->waiting == MEMORY_CALL;
 }
 
 static void start_call_if_all_held(struct task *o)
@@ -512,16 +506,16 @@ static void start_call_if_all_held(struct task *o)
 	if (!holds_others(o) || o->awaited || o->call_runs)
 		return;
 	o->call_runs = true;
-	if (o->waiting == MAPPING_CODE)
-		start_code_mapping(o);
+	if (o->waiting == MEMORY_CALL)
+		judge_memory_call(o);
 	else
 		resume(o->tid, PTRACE_SYSCALL, 0);
 }
 
-/* At the seccomp stop of t's call (w: an open, or an executable
- * mapping): hold every task that shares `what` with it (KCMP_FILES: its
- * descriptor table, KCMP_VM: its memory), and let the call run once all
- * of them have stopped (hold_stop). Only they: a vfork child that another
+/* At the seccomp stop of t's call (w: an open, or a memory call): hold
+ * every task that shares `what` with it (KCMP_FILES: its descriptor
+ * table, KCMP_VM: its memory), and let the call go on once all of them
+ * have stopped (hold_stop). Only they: a vfork child that another
  * table's task waits for runs on. No other such call in flight shares
  * it, since its caller would be held. */
 static void begin_held_call(struct task *t, enum waiting w, int what)
@@ -556,15 +550,28 @@ static struct task *held_call_sharing(const struct task *t)
 	return NULL;
 }
 
+static bool holds_any(const struct task *t)
+{
+	for (size_t i = 0; i < ntasks; i++)
+		if (tasks[i]->held_for == t)
+			return true;
+	return false;
+}
+
 /* A denied held call: the caller's process ends, and so do the other
  * processes that share what it shares (clones with CLONE_FILES or
  * CLONE_VM), which exit_group would not end. The held tasks stay stopped
  * until then. */
-static void deny_held_call(struct task *t, struct user_regs_struct *r)
+static void end_held_sharers(struct task *t)
 {
 	for (size_t i = 0; i < ntasks; i++)
 		if (tasks[i]->held_for == t && tasks[i]->tgid != t->tgid)
 			syscall(SYS_tgkill, tasks[i]->tgid, tasks[i]->tid, SIGKILL);
+}
+
+static void deny_held_call(struct task *t, struct user_regs_struct *r)
+{
+	end_held_sharers(t);
 	end_after_call(t, r);
 }
 
@@ -616,10 +623,24 @@ static void skip_call(pid_t tid, struct user_regs_struct *r, long rc)
 #define CODE_MAP_FLAGS                                                                     \
 	(MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_NORESERVE | MAP_POPULATE | MAP_LOCKED | MAP_32BIT)
 
-/* All tasks that share t's memory are held: open the file that t's
- * executable mmap names, and make the call map anonymous memory instead,
- * which end_code_mapping fills (new_code.c says why). A call the kernel
- * would fail gets the kernel's error. */
+/* A memory call's arguments, as made. */
+static void call_args(const struct task *t, unsigned long a[6])
+{
+	const struct user_regs_struct *r = &t->call;
+
+	a[0] = r->rdi, a[1] = r->rsi, a[2] = r->rdx, a[3] = r->r10, a[4] = r->r8, a[5] = r->r9;
+}
+
+/* Whether the call maps memory whose start only its result gives. */
+static bool maps_new(long nr)
+{
+	return nr == SYS_mmap || nr == SYS_mremap;
+}
+
+/* An executable mmap of t's, judged allowed: open the file it names, and
+ * make the call map anonymous memory instead, which end_memory_call
+ * fills (new_code.c says why). A call the kernel would fail gets the
+ * kernel's error. */
 static void start_code_mapping(struct task *t)
 {
 	struct user_regs_struct r = t->call;
@@ -636,15 +657,14 @@ static void start_code_mapping(struct task *t)
 		close(t->code.fd);
 		report(t, t->compartment, t->caller_pkru, &r, why);
 		if (__ia2_ro.s.monitor != MONITOR_PERMISSIVE) {
-			deny_held_call(t, &r);
+			end_held_sharers(t);
+			deny_call(t->tid, &r);
 			return;
 		}
-		t->waiting = MAPPING;   /* as it is */
-		t->len = r.rsi;
-		resume(t->tid, PTRACE_SYSCALL, 0);
-		release_held(t);
+		resume(t->tid, PTRACE_SYSCALL, 0);   /* as it is */
 		return;
 	}
+	t->copying = true;
 	r.r10 = (r.r10 & CODE_MAP_FLAGS) | MAP_PRIVATE | MAP_ANONYMOUS;
 	r.r8 = (unsigned long)-1;
 	r.r9 = 0;
@@ -652,22 +672,63 @@ static void start_code_mapping(struct task *t)
 	resume(t->tid, PTRACE_SYSCALL, 0);
 }
 
-/* At the exit of an executable mmap that start_code_mapping changed:
- * copy the scanned code in, then release the tasks held for it. */
-static void end_code_mapping(struct task *t)
+/* Every task that shares t's memory is held (begin_held_call), so the
+ * memory map that the rules read is the one the call meets: judge it,
+ * and let it run. Until its exit, which records what a compartment
+ * mapped, nobody else runs. With nothing held and nothing to record, it
+ * just runs. */
+static void judge_memory_call(struct task *t)
+{
+	struct process *p = process_for(t->tgid);
+	long nr = (long)t->call.orig_rax;
+	unsigned long a[6];
+	const char *why;
+
+	call_args(t, a);
+	t->copying = false;
+	why = memory_verdict(t->tgid, &p->as, t->compartment, nr, a);
+	if (why) {
+		report(t, t->compartment, t->caller_pkru, &t->call, why);
+		if (__ia2_ro.s.monitor != MONITOR_PERMISSIVE) {
+			end_held_sharers(t);
+			deny_call(t->tid, &t->call);
+			return;
+		}
+	}
+	note_call(&p->as, nr, a);
+	if (nr == SYS_mmap && (a[2] & PROT_EXEC)) {
+		start_code_mapping(t);
+		return;
+	}
+	if (!maps_new(nr) && !holds_any(t)) {
+		t->waiting = NOTHING;
+		resume(t->tid, PTRACE_CONT, 0);
+		return;
+	}
+	resume(t->tid, PTRACE_SYSCALL, 0);
+}
+
+/* At a memory call's exit: record a new mapping as the caller's, fill
+ * it if it is code, and release the tasks held for the call. */
+static void end_memory_call(struct task *t)
 {
 	struct process *p = process_for(t->tgid);
 	bool permissive = __ia2_ro.s.monitor == MONITOR_PERMISSIVE;
+	long nr = (long)t->call.orig_rax;
+	unsigned long a[6], len;
 	struct user_regs_struct r;
 	const char *why = NULL;
 
+	call_args(t, a);
+	len = nr == SYS_mmap ? a[1] : a[2];
 	t->waiting = NOTHING;
-	if (!ptrace(PTRACE_GETREGS, t->tid, 0, &r) && r.rax < -4096UL) {
-		note_mapped(&p->as, t->compartment, r.rax, r.rax + t->call.rsi);
-		why = copy_code(t->tgid, &t->code, t->call.r9, r.rax, t->call.rsi, t->compartment,
-				permissive);
+	if (maps_new(nr) && !ptrace(PTRACE_GETREGS, t->tid, 0, &r) && r.rax < -4096UL) {
+		note_mapped(&p->as, t->compartment, r.rax, r.rax + len);
+		if (t->copying)
+			why = copy_code(t->tgid, &t->code, a[5], r.rax, len, t->compartment, permissive);
 	}
-	close(t->code.fd);
+	if (t->copying)
+		close(t->code.fd);
 	if (why) {
 		report(t, t->compartment, t->caller_pkru, &t->call, why);
 		if (!permissive) {
@@ -766,9 +827,13 @@ static void on_syscall(struct task *t)
 			begin_held_call(t, OPENING, KCMP_FILES);
 			return;
 		}
-	} else if (c != RUNTIME && is_memory_call(nr))
-		why = memory_verdict(t->tgid, &p->as, c, nr, a);
-	else if (c != RUNTIME)
+	} else if (c != RUNTIME && is_memory_call(nr)) {
+		t->call = r;
+		t->compartment = c;
+		t->caller_pkru = pkru;
+		begin_held_call(t, MEMORY_CALL, KCMP_VM);
+		return;
+	} else if (c != RUNTIME)
 		why = other_verdict(nr, a);
 	if (why) {
 		report(t, c, pkru, &r, why);
@@ -778,20 +843,6 @@ static void on_syscall(struct task *t)
 		}
 	}
 	note_call(&p->as, nr, a);
-	if (nr == SYS_mmap && (a[2] & PROT_EXEC) && c >= 0) {
-		t->call = r;
-		t->compartment = c;
-		t->caller_pkru = pkru;
-		begin_held_call(t, MAPPING_CODE, KCMP_VM);
-		return;
-	}
-	if (maps_new(nr) && c >= 0) {
-		t->waiting = MAPPING;
-		t->compartment = c;
-		t->len = nr == SYS_mmap ? a[1] : a[2];
-		resume(t->tid, PTRACE_SYSCALL, 0);
-		return;
-	}
 	if (auditing() && c > 0) {
 		t->waiting = AUDITED_CALL;
 		resume(t->tid, PTRACE_SYSCALL, 0);
@@ -920,14 +971,13 @@ static void check_efault(struct task *t)
 static void on_syscall_exit(struct task *t)
 {
 	enum waiting w = t->waiting;
-	struct user_regs_struct r;
 
 	if (w == OPENING) {
 		end_open(t);
 		return;
 	}
-	if (w == MAPPING_CODE) {
-		end_code_mapping(t);
+	if (w == MEMORY_CALL) {
+		end_memory_call(t);
 		return;
 	}
 	t->waiting = NOTHING;
@@ -939,8 +989,6 @@ static void on_syscall_exit(struct task *t)
 		check_efault(t);
 		return;
 	}
-	if (w == MAPPING && !ptrace(PTRACE_GETREGS, t->tid, 0, &r) && r.rax < -4096UL)
-		note_mapped(&process_for(t->tgid)->as, t->compartment, r.rax, r.rax + t->len);
 	resume(t->tid, PTRACE_CONT, 0);
 }
 
