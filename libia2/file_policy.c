@@ -14,7 +14,17 @@
  * compartment's memory, and /proc/kcore and /dev/mem reach physical
  * memory. A process that has executed another program (`foreign`) may
  * open its own: its memory is that program's, and holds no compartment's
- * (an executed ia2 program's libia2 does, to neutralize PKRU writers). */
+ * (an executed ia2 program's libia2 does, to neutralize PKRU writers).
+ *
+ * A file that backs a shared mapping is that mapping's memory: what is
+ * read or written through the descriptor, or through a mapping of it
+ * without the pkey, is what the mapping holds. So a compartment may not
+ * open the file behind a shared mapping that carries another
+ * compartment's pkey, or libia2's. /proc/PID/map_files/ opens exactly
+ * that, even for shared anonymous memory, which no path names otherwise
+ * (proc(5); it needs CAP_SYS_ADMIN). Private mappings hold their own
+ * copies of the pages they changed, and the rest is the file's, which
+ * whoever may open the file reads anyway. */
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,20 +74,27 @@ static bool is_own_memory(pid_t tid, pid_t tgid, const struct stat *file)
 	return is_file(process, file) || is_file(thread, file);
 }
 
-/* Why thread tid of process tgid may not keep descriptor fd, or NULL. */
-const char *opened_file_verdict(pid_t tid, pid_t tgid, int fd, bool foreign)
+/* Why compartment c's thread tid of process tgid may not keep
+ * descriptor fd, or NULL. */
+const char *opened_file_verdict(pid_t tid, pid_t tgid, int fd, int c, bool foreign)
 {
 	static char why[600];
 	char link[64], target[512];
 	struct stat st;
 	struct statfs fs;
 	ssize_t n;
+	int k;
 
 	format_to(link, sizeof link, "/proc/%d/fd/%d", tid, fd);
 	if (stat(link, &st) || statfs(link, &fs))
 		return "the monitor cannot tell which file it opened";
 	if (is_memory_device(&st))
 		return "it opened a device that reaches physical memory";
+	if (!foreign && (k = shared_file_pkey(tgid, major(st.st_dev), minor(st.st_dev), st.st_ino, c))) {
+		format_to(why, sizeof why, "it opened the file behind a shared mapping of %s memory, "
+			  "with pkey %d", k == IA2_RUNTIME_PKEY ? "libia2's" : "another compartment's", k);
+		return why;
+	}
 	if (fs.f_type != PROC_SUPER_MAGIC)
 		return NULL;
 	n = readlink(link, target, sizeof target - 1);

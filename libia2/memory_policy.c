@@ -36,47 +36,69 @@
 struct mapping {
 	uintptr_t lo, hi;
 	int prot, pkey;
+	bool shared;
+	unsigned long dev_major, dev_minor, ino;
 	char path[128];
 };
 
 static char why[256];
 
-/* The whole of /proc/pid/smaps, NUL-terminated; NULL if unreadable. */
-static char *read_smaps(pid_t pid)
+struct text {
+	char *buf;
+	size_t cap;
+};
+
+/* The whole of /proc/pid/NAME, NUL-terminated, in t; NULL if
+ * unreadable. */
+static char *read_whole(pid_t pid, const char *name, struct text *t)
 {
-	static char *buf;
-	static size_t cap;
 	char path[64];
 	size_t n = 0;
 	ssize_t got;
 	int fd;
 
-	format_to(path, sizeof path, "/proc/%d/smaps", pid);
+	format_to(path, sizeof path, "/proc/%d/%s", pid, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	do {
-		if (cap - n < 65536) {
-			char *b = realloc(buf, cap + 262144);
+		if (t->cap - n < 65536) {
+			char *b = realloc(t->buf, t->cap + 262144);
 			if (!b)
 				die("syscall monitor: out of memory");
-			buf = b;
-			cap += 262144;
+			t->buf = b;
+			t->cap += 262144;
 		}
-		got = read(fd, buf + n, cap - n - 1);
+		got = read(fd, t->buf + n, t->cap - n - 1);
 		if (got > 0)
 			n += (size_t)got;
 	} while (got > 0 || (got < 0 && errno == EINTR));
 	close(fd);
-	buf[n] = 0;
-	return buf;
+	t->buf[n] = 0;
+	return t->buf;
+}
+
+static char *read_smaps(pid_t pid)
+{
+	static struct text t;
+
+	return read_whole(pid, "smaps", &t);
+}
+
+/* /proc/pid/maps: smaps' header lines alone, which the kernel makes
+ * without walking the pages. */
+static char *read_maps(pid_t pid)
+{
+	static struct text t;
+
+	return read_whole(pid, "maps", &t);
 }
 
 /* A header line: "lo-hi rwxp offset dev inode   path". */
 static bool parse_header(const char *line, struct mapping *m)
 {
 	char perms[5] = "", *end;
-	const char *p;
+	const char *p, *after_offset;
 	uintptr_t lo = strtoul(line, &end, 16), hi;
 
 	if (*end != '-')
@@ -89,10 +111,17 @@ static bool parse_header(const char *line, struct mapping *m)
 	memcpy(perms, end + 1, 4);
 	m->prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
 		  (perms[2] == 'x' ? PROT_EXEC : 0);
+	m->shared = perms[3] == 's';
 	m->pkey = 0;
 	m->path[0] = 0;
-	/* The path, if any, follows the fifth field, after spaces. */
+	/* After the offset: the device (major:minor, hex) and the inode. */
 	p = end + 1;
+	if (!(after_offset = strchr(p + 5, ' ')))
+		return false;
+	m->dev_major = strtoul(after_offset, &end, 16);
+	m->dev_minor = *end == ':' ? strtoul(end + 1, &end, 16) : 0;
+	m->ino = strtoul(end, NULL, 10);
+	/* The path, if any, follows the fifth field, after spaces. */
 	for (int field = 0; field < 4; field++) {
 		p += strcspn(p, " \n");
 		p += strspn(p, " ");
@@ -134,6 +163,25 @@ bool executable_at(pid_t pid, uintptr_t addr)
 	struct mapping m;
 
 	return mapping_at(pid, addr, &m) && (m.prot & PROT_EXEC);
+}
+
+int shared_file_pkey(pid_t pid, unsigned long dev_major, unsigned long dev_minor,
+		     unsigned long ino, int c)
+{
+	char *maps = read_maps(pid), *line;
+	struct mapping m;
+
+	for (line = maps; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+		int k;
+		if (!parse_header(line, &m) || !m.shared || m.ino != ino || m.dev_major != dev_major ||
+		    m.dev_minor != dev_minor)
+			continue;
+		k = pkey_at(pid, m.lo);
+		if (k > 0 && k != c)
+			return k;
+	}
+	return 0;
 }
 
 int pkey_at(pid_t pid, uintptr_t addr)

@@ -334,6 +334,10 @@ int pkey_at(pid_t pid, uintptr_t addr);
 _Bool path_at(pid_t pid, uintptr_t addr, char *path, size_t size);
 /* Whether the mapping that holds addr in process pid is executable. */
 _Bool executable_at(pid_t pid, uintptr_t addr);
+/* The pkey, other than 0 and c's, of a shared mapping in process pid
+ * of the file with that device and inode; 0 if none has one. */
+int shared_file_pkey(pid_t pid, unsigned long dev_major, unsigned long dev_minor,
+		     unsigned long ino, int c);
 /* new_code.c, in the supervisor: code that a compartment maps from a
  * file becomes a scanned copy. open_code_file opens for the monitor the
  * file behind descriptor fd of task tid of process tgid, for an
@@ -415,10 +419,10 @@ void set_up_alloc_log(void);
 void *note_block(void *p, void *site);
 _Bool find_allocation(pid_t pid, uintptr_t addr, struct alloc_record *found);
 unsigned long count_site(pid_t pid, uintptr_t site, unsigned long *bytes);
-/* file_policy.c: why thread tid of process tgid may not keep descriptor
- * fd, which it just opened, or NULL; `foreign`: the process has executed
- * another program. */
-const char *opened_file_verdict(pid_t tid, pid_t tgid, int fd, _Bool foreign);
+/* file_policy.c: why thread tid of process tgid, running as compartment
+ * c, may not keep descriptor fd, which it just opened, or NULL;
+ * `foreign`: the process has executed another program. */
+const char *opened_file_verdict(pid_t tid, pid_t tgid, int fd, int c, _Bool foreign);
 
 /* init.c: libia2's setup, unless it has begun already. Entry points
  * that use __ia2_ro call it, for constructors that run before libia2's. */

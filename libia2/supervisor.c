@@ -596,7 +596,7 @@ static void end_open(struct task *t)
 	}
 	close_keys(t);
 	if ((long)r.rax >= 0)
-		why = opened_file_verdict(t->tid, t->tgid, (int)r.rax, p->foreign);
+		why = opened_file_verdict(t->tid, t->tgid, (int)r.rax, caller_of(pkru), p->foreign);
 	if (why) {
 		report(t, p->foreign ? RUNTIME : caller_of(pkru), pkru, &r, why);
 		if (__ia2_ro.s.monitor != MONITOR_PERMISSIVE) {

@@ -14,5 +14,8 @@ int *lib_victim_address(void);
 void lib_fill_victim(void);
 int lib_victim_intact(void);
 void lib_raise_usr2(void);
+/* A page of compartment 2's shared memory (MAP_SHARED, pkey 2) that
+ * holds the secret. */
+int *lib_shared_secret(void);
 
 #endif

@@ -1,5 +1,7 @@
 /* Compartment 2: the victim, with a secret alone on a page of its data. */
+#define _GNU_SOURCE
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "monitor.h"
@@ -65,4 +67,22 @@ void lib_raise_usr2(void)
 int lib_make_socket(void)
 {
 	return socket(AF_UNIX, SOCK_STREAM, 0);
+}
+
+/* A page of shared memory of compartment 2's own (a mapping it made and
+ * tagged with its key), which holds the secret too. It is mapped over a
+ * reserved page, with MAP_FIXED, so that the monitor sees who mapped it:
+ * the filter lets fresh anonymous memory be mapped unseen, and a
+ * compartment gives its key only to memory that it is known to own. */
+int *lib_shared_secret(void)
+{
+	int *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	p = mmap(p, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (p == MAP_FAILED || pkey_mprotect(p, 4096, PROT_READ | PROT_WRITE, 2))
+		return NULL;
+	*p = SECRET;
+	return p;
 }

@@ -456,6 +456,29 @@ static int proc_mem_race(void)
 }
 
 /* A fork child holds a copy of every compartment's memory. */
+/* /proc/self/map_files/ opens the file behind compartment 2's shared
+ * page (proc(5)), whose contents are the page's. */
+static int map_file_of_victim(void)
+{
+	int *shared = lib_shared_secret();
+	char path[96];
+	int fd;
+
+	if (!shared)
+		return 1;
+	snprintf(path, sizeof path, "/proc/self/map_files/%lx-%lx", (unsigned long)shared,
+		 (unsigned long)shared + PAGE);
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		perror(path);
+		return ATTACK_FAILED;
+	}
+	int value = 0;
+	if (pread(fd, &value, sizeof value, 0) != sizeof value)
+		perror("pread");
+	return judge(value);
+}
+
 static int proc_mem_child(void)
 {
 	char path[64];
@@ -940,7 +963,7 @@ int main(int argc, char **argv)
 		{"heap-hole", hole_in_heap},
 		{"exec-file", run_file_code},   {"exec-memfd", run_memfd_code},
 		{"exec-rewrite", rewrite_mapped_code}, {"exec-truncate", truncate_mapped_code},
-		{"exec-gate", run_forged_gate},
+		{"exec-gate", run_forged_gate}, {"map-files", map_file_of_victim},
 		{"altstack-frame", aim_altstack_by_frame},
 		{"ok", legitimate},
 	};
