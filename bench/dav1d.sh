@@ -13,7 +13,9 @@
 #    --negstride, divided by its 30 frames;
 #  - the decode time ratio, ia2 build over plain build, both under
 #    test/runner/ia2-pkurun (natively on PKU hardware; in a TCG VM,
-#    where times say little, otherwise), best of 3, 1080p, --threads 4;
+#    where times say little, otherwise), best of 3, 1080p, --threads 4,
+#    with the syscall monitor (the default) and without it
+#    (IA2_MONITOR=off);
 #  - the build time ratio: ninja's seconds with CC=ia2-cc over plain
 #    clang, same options, from the build step.
 set -eu
@@ -55,15 +57,19 @@ done
 best() {
 	for i in 1 2 3; do
 		s=$(date +%s.%N)
-		"$pkurun" "$1" -q -i hd.ivf --muxer md5 -o /dev/null --threads 4 >/dev/null
+		"$pkurun" env IA2_MONITOR="$2" "$1" -q -i hd.ivf --muxer md5 -o /dev/null --threads 4 \
+			>/dev/null 2>&1
 		e=$(date +%s.%N)
 		echo "$s $e"
 	done | awk '{ d = $2 - $1; if (NR == 1 || d < m) m = d } END { print m }'
 }
-plain=$(best "$work/plain/tools/dav1d")
-ia2=$(best "$work/ia2/tools/dav1d")
+plain=$(best "$work/plain/tools/dav1d" on)
+ia2=$(best "$work/ia2/tools/dav1d" on)
+off=$(best "$work/ia2/tools/dav1d" off)
 where=VM
 grep -q ' pku' /proc/cpuinfo && grep -q ' ospke' /proc/cpuinfo && where=native
-echo "decode, 1080p --threads 4, $where: plain ${plain}s ia2 ${ia2}s, ratio $(echo "$ia2 $plain" | awk '{ printf "%.2f", $1 / $2 }')"
+ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
+echo "decode, 1080p --threads 4, $where: plain ${plain}s ia2 ${ia2}s, ratio $(ratio "$ia2" "$plain")"
+echo "decode without the monitor: ia2 ${off}s, ratio $(ratio "$off" "$plain"); the monitor's share $(ratio "$ia2" "$off")"
 read -r bp bi <"$work/build-seconds"
 echo "build (ninja): clang ${bp}s ia2-cc ${bi}s, ratio $(echo "$bi $bp" | awk '{ printf "%.2f", $1 / $2 }')"
