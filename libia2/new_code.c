@@ -49,7 +49,6 @@
 #define CHUNK (1 << 20)
 #define LOOK 16
 
-static const char *const writer_names[] = {"wrpkru", "xrstor", "xrstors"};
 static char why[1024];
 
 long open_code_file(pid_t tgid, pid_t tid, int fd, unsigned long off, struct code_file *f)
@@ -108,9 +107,7 @@ static bool may_gate(uint32_t pkru, int c, const char *path)
 
 static void trap_gate(uint8_t *p, unsigned long off, uint32_t pkru, int c, const char *path)
 {
-	static const uint8_t ud2_int3[] = {0x0f, 0x0b, 0xcc};
-
-	memcpy(p, ud2_int3, sizeof ud2_int3);
+	memcpy(p, trap_bytes, sizeof trap_bytes);
 	if (explaining())
 		say("neutralized the gate to PKRU %#x at offset %#lx of %s, which compartment %d "
 		    "mapped: now ud2", pkru, off, path, c);
@@ -135,7 +132,7 @@ static const char *scan(uint8_t *start, uint8_t *stop, uint8_t *end, unsigned lo
 			continue;
 		}
 		format_to(why, sizeof why, "its code holds %s at offset %#lx of %s, and only ia2's "
-			  "gates write PKRU (docs/runtime.md, \"PKRU writers\")", writer_names[w],
+			  "gates write PKRU (docs/runtime.md, \"PKRU writers\")", ia2_pkru_writer_name(w),
 			  off + (unsigned long)(p - start), path);
 		return why;
 	}

@@ -605,6 +605,9 @@ void patch_code(void *p, const void *bytes, size_t n, const char *dso);
  * objrewrite/asm.c's emit_write_pkru writes it; *pkru: that PKRU. A jump
  * to it with another eax traps, whatever bytes come before it. */
 _Bool is_checked_gate(const uint8_t *p, const uint8_t *end, uint32_t *pkru);
+/* What a neutralized writer becomes: ud2, then int3 (the first two bytes
+ * alone over an xrstor's opcode). */
+extern const uint8_t trap_bytes[3];
 
 /* loads.c: from startup on, see each DSO that dlopen loads before its
  * code runs; whether it admitted the compartment DSO `info` at run time.

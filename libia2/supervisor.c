@@ -745,7 +745,6 @@ static void end_memory_call(struct task *t)
  * but the trap's bytes. */
 static long write_trap(pid_t tid, unsigned long at, unsigned long n)
 {
-	static const unsigned char trap[] = {0x0f, 0x0b, 0xcc};
 	char path[64];
 	long rc;
 	int fd;
@@ -754,7 +753,7 @@ static long write_trap(pid_t tid, unsigned long at, unsigned long n)
 		return -EINVAL;
 	format_to(path, sizeof path, "/proc/%d/mem", tid);
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	rc = fd >= 0 && pwrite(fd, trap, n, (off_t)at) == (ssize_t)n ? 0 : -EIO;
+	rc = fd >= 0 && pwrite(fd, trap_bytes, n, (off_t)at) == (ssize_t)n ? 0 : -EIO;
 	if (fd >= 0)
 		close(fd);
 	return rc;

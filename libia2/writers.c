@@ -63,8 +63,7 @@
 
 #define API __attribute__((visibility("default")))
 
-/* Indexed by enum ia2_pkru_writer (ia2/pkru_writers.h). */
-static const char *const writer_names[] = {"wrpkru", "xrstor", "xrstors"};
+const uint8_t trap_bytes[3] = {0x0f, 0x0b, 0xcc};
 
 struct dso {
 	const struct dl_phdr_info *info;
@@ -165,7 +164,7 @@ static struct sweep sweep_to(const struct dso *d, csh cs, const uint8_t *p,
 	if (!start)
 		die("%s: the bytes of %s at offset %#lx are in no function that its .eh_frame_hdr "
 		    "lists, so ia2 cannot tell whether they are an instruction; the program cannot "
-		    "run with that DSO", d->name, writer_names[w],
+		    "run with that DSO", d->name, ia2_pkru_writer_name(w),
 		    (unsigned long)((uintptr_t)p - d->info->dlpi_addr));
 	insn = cs_malloc(cs);
 	if (!insn)
@@ -222,10 +221,10 @@ static void explain(const struct dso *d, const uint8_t *p, enum ia2_pkru_writer 
 	if (!explaining())
 		return;
 	if (dladdr(p, &info) && info.dli_sname)
-		say("neutralized %s at %s+%#lx (%s+%#lx): %s", writer_names[w], d->name, off,
+		say("neutralized %s at %s+%#lx (%s+%#lx): %s", ia2_pkru_writer_name(w), d->name, off,
 		    info.dli_sname, (unsigned long)((uintptr_t)p - (uintptr_t)info.dli_saddr), how);
 	else
-		say("neutralized %s at %s+%#lx: %s", writer_names[w], d->name, off, how);
+		say("neutralized %s at %s+%#lx: %s", ia2_pkru_writer_name(w), d->name, off, how);
 }
 
 /* ld.so's resolver saves with xsave (0f ae /4) or xsavec (0f c7 /4) and
@@ -299,7 +298,6 @@ static bool executable(uintptr_t addr)
  * themselves, and libia2 does. */
 struct pair op_trap_writer(uintptr_t at, uintptr_t b, int caller)
 {
-	static const uint8_t ud2_int3[] = {0x0f, 0x0b, 0xcc};
 	enum ia2_pkru_writer w;
 	size_t n;
 	int fd;
@@ -319,7 +317,7 @@ struct pair op_trap_writer(uintptr_t at, uintptr_t b, int caller)
 	fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return (struct pair){0, 0};
-	done = pwrite(fd, ud2_int3, n, (off_t)at) == (ssize_t)n;
+	done = pwrite(fd, trap_bytes, n, (off_t)at) == (ssize_t)n;
 	close(fd);
 	return (struct pair){done, 0};
 }
@@ -334,13 +332,13 @@ static void neutralize(const struct dso *d, csh cs, uint8_t *p, const uint8_t *s
 		    "function they are inside another instruction (or past bytes Capstone cannot "
 		    "decode), where ia2 cannot neutralize them without changing that code; the "
 		    "program cannot run with that DSO", d->name,
-		    (unsigned long)((uintptr_t)p - d->info->dlpi_addr), writer_names[w]);
+		    (unsigned long)((uintptr_t)p - d->info->dlpi_addr), ia2_pkru_writer_name(w));
 	if (w == IA2_XRSTOR && d->ld_so) {
 		make_fxsave_pair(d, p, &s);
 		explain(d, p, w, "now fxrstor, which never restores PKRU, and its xsave fxsave");
 	} else {
 		if (!run_privileged(IA2_OP_TRAP_WRITER, (uintptr_t)p, 0).a)
-			die("%s: cannot neutralize %s at offset %#lx", d->name, writer_names[w],
+			die("%s: cannot neutralize %s at offset %#lx", d->name, ia2_pkru_writer_name(w),
 			    (unsigned long)((uintptr_t)p - d->info->dlpi_addr));
 		explain(d, p, w, "now ud2");
 	}

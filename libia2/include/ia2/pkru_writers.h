@@ -33,4 +33,9 @@ static inline enum ia2_pkru_writer ia2_pkru_writer_at(const uint8_t *p, size_t l
 	return IA2_NOT_A_WRITER;
 }
 
+static inline const char *ia2_pkru_writer_name(enum ia2_pkru_writer w)
+{
+	return w == IA2_WRPKRU ? "wrpkru" : w == IA2_XRSTOR ? "xrstor" : "xrstors";
+}
+
 #endif
