@@ -87,6 +87,7 @@ struct task {
 	enum waiting waiting;
 	struct task *held_for;           /* stopped until this task's call is judged */
 	bool interrupted;                /* held, and its stop not seen yet */
+	bool in_vfork;                   /* waits for its vfork child to execute or exit */
 	int shares;                      /* OPENING, MEMORY_CALL: KCMP_FILES or KCMP_VM, held tasks share it */
 	int awaited;                     /* OPENING, MEMORY_CALL: held tasks not stopped yet */
 	bool call_runs;                  /* OPENING, MEMORY_CALL: the call runs */
@@ -531,8 +532,14 @@ static void begin_held_call(struct task *t, enum waiting w, int what)
 			continue;
 		s->held_for = t;
 		/* A task whose stop waits in `deferred` is stopped already,
-		 * and PTRACE_INTERRUPT would trap it only once resumed. */
-		if (!has_deferred_stop(s->tid) && !ptrace(PTRACE_INTERRUPT, s->tid, 0, 0)) {
+		 * and PTRACE_INTERRUPT would trap it only once resumed. One
+		 * that waits in vfork cannot stop until its child has executed
+		 * or exited (kernel/fork.c, wait_for_vfork_done, a killable
+		 * wait), which a hold of the child would prevent; it runs
+		 * nothing until then, and the interrupt stops it as it
+		 * returns. */
+		if (!has_deferred_stop(s->tid) && !ptrace(PTRACE_INTERRUPT, s->tid, 0, 0) &&
+		    !s->in_vfork) {
 			s->interrupted = true;
 			t->awaited++;
 		}
@@ -1263,6 +1270,7 @@ static void on_stop(pid_t tid, int status)
 	case PTRACE_EVENT_VFORK:
 	case PTRACE_EVENT_CLONE:
 		on_new_task(t);
+		t->in_vfork = event == PTRACE_EVENT_VFORK;
 		resume(tid, PTRACE_CONT, 0);
 		return;
 	case PTRACE_EVENT_EXEC:
@@ -1351,6 +1359,7 @@ static void on_any_stop(pid_t tid, int status)
 	bool known = find_task(tid);
 	struct task *t = task_for(tid);
 
+	t->in_vfork = false;   /* a task that stops waits no more */
 	if (!known)
 		t->held_for = held_call_sharing(t);
 	if (t->held_for)

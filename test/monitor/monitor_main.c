@@ -735,19 +735,41 @@ static void *spawn_some(void *arg)
 	return NULL;
 }
 
-static int open_while_spawning(void)
+/* Opens or memory calls, which the monitor judges with the tasks that
+ * share the caller's descriptor table or memory held, while another
+ * thread waits in vfork for a child that shares its memory: the waiting
+ * thread cannot stop until the child has executed. */
+static int call_while_spawning(int memory)
 {
 	pthread_t spawner;
 	void *failed;
 
 	pthread_create(&spawner, NULL, spawn_some, NULL);
-	for (int i = 0; i < 200; i++)
-		close(open("/dev/null", O_RDONLY));
+	for (int i = 0; i < 200; i++) {
+		char *p;
+		if (!memory) {
+			close(open("/dev/null", O_RDONLY));
+			continue;
+		}
+		p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED || mprotect(p, PAGE, PROT_NONE) || munmap(p, 2 * PAGE))
+			return 1;
+	}
 	pthread_join(spawner, &failed);
 	if (failed)
 		return 1;
 	printf("ok\n");
 	return 0;
+}
+
+static int open_while_spawning(void)
+{
+	return call_while_spawning(0);
+}
+
+static int memory_call_while_spawning(void)
+{
+	return call_while_spawning(1);
 }
 
 /* Compartment 1 hands a page of its own data, forged as it likes, to
@@ -959,6 +981,7 @@ int main(int argc, char **argv)
 		{"proc-mem-child", proc_mem_child}, {"signal-entry", signal_entry},
 		{"trap-request", trap_request}, {"config-deny", config_deny},
 		{"give-own", give_own},         {"open-while-spawning", open_while_spawning},
+		{"memory-while-spawning", memory_call_while_spawning},
 		{"setxid-entry", setxid_entry}, {"altstack", aim_altstack},
 		{"heap-hole", hole_in_heap},
 		{"exec-file", run_file_code},   {"exec-memfd", run_memfd_code},
