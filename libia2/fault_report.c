@@ -163,18 +163,11 @@ static void symbolize(pid_t pid, const uintptr_t *addrs, int n, struct place *pl
 }
 
 /* A gated function's code is its body, and its gate is code of its
- * too (a tail call from the body returns into the gate): objrewrite
- * names them __ia2_body_NAME and __ia2_gate_NAME, with N_ before NAME
- * for a static function (plan.c); a C name starts with no digit. */
+ * too (a tail call from the body returns into the gate): both are named
+ * by the function's source name. */
 static const char *function_name(const struct place *p)
 {
-	const char *s = p->symbol + 11, *d = s;
-
-	if (strncmp(p->symbol, "__ia2_body_", 11) && strncmp(p->symbol, "__ia2_gate_", 11))
-		return p->symbol;
-	while (*d >= '0' && *d <= '9')
-		d++;
-	return d > s && *d == '_' ? d + 1 : s;
+	return ia2_source_name(p->symbol);
 }
 
 /* "function+offset (module, file:line)" for code. */
@@ -369,7 +362,7 @@ void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, str
  * if the next frame is another segment's and it is no body. */
 static void say_frame(int i, const char *name, const char *symbol, bool last_of_segment)
 {
-	bool gate = last_of_segment && strncmp(symbol, "__ia2_body_", 11);
+	bool gate = last_of_segment && strncmp(symbol, IA2_BODY_PREFIX, sizeof IA2_BODY_PREFIX - 1);
 
 	say("    #%d %s%s", i, name, gate ? ", the gate" : "");
 }

@@ -41,6 +41,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ia2/gate_abi.h"
 #include "unwind.h"
 
 static const Dwfl_Callbacks callbacks = {
@@ -101,7 +102,7 @@ static const char *body_alias(Dwfl_Module *mod, GElf_Addr value, const char *sym
 		GElf_Addr at;
 		const char *name = dwfl_module_getsym_info(mod, i, &sym, &at, NULL, NULL, NULL);
 		if (name && at == value && GELF_ST_TYPE(sym.st_info) == STT_FUNC &&
-		    !strncmp(name, "__ia2_body_", 11))
+		    !strncmp(name, IA2_BODY_PREFIX, sizeof IA2_BODY_PREFIX - 1))
 			return name;
 	}
 	return symbol;
@@ -151,19 +152,6 @@ static GElf_Addr body_of(Dwfl_Module *mod, const char *symbol)
 			return at;
 	}
 	return 0;
-}
-
-/* The name a gate's function has in the source, for finding its DWARF
- * by name: a gate __ia2_gate_[N_]NAME's NAME. */
-static const char *source_name(const char *gate)
-{
-	const char *s = gate + 11, *d = s;
-
-	if (strncmp(gate, "__ia2_gate_", 11))
-		return gate;
-	while (*d >= '0' && *d <= '9')
-		d++;
-	return d > s && *d == '_' ? d + 1 : s;
 }
 
 enum param_kind { OTHER, INTEGER, BYTES, CHARS, OBJECT };
@@ -322,7 +310,7 @@ static void name_address(Dwfl *dwfl, Dwarf_Addr addr, int back)
 		/* A gate's entry: its body's parameters, found by the gate's name. */
 		GElf_Addr body = offset == 0 && strncmp(symbol, "__ia2_body_", 11) ? body_of(mod, symbol) : 0;
 		if (body)
-			print_copies(mod, body, source_name(symbol));
+			print_copies(mod, body, ia2_source_name(symbol));
 		else
 			print_copies(mod, addr, NULL);
 	}

@@ -43,8 +43,8 @@ static void name_versioned_gate(struct func *f)
 		if (*c == '@')
 			*c = '.';
 	f->gate = format("__ia2_symver_%s", plain);
-	f->gate_local = format("__ia2_gate_%s", plain);
-	f->body = format("__ia2_body_%s", plain);
+	f->gate_local = format(IA2_GATE_PREFIX "%s", plain);
+	f->body = format(IA2_BODY_PREFIX "%s", plain);
 	f->symver = xstrdup(f->name);
 	f->renamed = true;
 	free(plain);
@@ -69,17 +69,17 @@ static void name_gate(struct func *f)
 		name_versioned_gate(f);
 	} else if (exported(f) || is_program_entry(f)) {
 		f->gate = xstrdup(f->name);
-		f->gate_local = format("__ia2_gate_%s", f->name);
-		f->body = format("__ia2_body_%s", f->name);
+		f->gate_local = format(IA2_GATE_PREFIX "%s", f->name);
+		f->body = format(IA2_BODY_PREFIX "%s", f->name);
 		f->renamed = true;
 	} else if (f->bind != STB_LOCAL) {
-		f->gate = format("__ia2_gate_%s", f->name);
+		f->gate = format(IA2_GATE_PREFIX "%s", f->name);
 		f->gate_local = xstrdup(f->gate);
 		f->body = xstrdup(f->name);
 	} else {
-		f->gate = format("__ia2_gate_%d_%s", f->obj, f->name);
+		f->gate = format(IA2_GATE_PREFIX "%d_%s", f->obj, f->name);
 		f->gate_local = xstrdup(f->gate);
-		f->body = format("__ia2_body_%d_%s", f->obj, f->name);
+		f->body = format(IA2_BODY_PREFIX "%d_%s", f->obj, f->name);
 	}
 	if (f->heap_shared && f->bind != STB_LOCAL)
 		f->wrapper = format("__ia2_heap_shared_%s", f->name);

@@ -228,4 +228,28 @@
 #define IA2_XF_AVX 1
 #define IA2_XF_AVX512 2
 
+/* The symbols objrewrite/plan.c (name_gate) gives function NAME's gate
+ * and body: the prefix, then NAME; for a static function, which several
+ * objects may each have, the object's number and '_' come first. */
+#define IA2_GATE_PREFIX "__ia2_gate_"
+#define IA2_BODY_PREFIX "__ia2_body_"
+
+#ifndef __ASSEMBLER__
+#include <string.h>
+
+/* The source name of a gate's or body's symbol; any other symbol as it
+ * is. */
+static inline const char *ia2_source_name(const char *symbol)
+{
+	size_t n = sizeof IA2_GATE_PREFIX - 1;
+	const char *s = symbol + n, *d = s;
+
+	if (strncmp(symbol, IA2_GATE_PREFIX, n) && strncmp(symbol, IA2_BODY_PREFIX, n))
+		return symbol;
+	while (*d >= '0' && *d <= '9')
+		d++;
+	return d > s && *d == '_' ? d + 1 : s;
+}
+#endif
+
 #endif
