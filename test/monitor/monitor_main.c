@@ -156,6 +156,15 @@ static int unprotect_relro(void)
 /* wrpkru with eax = ecx = edx = 0, then ret. */
 static const unsigned char open_all[] = {0x31, 0xc0, 0x31, 0xc9, 0x31, 0xd2, 0x0f, 0x01, 0xef, 0xc3};
 
+/* Copies code that holds a PKRU writer byte by byte: copied as
+ * constants, its bytes would land in this compartment's own code, which
+ * ia2 refuses to link. */
+static void copy_code(unsigned char *to, const volatile unsigned char *from, size_t n)
+{
+	while (n--)
+		*to++ = *from++;
+}
+
 static int write_and_run(int prot_at_once)
 {
 	unsigned char *code = mmap(NULL, PAGE, prot_at_once ? PROT_READ | PROT_WRITE | PROT_EXEC
@@ -213,6 +222,28 @@ static int run_memfd_code(void)
 	return run_written_code(1);
 }
 
+/* Two files of code mapped side by side: the first ends with xor %eax,
+ * %ecx and %edx and the first two bytes of wrpkru, the second starts with
+ * its last byte and ret; neither holds a writer alone. */
+static int run_straddling_code(void)
+{
+	const size_t head = sizeof open_all - 2;
+	unsigned char first[PAGE] = {0}, second[2];
+	unsigned char *pages = mmap(NULL, 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	copy_code(first + PAGE - head, open_all, head);
+	copy_code(second, open_all + head, 2);
+	if (pages == MAP_FAILED ||
+	    mmap(pages, PAGE, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, code_file(0, first, PAGE), 0) == MAP_FAILED ||
+	    mmap(pages + PAGE, PAGE, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED,
+		 code_file(0, second, sizeof second), 0) == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	((void (*)(void))(pages + PAGE - head))();
+	return read_directly();
+}
+
 /* mov $7, %eax; ret */
 static const unsigned char seven[] = {0xb8, 0x07, 0, 0, 0, 0xc3};
 
@@ -244,15 +275,6 @@ static int rewrite_mapped_code(void)
 static int truncate_mapped_code(void)
 {
 	return change_mapped_code(1);
-}
-
-/* Copies code that holds a PKRU writer byte by byte: copied as
- * constants, its bytes would land in this compartment's own code, which
- * ia2 refuses to link. */
-static void copy_code(unsigned char *to, const volatile unsigned char *from, size_t n)
-{
-	while (n--)
-		*to++ = *from++;
 }
 
 /* Code with ia2's checked gates, as objrewrite emits them: to PKRU(2),
@@ -987,6 +1009,7 @@ int main(int argc, char **argv)
 		{"exec-file", run_file_code},   {"exec-memfd", run_memfd_code},
 		{"exec-rewrite", rewrite_mapped_code}, {"exec-truncate", truncate_mapped_code},
 		{"exec-gate", run_forged_gate}, {"map-files", map_file_of_victim},
+		{"exec-straddle", run_straddling_code},
 		{"altstack-frame", aim_altstack_by_frame},
 		{"ok", legitimate},
 	};
