@@ -94,6 +94,14 @@ static char *read_maps(pid_t pid)
 	return read_whole(pid, "maps", &t);
 }
 
+/* The line after `line` in a /proc text, or its terminating NUL. */
+static char *next_line(char *line)
+{
+	char *nl = strchr(line, '\n');
+
+	return nl ? nl + 1 : line + strlen(line);
+}
+
 /* A header line: "lo-hi rwxp offset dev inode   path". */
 static bool parse_header(const char *line, struct mapping *m)
 {
@@ -141,8 +149,7 @@ static bool mapping_at(pid_t pid, uintptr_t addr, struct mapping *m)
 {
 	char *smaps = read_smaps(pid), *line;
 
-	for (line = smaps; line && *line;
-	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line))
+	for (line = smaps; line && *line; line = next_line(line))
 		if (parse_header(line, m) && m->lo <= addr && addr < m->hi)
 			return true;
 	return false;
@@ -171,8 +178,7 @@ int shared_file_pkey(pid_t pid, unsigned long dev_major, unsigned long dev_minor
 	char *maps = read_maps(pid), *line;
 	struct mapping m;
 
-	for (line = maps; line && *line;
-	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+	for (line = maps; line && *line; line = next_line(line)) {
 		int k;
 		if (!parse_header(line, &m) || !m.shared || m.ino != ino || m.dev_major != dev_major ||
 		    m.dev_minor != dev_minor)
@@ -190,8 +196,7 @@ int pkey_at(pid_t pid, uintptr_t addr)
 	struct mapping m = {0};
 	bool holds = false;
 
-	for (line = smaps; line && *line;
-	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+	for (line = smaps; line && *line; line = next_line(line)) {
 		if (parse_header(line, &m))
 			holds = m.lo <= addr && addr < m.hi;
 		else if (holds && !strncmp(line, "ProtectionKey:", 14))
@@ -339,7 +344,7 @@ static const char *range_verdict(pid_t pid, const struct address_space *as, int 
 	smaps = read_smaps(pid);
 	if (!smaps)
 		return "the monitor cannot read the process's memory map";
-	for (line = smaps; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+	for (line = smaps; *line; line = next_line(line)) {
 		const char *v;
 
 		if (parse_header(line, &m))
