@@ -139,22 +139,24 @@ static const char *scan(uint8_t *start, uint8_t *stop, uint8_t *end, unsigned lo
 	return NULL;
 }
 
-/* Whether the two bytes before or after the mapping and its own two
- * bytes there could make a writer, in code: a, b are four bytes in
- * address order, the edge between a[1] and a[2]. */
+/* Whether a writer starts in the first two of four bytes a, in address
+ * order, whose middle is the mapping's edge: the two bytes beside the
+ * mapping and its own two there. */
 static bool spans_edge(const uint8_t *a)
 {
 	return ia2_pkru_writer_at(a, 3) != IA2_NOT_A_WRITER ||
 	       ia2_pkru_writer_at(a + 1, 3) != IA2_NOT_A_WRITER;
 }
 
+/* Why a writer spans an edge of [at, at + len), whose first and last
+ * two bytes are head and tail, and code beside it, or NULL. */
 static const char *edge_verdict(pid_t pid, uintptr_t at, size_t len, const uint8_t head[2],
 				const uint8_t tail[2])
 {
 	uint8_t e[4];
 
-	if (read_remote(pid, at - 2, e, 2) && (memcpy(e + 2, head, 2), spans_edge(e)) &&
-	    executable_at(pid, at - 1))
+	memcpy(e + 2, head, 2);
+	if (read_remote(pid, at - 2, e, 2) && spans_edge(e) && executable_at(pid, at - 1))
 		return "a PKRU writer would span its start and the code before it";
 	memcpy(e, tail, 2);
 	if (read_remote(pid, at + len, e + 2, 2) && spans_edge(e) && executable_at(pid, at + len))
@@ -214,7 +216,12 @@ const char *copy_code(pid_t pid, const struct code_file *f, unsigned long off, u
 			break;   /* past the file's end: zeros, as mapped */
 		if (!done)
 			memcpy(head, buf, n < 2 ? n : 2);
-		memcpy(tail, n < 2 ? (uint8_t[2]){tail[1], buf[0]} : buf + n - 2, 2);
+		if (n >= 2) {
+			memcpy(tail, buf + n - 2, 2);
+		} else {
+			tail[0] = tail[1];
+			tail[1] = buf[0];
+		}
 		if (!found && (found = scan(buf, buf + n, buf + have, off + done, c, f->path)) &&
 		    !keep_going)
 			break;

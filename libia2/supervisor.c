@@ -98,8 +98,8 @@ struct task {
 	int compartment;                 /* MEMORY_CALL: the caller */
 	unsigned caller_pkru;            /* SIGRETURN, MEMORY_CALL: the caller's */
 	struct user_regs_struct call;    /* MEMORY_CALL: the call as made */
-	bool copying;                    /* MEMORY_CALL: maps code, a copy of code.fd's file */
-	struct code_file code;
+	bool copying;                    /* MEMORY_CALL: maps code, a copy of `code` */
+	struct code_file code;           /* copying: the file, open in the monitor */
 	int ndeliveries;
 	struct delivery deliveries[MAX_FRAMES];
 };
