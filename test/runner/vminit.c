@@ -79,6 +79,27 @@ static void die(const char *fmt, ...)
 	power_off();
 }
 
+/* The kernel's log, opened with the console; -1 if it could not be. */
+static int kmsg = -1;
+
+/* A line in the kernel's log, at KERN_WARNING so that the kernel's
+ * console (loglevel=5) shows it: when a VM hangs below vminit, the last
+ * of these says how far it got. */
+static void log_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void log_progress(const char *fmt, ...)
+{
+	char line[256];
+	int n = snprintf(line, sizeof line, "<4>ia2-vminit: ");
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof line - n, fmt, ap);
+	va_end(ap);
+	if (write(kmsg, line, strlen(line)) < 0)
+		return; /* progress is a diagnostic: a lost line fails nothing */
+}
+
 static void make_dir(const char *path)
 {
 	if (mkdir(path, 0755) && errno != EEXIST)
@@ -92,19 +113,21 @@ static void mount_fs(const char *source, const char *target, const char *type, c
 		die("mount %s on %s: %s", type, target, strerror(errno));
 }
 
-/* The kernel opens PID 1's fds 0-2 on /dev/console only if the initramfs
- * has that node; with devtmpfs it always exists. The command must not read
- * the console (nothing types there), so stdin is /dev/null. */
+/* The command's output is the first serial port; the kernel's console
+ * (/dev/console) is the second, which ia2-pkurun shows only when the VM
+ * gives no status. The command must not read the port (nothing types
+ * there), so stdin is /dev/null. */
 static void open_console(void)
 {
 	int console, null;
 	struct termios t;
 
 	mount_fs("devtmpfs", "/dev", "devtmpfs", NULL);
-	console = open("/dev/console", O_RDWR | O_NOCTTY);
+	console = open("/dev/ttyS0", O_RDWR | O_NOCTTY);
 	null = open("/dev/null", O_RDONLY);
 	if (console < 0 || null < 0 || dup2(null, 0) < 0 || dup2(console, 1) < 0 || dup2(console, 2) < 0)
-		die("open /dev/console and /dev/null: %s", strerror(errno));
+		die("open /dev/ttyS0 and /dev/null: %s", strerror(errno));
+	kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	if (console > 2)
 		close(console);
 	if (null > 2)
@@ -393,6 +416,7 @@ static void arm_watchdog(unsigned seconds)
 
 static void report_hang(const char *name)
 {
+	log_progress("%s is still running at the watchdog", name);
 	fprintf(stderr, "ia2-vminit: %s is still running; where the VM's threads are:\n", name);
 	show_processes();
 	die("gave up on %s", name);
@@ -431,6 +455,7 @@ static int run(const struct request *r)
 		die("fork: %s", strerror(errno));
 	if (pid == 0)
 		exec_request(r);
+	log_progress("running %s as pid %d", r->argv[0], (int)pid);
 	arm_watchdog(r->watchdog);
 	return wait_for(pid, r->argv[0]);
 }
@@ -457,9 +482,12 @@ int main(void)
 	request = kernel_param("ia2.req");
 	require_pku();
 	load_modules();
+	log_progress("modules loaded");
 	mount_host();
 	read_request(request, &r);
+	log_progress("host mounted, request read");
 	r.watchdog = parse_number(kernel_param("ia2.watchdog"), "ia2.watchdog");
 	write_status(request, run(&r));
+	log_progress("status written");
 	power_off();
 }
