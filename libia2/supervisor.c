@@ -1190,7 +1190,11 @@ static void end_framing(struct task *t, int sig)
 }
 
 /* A fork, vfork, or clone without CLONE_THREAD: a process with a copy
- * of the parent's memory (or, with CLONE_VM, the same memory). */
+ * of the parent's memory (or, with CLONE_VM, the same memory). The
+ * child runs as soon as it exists, and waitpid reports its stops and
+ * its parent's event stop in either order, all the more when the
+ * parent's is held (begin_held_call): a vfork child may have executed
+ * another program already, and is foreign then, whatever its parent. */
 static void on_new_task(struct task *t)
 {
 	unsigned long child = 0;
@@ -1200,6 +1204,8 @@ static void on_new_task(struct task *t)
 	if (tgid_of((pid_t)child) != (pid_t)child)
 		return;   /* a thread */
 	q = process_for((pid_t)child);
+	if (q->foreign)
+		return;
 	if (!q->as.n)
 		copy_address_space(&q->as, &p->as);
 	q->foreign = p->foreign;
