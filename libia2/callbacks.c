@@ -46,7 +46,7 @@ union callback_targets {
 };
 _Static_assert(sizeof(union callback_targets) == PAGE, "one page");
 /* Read by the slots' bodies (objrewrite/stubs.c). */
-union callback_targets __ia2_callback_targets __attribute__((aligned(PAGE)));
+union callback_targets __ia2_callback_targets REPLACEABLE_TABLE;
 extern void *const __ia2_callback_slots[IA2_LAST_COMPARTMENT + 1][IA2_CALLBACK_SLOTS];
 pthread_mutex_t callbacks_lock = PTHREAD_MUTEX_INITIALIZER;
 

@@ -14,6 +14,7 @@
 #include <elf.h>
 #include <fnmatch.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -322,9 +323,27 @@ void tag_startup_dsos(struct startup_dsos *found)
 	dl_iterate_phdr(scan_startup_dso, found);
 }
 
+/* The executable segments of the compartments' DSOs: a function whose
+ * address is in one of them is that compartment's (signals.c). */
+#define MAX_CODE_RANGES 64
+struct code_range {
+	uintptr_t lo, hi;
+	int compartment;
+};
+union code_table {
+	struct {
+		int n;
+		struct code_range v[MAX_CODE_RANGES];
+	};
+	char page[PAGE];
+};
+static union code_table code REPLACEABLE_TABLE;
+
+pthread_mutex_t code_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int add_code(struct dl_phdr_info *info, size_t size, void *arg)
 {
-	struct ia2_settings *s = arg;
+	union code_table *t = arg;
 	int c = dso_compartment(info);
 
 	(void)size;
@@ -332,24 +351,42 @@ static int add_code(struct dl_phdr_info *info, size_t size, void *arg)
 		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		struct code_range *r = &s->code[s->ncode];
+		struct code_range *r = &t->v[t->n];
 		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
 			continue;
-		if (s->ncode == MAX_CODE_RANGES)
+		if (t->n == MAX_CODE_RANGES)
 			die("%s: more than %d executable segments in compartment DSOs",
 			    dso_name(info), MAX_CODE_RANGES);
 		r->lo = info->dlpi_addr + ph->p_vaddr;
 		r->hi = r->lo + ph->p_memsz;
 		r->compartment = c;
-		s->ncode++;
+		t->n++;
 	}
 	return 0;
 }
 
-void list_code(struct ia2_settings *s)
+static void fill_code_table(void *copy, const void *arg)
 {
-	s->ncode = 0;
-	dl_iterate_phdr(add_code, s);
+	union code_table *t = copy;
+
+	(void)arg;
+	t->n = 0;
+	dl_iterate_phdr(add_code, t);
+}
+
+void list_code(void)
+{
+	pthread_mutex_lock(&code_lock);
+	replace_pages(&code, sizeof code, fill_code_table, NULL, "the code table");
+	pthread_mutex_unlock(&code_lock);
+}
+
+int code_compartment(uintptr_t pc)
+{
+	for (int i = 0; i < code.n; i++)
+		if (pc - code.v[i].lo < code.v[i].hi - code.v[i].lo)
+			return code.v[i].compartment;
+	return 0;
 }
 
 struct owner {
@@ -400,7 +437,7 @@ API void __ia2_dso_loaded(const void *p)
 	c = check_note(&o.info, o.note);
 	tag_memory(&o.info, o.note, c);
 	add_dynamic_tls(&o.info, o.note, c);
-	update_settings(list_code);
+	list_code();
 }
 
 /* After glibc's dlclose the DSO may be unmapped, and its code range
@@ -413,7 +450,7 @@ API int dlclose(void *handle)
 	set_up_libia2();
 	rc = __ia2_ro.s.libc_dlclose(handle);
 	see_loads_late();
-	update_settings(list_code);
+	list_code();
 	drop_unloaded_tls();
 	return rc;
 }

@@ -55,7 +55,7 @@ union modules {
 	char page[PAGE];
 };
 
-static union modules modules __attribute__((aligned(PAGE)));
+static union modules modules REPLACEABLE_TABLE;
 pthread_mutex_t dyntls_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The head of a thread's area for one compartment: next is the offset of

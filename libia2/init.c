@@ -173,7 +173,7 @@ static void ia2_init(void)
 	tag_startup_dsos(&found);
 	require_main_compartment(&found);
 	choose_compartments(&found);
-	list_code(&__ia2_ro.s);
+	list_code();
 	find_tls_blocks();
 	if (own_malloc())
 		set_up_heaps();

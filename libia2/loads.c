@@ -79,7 +79,7 @@ union loaded_table {
 	};
 	char page[PAGE];
 };
-static union loaded_table loaded __attribute__((aligned(PAGE)));
+static union loaded_table loaded REPLACEABLE_TABLE;
 
 /* What changed since the last call: the DSOs of the table still loaded,
  * and those that are new, up to MAX_LOADED of each. */

@@ -23,7 +23,6 @@
  * ("ProtectionKey", Documentation/filesystems/proc.rst). */
 #include <errno.h>
 #include <fcntl.h>
-#include <link.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,37 +230,15 @@ static bool given_any(const struct address_space *as, uintptr_t lo, uintptr_t hi
 	return false;
 }
 
-/* libia2's tables that it replaces as a whole (runtime.c,
- * replace_pages): its writable segment past RELRO. */
-static uintptr_t tables_lo, tables_hi;
-
-static int find_tables(struct dl_phdr_info *info, size_t size, void *data)
+/* Whether [lo, hi) overlaps libia2's read-only pages that no file
+ * backs: its replaceable tables (runtime.h, REPLACEABLE_TABLE) and
+ * __ia2_ro, read-only for good after startup. */
+static bool in_libia2_read_only(uintptr_t lo, uintptr_t hi)
 {
-	uintptr_t lo = 0, hi = 0, relro_hi = 0, self = (uintptr_t)data;
+	uintptr_t ro = (uintptr_t)&__ia2_ro;
 
-	(void)size;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
-
-		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W))
-			lo = start, hi = start + ph->p_memsz;
-		if (ph->p_type == PT_GNU_RELRO)
-			relro_hi = (start + ph->p_memsz + PAGE - 1) & ~(PAGE - 1);
-	}
-	if (self < lo || self >= hi)
-		return 0;
-	tables_lo = relro_hi > lo ? relro_hi : lo;
-	tables_hi = hi;
-	return 1;
-}
-
-/* Whether [lo, hi) overlaps libia2's tables. */
-static bool in_tables(uintptr_t lo, uintptr_t hi)
-{
-	if (!tables_hi)
-		dl_iterate_phdr(find_tables, &__ia2_ro);
-	return lo < tables_hi && hi > tables_lo;
+	return (lo < (uintptr_t)__stop_ia2_tables && hi > (uintptr_t)__start_ia2_tables) ||
+	       (lo < ro + PAGE && hi > ro);
 }
 
 /* What a call asks of the pages it names. */
@@ -314,7 +291,7 @@ static const char *page_verdict(const struct address_space *as, int c, const str
 		return NULL;
 	/* Anonymous read-only memory is the compartments' own (the filter
 	 * lets a compartment map it unseen), except libia2's tables. */
-	if (!(m->prot & PROT_EXEC) && !m->path[0] && !in_tables(lo, hi))
+	if (!(m->prot & PROT_EXEC) && !m->path[0] && !in_libia2_read_only(lo, hi))
 		return NULL;
 	format_to(why, sizeof why, "the range holds %s of %s",
 		  m->prot & PROT_EXEC ? "code" : "read-only data", m->path[0] ? m->path : "an anonymous mapping");
@@ -376,8 +353,8 @@ static const char *new_code_verdict(unsigned long prot, unsigned long flags)
  * tables, as replace_pages does in the caller's compartment. */
 static bool replaces_table(pid_t pid, const struct address_space *as, int c, const unsigned long *a)
 {
-	return (a[3] & MREMAP_FIXED) && a[1] == a[2] && in_tables(a[4], a[4] + a[2]) && a[4] >= tables_lo &&
-	       a[4] + a[2] <= tables_hi && a[4] + a[2] > a[4] &&
+	return (a[3] & MREMAP_FIXED) && a[1] == a[2] && a[4] >= (uintptr_t)__start_ia2_tables &&
+	       a[4] + a[2] <= (uintptr_t)__stop_ia2_tables && a[4] + a[2] > a[4] &&
 	       !range_verdict(pid, as, c, a[0], a[0] + a[1], COPY);
 }
 

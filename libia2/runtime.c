@@ -45,29 +45,6 @@ void replace_pages(void *pages, size_t size, void (*change)(void *copy, const vo
 		die("cannot replace %s: %s", what, strerrorname_np(errno));
 }
 
-struct settings_change {
-	void (*change)(struct ia2_settings *);
-};
-
-static void change_settings(void *copy, const void *arg)
-{
-	const struct settings_change *c = arg;
-
-	c->change(&((union ia2_ro *)copy)->s);
-}
-
-pthread_mutex_t settings_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* After startup __ia2_ro changes only as a whole page. */
-void update_settings(void (*change)(struct ia2_settings *))
-{
-	struct settings_change c = {change};
-
-	pthread_mutex_lock(&settings_lock);
-	replace_pages(&__ia2_ro, PAGE, change_settings, &c, "ia2's settings");
-	pthread_mutex_unlock(&settings_lock);
-}
-
 /* die's printf, for the conversions libia2's messages use: %s, %d, %u,
  * %x, %p, %%, with l or z, and # for 0x. die may run with the runtime's
  * rights (privilege.c), where glibc's printf would not do: it calls the

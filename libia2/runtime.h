@@ -24,18 +24,17 @@
 
 #define PAGE 4096UL
 
-/* __ia2_ro: settings fixed at startup, then made read-only, so no
- * compartment can change them. Gates read the first fields at the
+/* __ia2_ro: settings fixed at startup, then made read-only for good, so
+ * no compartment can change them. Gates read the first fields at the
  * offsets gate_abi.h names. */
-#define MAX_CODE_RANGES 64
 #define MAX_STARTUP_DSOS 64
 
-/* The executable segments of a compartment's DSOs: a function whose
- * address is in one of them is that compartment's (signals.c). */
-struct code_range {
-	uintptr_t lo, hi;
-	int compartment;
-};
+/* libia2's replaceable tables: read-only pages that change only as a
+ * whole (replace_pages), gathered in one section so that the syscall
+ * monitor knows them (memory_policy.c) by the linker's bounds of it. */
+#define REPLACEABLE_TABLE __attribute__((section("ia2_tables"), aligned(PAGE)))
+extern char __start_ia2_tables[] __attribute__((visibility("hidden")));
+extern char __stop_ia2_tables[] __attribute__((visibility("hidden")));
 
 /* glibc's longjmp family, which signals.c wraps. */
 struct libc_longjmp {
@@ -151,8 +150,6 @@ struct ia2_settings {
 	struct alloc_log *alloc_log;                      /* alloc_log.c: audit mode only */
 	int ntls;                                         /* tls.c */
 	struct tls_block tls[MAX_TLS_BLOCKS];
-	int ncode;
-	struct code_range code[MAX_CODE_RANGES];
 	/* The notes of the compartment DSOs tagged at startup (dso.c). */
 	int nstartup;
 	const void *startup_notes[MAX_STARTUP_DSOS];
@@ -164,10 +161,8 @@ union ia2_ro {
 };
 
 extern union ia2_ro __ia2_ro;
-_Static_assert(sizeof(struct ia2_settings) <= PAGE, "update_settings copies one page");
+_Static_assert(sizeof(struct ia2_settings) <= PAGE, "__ia2_ro is one page");
 
-/* Change __ia2_ro after startup, when it is read-only (runtime.c). */
-void update_settings(void (*change)(struct ia2_settings *));
 /* Replace read-only pages by a changed copy (runtime.c); the caller
  * orders the changes of the same pages. `what` names them for messages. */
 void replace_pages(void *pages, size_t size, void (*change)(void *copy, const void *arg),
@@ -224,11 +219,11 @@ struct pair op_thread_start(uintptr_t record, uintptr_t b, int caller);
 struct pair op_thread_end(uintptr_t record, uintptr_t b, int caller);
 void end_other_threads(void);
 
-/* libia2's mutexes: of __ia2_ro's changes (runtime.c), of the signal
+/* libia2's mutexes: of the code table (dso.c), of the signal
  * tables (signals.c), of the dynamic TLS table (dyntls.c) and of the
  * callback slots (callbacks.c). None is taken while another is held;
  * fork.c holds them all across a fork. */
-extern pthread_mutex_t settings_lock, signals_lock, dyntls_lock, callbacks_lock;
+extern pthread_mutex_t code_lock, signals_lock, dyntls_lock, callbacks_lock;
 
 /* This thread's compartment thread blocks (gate_abi.h), and the word at
  * `offset` (an IA2_CTB_* field) of CTB(c). */
@@ -551,9 +546,12 @@ struct startup_dsos {
 };
 /* Checks each compartment DSO loaded now and tags its memory. */
 void tag_startup_dsos(struct startup_dsos *found);
-/* Fills s->code with the executable segments of every loaded
- * compartment DSO. */
-void list_code(struct ia2_settings *s);
+/* Lists the executable segments of every loaded compartment DSO in
+ * the code table, again after each dlopen and dlclose. */
+void list_code(void);
+/* The compartment whose DSO's code holds pc, as the code table says; 0
+ * if none. */
+int code_compartment(uintptr_t pc);
 
 /* tls.c: the static TLS blocks of the compartment DSOs loaded at
  * startup, found once then; with the runtime's rights, tag the blocks of

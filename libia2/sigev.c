@@ -66,7 +66,7 @@ union notifications {
 	char page[PAGE];
 };
 _Static_assert(sizeof(union notifications) == PAGE, "one page");
-static union notifications notifications __attribute__((aligned(PAGE)));
+static union notifications notifications REPLACEABLE_TABLE;
 static pthread_mutex_t notifications_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void set_up_notifications(void)

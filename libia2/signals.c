@@ -53,10 +53,10 @@ union actions {
 	char pages[(IA2_NSIG * sizeof(struct sigaction) + PAGE - 1) & ~(PAGE - 1)];
 };
 
-__attribute__((visibility("hidden"), aligned(PAGE))) union handlers __ia2_signal_handlers;
+__attribute__((visibility("hidden"))) union handlers __ia2_signal_handlers REPLACEABLE_TABLE;
 _Static_assert(offsetof(union handlers, mask) == 8 * IA2_NSIG, "stubs.c");
 _Static_assert(offsetof(union handlers, owner) == 16 * IA2_NSIG, "stubs.c");
-static union actions asked __attribute__((aligned(PAGE)));
+static union actions asked REPLACEABLE_TABLE;
 
 /* stubs.c: entry k for handlers of compartment k, entry 0 for those
  * outside every compartment, and the setxid entry, with PKRU(0), for
@@ -135,14 +135,6 @@ static int report(int sig, struct sigaction *old)
 		return -1;
 	if (is_entry((void *)old->sa_sigaction))
 		*old = asked.v[sig];
-	return 0;
-}
-
-static int code_compartment(uintptr_t pc)
-{
-	for (int i = 0; i < __ia2_ro.s.ncode; i++)
-		if (pc - __ia2_ro.s.code[i].lo < __ia2_ro.s.code[i].hi - __ia2_ro.s.code[i].lo)
-			return __ia2_ro.s.code[i].compartment;
 	return 0;
 }
 

@@ -153,6 +153,29 @@ static int unprotect_relro(void)
 	return ATTACK_WORKED;
 }
 
+/* libia2's settings (__ia2_ro: where the runtime's private stack is,
+ * libc's functions that libia2 calls) replaced by a read-only copy of
+ * compartment 1's, moved over them as libia2 replaces its tables. The
+ * copy differs in its last byte, past the settings themselves. */
+static int forge_settings(void)
+{
+	volatile unsigned char *ro = dlsym(RTLD_DEFAULT, "__ia2_ro");
+	unsigned char *copy = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char forged;
+
+	if (!ro || copy == MAP_FAILED)
+		return ATTACK_FAILED;
+	forged = ro[PAGE - 1] ^ 0x5a;
+	memcpy(copy, (const void *)ro, PAGE);
+	copy[PAGE - 1] = forged;
+	if (mprotect(copy, PAGE, PROT_READ) ||
+	    mremap(copy, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)ro) == MAP_FAILED ||
+	    ro[PAGE - 1] != forged)
+		return ATTACK_FAILED;
+	printf("libia2's settings are compartment 1's copy\n");
+	return ATTACK_WORKED;
+}
+
 /* wrpkru with eax = ecx = edx = 0, then ret. */
 static const unsigned char open_all[] = {0x31, 0xc0, 0x31, 0xc9, 0x31, 0xd2, 0x0f, 0x01, 0xef, 0xc3};
 
@@ -992,6 +1015,7 @@ int main(int argc, char **argv)
 		{"pkey-alloc", alloc_key},      {"mmap-fixed", map_over},
 		{"madvise", forget_pages},      {"munmap", unmap},
 		{"mremap", remap},              {"mprotect-relro", unprotect_relro},
+		{"forge-settings", forge_settings},
 		{"prctl-dispatch", user_dispatch}, {"second-filter", second_filter},
 		{"arch-prctl", move_fs},        {"io-uring", ring},
 		{"shmat", shm_over},            {"raw-clone", traced_clone},
