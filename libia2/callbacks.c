@@ -16,9 +16,10 @@
  * of the pointer, a callback slot of the registering compartment c: a
  * gate into c whose body jumps to the pointer (objrewrite/stubs.c,
  * emit_callback_slots). A pointer to a gate's entry needs none. The slots'
- * targets live in a read-only page, replaced as a whole (runtime.c,
- * replace_pages), and the same pointer from the same compartment gets
- * the same slot. Slots stay taken: libc keeps most such pointers until
+ * targets live in a read-only page that a privileged operation replaces
+ * as a whole (privilege.c, replace_runtime_table), in the row of the
+ * compartment that calls it, whatever the caller says, and the same
+ * pointer from the same compartment gets the same slot. Slots stay taken: libc keeps most such pointers until
  * the process ends, and a slot freed while libc may still call it would
  * run the next registration's function.
  *
@@ -46,9 +47,8 @@ union callback_targets {
 };
 _Static_assert(sizeof(union callback_targets) == PAGE, "one page");
 /* Read by the slots' bodies (objrewrite/stubs.c). */
-union callback_targets __ia2_callback_targets REPLACEABLE_TABLE;
+union callback_targets __ia2_callback_targets RUNTIME_TABLE;
 extern void *const __ia2_callback_slots[IA2_LAST_COMPARTMENT + 1][IA2_CALLBACK_SLOTS];
-pthread_mutex_t callbacks_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void set_up_callbacks(void)
 {
@@ -76,13 +76,32 @@ static int find_slot(int c, uintptr_t target)
 	return -1;
 }
 
+/* The privileged operation: the slot of the caller's row that calls
+ * target, taken now if none does; -1 if every slot is taken. The
+ * operations run one at a time, which orders the changes. */
+struct pair op_take_callback_slot(uintptr_t target, uintptr_t b, int caller)
+{
+	struct slot_change ch;
+	int i;
+
+	(void)b;
+	if (caller < 1 || caller > IA2_LAST_COMPARTMENT || !target)
+		return (struct pair){(uintptr_t)-1, 0};
+	i = find_slot(caller, target);
+	if (i < 0 && (i = find_slot(caller, 0)) >= 0) {
+		ch = (struct slot_change){caller, i, target};
+		replace_runtime_table(&__ia2_callback_targets, PAGE, set_target, &ch,
+				      "the callback table");
+	}
+	return (struct pair){(uintptr_t)i, 0};
+}
+
 /* fn as compartment c's caller hands it to `api`: fn itself if it is
  * NULL, a gate, or c is 0; else a slot of c that calls fn; NULL, after
  * a message, if c has none left. */
 void *wrap_callback(void *fn, const char *api)
 {
 	struct code_place place;
-	struct slot_change ch;
 	int c, i;
 
 	/* Before libia2's setup only code outside the compartments has run
@@ -93,13 +112,7 @@ void *wrap_callback(void *fn, const char *api)
 	find_code_place((uintptr_t)fn, &place);
 	if (place.gate)
 		return fn;
-	pthread_mutex_lock(&callbacks_lock);
-	i = find_slot(c, (uintptr_t)fn);
-	if (i < 0 && (i = find_slot(c, 0)) >= 0) {
-		ch = (struct slot_change){c, i, (uintptr_t)fn};
-		replace_pages(&__ia2_callback_targets, PAGE, set_target, &ch, "the callback table");
-	}
-	pthread_mutex_unlock(&callbacks_lock);
+	i = (int)run_privileged(IA2_OP_TAKE_CALLBACK_SLOT, (uintptr_t)fn, 0).a;
 	if (i < 0) {
 		say("compartment %d handed %s more than %d functions that are not gates; %s fails",
 		    c, api, IA2_CALLBACK_SLOTS, api);

@@ -230,15 +230,30 @@ static bool given_any(const struct address_space *as, uintptr_t lo, uintptr_t hi
 	return false;
 }
 
+static bool overlaps(uintptr_t lo, uintptr_t hi, const void *start, const void *stop)
+{
+	return lo < (uintptr_t)stop && hi > (uintptr_t)start;
+}
+
 /* Whether [lo, hi) overlaps libia2's read-only pages that no file
- * backs: its replaceable tables (runtime.h, REPLACEABLE_TABLE) and
- * __ia2_ro, read-only for good after startup. */
+ * backs: its tables (runtime.h) and __ia2_ro, read-only for good after
+ * startup. */
 static bool in_libia2_read_only(uintptr_t lo, uintptr_t hi)
 {
-	uintptr_t ro = (uintptr_t)&__ia2_ro;
+	return overlaps(lo, hi, __start_ia2_runtime_tables, __stop_ia2_runtime_tables) ||
+	       overlaps(lo, hi, __start_ia2_tables, __stop_ia2_tables) ||
+	       overlaps(lo, hi, &__ia2_ro, &__ia2_ro + 1);
+}
 
-	return (lo < (uintptr_t)__stop_ia2_tables && hi > (uintptr_t)__start_ia2_tables) ||
-	       (lo < ro + PAGE && hi > ro);
+/* Whether [lo, hi) overlaps the runtime's private area (gate_abi.h),
+ * by address: a privileged operation leaves a hole in it while it
+ * replaces a runtime table (privilege.c, replace_runtime_table), and
+ * briefly maps pages there with pkey 0. */
+static bool in_private_area(uintptr_t lo, uintptr_t hi)
+{
+	const char *area = __ia2_ro.s.private_area;
+
+	return area && overlaps(lo, hi, area, area + IA2_PRIVATE_SIZE);
 }
 
 /* What a call asks of the pages it names. */
@@ -309,6 +324,8 @@ static const char *range_verdict(pid_t pid, const struct address_space *as, int 
 	hi = (hi + PAGE - 1) & ~(PAGE - 1);
 	if (hi <= lo)
 		return NULL;
+	if (in_private_area(lo, hi))
+		return "the range holds libia2's own memory";
 	/* Pages c mapped and kept, and c's own heap reserve, which holds
 	 * only c's pages (heap.c; c gives a key away only to pages it mapped
 	 * itself), pass whatever smaps says, and reading smaps costs the

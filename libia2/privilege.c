@@ -53,24 +53,54 @@ __attribute__((visibility("hidden"))) const privileged_op __ia2_privileged_ops[I
 	[IA2_OP_THREAD_START] = op_thread_start,
 	[IA2_OP_THREAD_END] = op_thread_end,
 	[IA2_OP_TRAP_WRITER] = op_trap_writer,
+	[IA2_OP_TAKE_CALLBACK_SLOT] = op_take_callback_slot,
 };
 
 /* objrewrite/stubs.c */
 struct pair __ia2_privileged(long op, uintptr_t a, uintptr_t b);
 
-/* In the startup state: the state page, a guard page, the stack, mapped
- * apart from libia2's data, which tools such as LeakSanitizer read. */
+/* In the startup state: the state page, the scratch pages, a guard
+ * page, the stack (gate_abi.h), mapped apart from libia2's data, which
+ * tools such as LeakSanitizer read. */
 void set_up_private_memory(void)
 {
 	char *m = mmap(NULL, IA2_PRIVATE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uintptr_t lo = (uintptr_t)m, hi = lo + IA2_PRIVATE_SIZE;
+	uintptr_t stack = lo + IA2_PRIVATE_SCRATCH + IA2_PRIVATE_SCRATCH_SIZE + PAGE;
 
 	if (m == MAP_FAILED)
 		die("cannot map the runtime's private area: %s", strerrorname_np(errno));
 	tag(lo, lo + PAGE, IA2_RUNTIME_PKEY, "the runtime's private state");
-	tag(lo + 2 * PAGE, hi, IA2_RUNTIME_PKEY, "the runtime's stack");
-	(void)VALGRIND_STACK_REGISTER(lo + 2 * PAGE, hi);
+	tag(lo + IA2_PRIVATE_SCRATCH, lo + IA2_PRIVATE_SCRATCH + IA2_PRIVATE_SCRATCH_SIZE,
+	    IA2_RUNTIME_PKEY, "the runtime's scratch pages");
+	tag(stack, hi, IA2_RUNTIME_PKEY, "the runtime's stack");
+	(void)VALGRIND_STACK_REGISTER(stack, hi);
 	__ia2_ro.s.private_area = m;
+}
+
+/* replace_pages for an operation, which no compartment can redirect:
+ * the copy is made in the scratch pages, which have the runtime's key,
+ * then made read-only with pkey 0 and moved over the table (the syscall
+ * monitor keeps every compartment off the private area, its hole
+ * included, and off the tables, runtime.h). New pages fill the hole:
+ * whatever a compartment writes to them before they get the runtime's
+ * key again, the next copy overwrites. */
+void replace_runtime_table(void *pages, size_t size, void (*change)(void *copy, const void *arg),
+			   const void *arg, const char *what)
+{
+	char *scratch = __ia2_ro.s.private_area + IA2_PRIVATE_SCRATCH;
+
+	if (size > IA2_PRIVATE_SCRATCH_SIZE)
+		die("%s is larger than the runtime's scratch pages", what);
+	memcpy(scratch, pages, size);
+	change(scratch, arg);
+	if (pkey_mprotect(scratch, size, PROT_READ, 0) ||
+	    mremap(scratch, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, pages) == MAP_FAILED)
+		die("cannot replace %s: %s", what, strerrorname_np(errno));
+	if (mmap(scratch, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+		    MAP_FAILED ||
+	    pkey_mprotect(scratch, size, PROT_READ | PROT_WRITE, IA2_RUNTIME_PKEY))
+		die("cannot map the runtime's scratch pages again: %s", strerrorname_np(errno));
 }
 
 /* The kernel's rt_sigprocmask: glibc's sigprocmask never blocks its own

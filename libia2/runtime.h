@@ -29,10 +29,18 @@
  * offsets gate_abi.h names. */
 #define MAX_STARTUP_DSOS 64
 
-/* libia2's replaceable tables: read-only pages that change only as a
- * whole (replace_pages), gathered in one section so that the syscall
- * monitor knows them (memory_policy.c) by the linker's bounds of it. */
+/* libia2's tables: read-only pages that change only as a whole, each
+ * kind gathered in a section so that the syscall monitor knows them
+ * (memory_policy.c) by the linker's bounds of it. A runtime table
+ * changes only in a privileged operation (privilege.c,
+ * replace_runtime_table); a replaceable table, in libia2 code that runs
+ * in the calling compartment (runtime.c, replace_pages), so the monitor
+ * lets any compartment move a copy over it: docs/runtime.md lists them
+ * as the open gap. */
+#define RUNTIME_TABLE __attribute__((section("ia2_runtime_tables"), aligned(PAGE)))
 #define REPLACEABLE_TABLE __attribute__((section("ia2_tables"), aligned(PAGE)))
+extern char __start_ia2_runtime_tables[] __attribute__((visibility("hidden")));
+extern char __stop_ia2_runtime_tables[] __attribute__((visibility("hidden")));
 extern char __start_ia2_tables[] __attribute__((visibility("hidden")));
 extern char __stop_ia2_tables[] __attribute__((visibility("hidden")));
 
@@ -167,6 +175,9 @@ _Static_assert(sizeof(struct ia2_settings) <= PAGE, "__ia2_ro is one page");
  * orders the changes of the same pages. `what` names them for messages. */
 void replace_pages(void *pages, size_t size, void (*change)(void *copy, const void *arg),
 		   const void *arg, const char *what);
+/* The same, for a runtime table, in a privileged operation. */
+void replace_runtime_table(void *pages, size_t size, void (*change)(void *copy, const void *arg),
+			   const void *arg, const char *what);
 
 /* privilege.c: the runtime's privileged operations (gate_abi.h). Each
  * gets two words from its caller and the caller's compartment, and
@@ -213,6 +224,7 @@ void set_up_registry(void);
  * into a trap; the syscall monitor lets only the runtime make code
  * writable. */
 struct pair op_trap_writer(uintptr_t a, uintptr_t b, int caller);
+struct pair op_take_callback_slot(uintptr_t target, uintptr_t b, int caller);
 struct pair op_thread_new(uintptr_t a, uintptr_t b, int caller);
 struct pair op_thread_abandon(uintptr_t record, uintptr_t b, int caller);
 struct pair op_thread_start(uintptr_t record, uintptr_t b, int caller);
@@ -220,10 +232,9 @@ struct pair op_thread_end(uintptr_t record, uintptr_t b, int caller);
 void end_other_threads(void);
 
 /* libia2's mutexes: of the code table (dso.c), of the signal
- * tables (signals.c), of the dynamic TLS table (dyntls.c) and of the
- * callback slots (callbacks.c). None is taken while another is held;
- * fork.c holds them all across a fork. */
-extern pthread_mutex_t code_lock, signals_lock, dyntls_lock, callbacks_lock;
+ * tables (signals.c) and of the dynamic TLS table (dyntls.c). None is
+ * taken while another is held; fork.c holds them all across a fork. */
+extern pthread_mutex_t code_lock, signals_lock, dyntls_lock;
 
 /* This thread's compartment thread blocks (gate_abi.h), and the word at
  * `offset` (an IA2_CTB_* field) of CTB(c). */

@@ -27,12 +27,18 @@
  *                   glibc may reuse for compartment 1's request
  *   steal-error     error_print_progname pointed at that body is ignored
  *                   when compartment 2 calls error: the trigger returns
- *                   (status 1), with libia2's line saying why */
+ *                   (status 1), with libia2's line saying why
+ *   forge-table     a copy of libia2's callback table with that body as
+ *                   the target of compartment 2's first slot, moved over
+ *                   the table, then the slot called: the syscall monitor
+ *                   denies the move (status 112) */
 #define _GNU_SOURCE
 #include "cb.h"
 #include "../common/gatebody.h"
+#include "../common/hidden.h"
 #include "../common/pkru.h"
 #include "ia2.h"
+#include "ia2/gate_abi.h"
 #include "ia2/pkru.h"
 
 #include <aio.h>
@@ -48,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -291,6 +298,30 @@ static void check_error_hook(void)
 	check(ran == 11 && ran_pkru == IA2_PKRU(1), "error_print_progname ran in compartment 1");
 }
 
+/* A slot of compartment 2 is a gate into 2 that jumps to the slot's
+ * target in libia2's table (libia2/callbacks.c): with a forged table,
+ * body would run with compartment 2's rights. */
+static void forge_slot(void *body)
+{
+	uintptr_t(*table)[IA2_CALLBACK_SLOTS] = hidden_symbol("libia2", "__ia2_callback_targets");
+	void *const(*slots)[IA2_CALLBACK_SLOTS] = hidden_symbol("libia2", "__ia2_callback_slots");
+	uintptr_t(*copy)[IA2_CALLBACK_SLOTS] =
+		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (!table || !slots || copy == MAP_FAILED) {
+		puts("cannot find libia2's callback table");
+		exit(1);
+	}
+	memcpy(copy, table, 4096);
+	copy[2][0] = (uintptr_t)body;
+	if (mprotect(copy, 4096, PROT_READ) ||
+	    mremap(copy, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, table) == MAP_FAILED) {
+		puts("the callback table stays libia2's");
+		exit(1);
+	}
+	((long (*)(void *, void *, void *))slots[2][0])(NULL, NULL, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc == 2 ? argv[1] : "";
@@ -331,9 +362,11 @@ int main(int argc, char **argv)
 	} else if (!strcmp(c, "steal-queue")) {
 		start_queue((void (*)(union sigval))body, 0);
 		pause();
+	} else if (!strcmp(c, "forge-table")) {
+		forge_slot(body);
 	} else {
 		puts("usage: callbacks ok|steal-printf|steal-atexit|steal-atfork|steal-key|"
-		     "steal-cookie|steal-timer|steal-queue|steal-aio|steal-error");
+		     "steal-cookie|steal-timer|steal-queue|steal-aio|steal-error|forge-table");
 		return 2;
 	}
 	puts("the trigger returned without running the stolen pointer");

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "../common/hidden.h"
+#include "ia2/gate_abi.h"
 #include "ia2/pkru.h"
 #include "monitor.h"
 
@@ -173,6 +174,26 @@ static int forge_settings(void)
 	    ro[PAGE - 1] != forged)
 		return ATTACK_FAILED;
 	printf("libia2's settings are compartment 1's copy\n");
+	return ATTACK_WORKED;
+}
+
+/* A page of compartment 1's own mapped over the guard page of the
+ * runtime's private area (gate_abi.h), which has pkey 0: the monitor
+ * keeps compartments off the whole area by address, for the hole a
+ * privileged operation leaves there while it replaces a table. */
+static int map_into_private_area(void)
+{
+	char *const *ro = dlsym(RTLD_DEFAULT, "__ia2_ro");
+	char *guard;
+
+	if (!ro)
+		return ATTACK_FAILED;
+	guard = ro[IA2_RO_PRIVATE / sizeof *ro] + IA2_PRIVATE_SCRATCH + IA2_PRIVATE_SCRATCH_SIZE;
+	if (mmap(guard, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+	    guard)
+		return ATTACK_FAILED;
+	*(volatile char *)guard = 1;
+	printf("compartment 1 mapped a page of its own in the runtime's private area\n");
 	return ATTACK_WORKED;
 }
 
@@ -1015,7 +1036,7 @@ int main(int argc, char **argv)
 		{"pkey-alloc", alloc_key},      {"mmap-fixed", map_over},
 		{"madvise", forget_pages},      {"munmap", unmap},
 		{"mremap", remap},              {"mprotect-relro", unprotect_relro},
-		{"forge-settings", forge_settings},
+		{"forge-settings", forge_settings}, {"private-area", map_into_private_area},
 		{"prctl-dispatch", user_dispatch}, {"second-filter", second_filter},
 		{"arch-prctl", move_fs},        {"io-uring", ring},
 		{"shmat", shm_over},            {"raw-clone", traced_clone},

@@ -191,18 +191,22 @@
  * futex word: 0 free, 1 taken, 2 taken with waiters) and the thread and
  * process that began a fork, which keeps the lock from its prepare
  * operation to its parent or child operation, so that no operation is
- * half done in the child; a guard page follows, then the stack, which
- * ends at the area's end. */
+ * half done in the child; then come the scratch pages where operations
+ * build the new copy of a table they replace (privilege.c), a guard
+ * page, and the stack, which ends at the area's end. */
 #define IA2_PRIVATE_LOCK 0
 #define IA2_PRIVATE_FORK_TID 4
 #define IA2_PRIVATE_FORK_PID 8
+#define IA2_PRIVATE_SCRATCH 4096
+#define IA2_PRIVATE_SCRATCH_SIZE (4 * 4096)
 #define IA2_PRIVATE_STACK_SIZE (64 << 10)
-#define IA2_PRIVATE_SIZE (IA2_PRIVATE_STACK_SIZE + 2 * 4096)
+#define IA2_PRIVATE_SIZE (IA2_PRIVATE_STACK_SIZE + IA2_PRIVATE_SCRATCH_SIZE + 2 * 4096)
 
 /* The operations, by number: fork's three (libia2/fork.c), which the
  * entry treats apart, then those of the thread records
- * (libia2/registry.c), then the neutralization of a PKRU writer in code
- * that dlopen loads (libia2/writers.c). */
+ * (libia2/registry.c), the neutralization of a PKRU writer in code
+ * that dlopen loads (libia2/writers.c), and a callback slot for a
+ * compartment's function (libia2/callbacks.c). */
 #define IA2_OP_FORK_PREPARE 0
 #define IA2_OP_FORK_PARENT 1
 #define IA2_OP_FORK_CHILD 2
@@ -211,7 +215,8 @@
 #define IA2_OP_THREAD_START 5
 #define IA2_OP_THREAD_END 6
 #define IA2_OP_TRAP_WRITER 7
-#define IA2_OPS 8
+#define IA2_OP_TAKE_CALLBACK_SLOT 8
+#define IA2_OPS 9
 
 /* Compartment code's calls to malloc, strdup, ... are bound to
  * IA2_HEAP_PREFIX + the name (objrewrite/heapcalls.c, libia2/malloc.c). */
