@@ -576,7 +576,15 @@ static void end_held_sharers(struct task *t)
 			syscall(SYS_tgkill, tasks[i]->tgid, tasks[i]->tid, SIGKILL);
 }
 
-static void deny_held_call(struct task *t, struct user_regs_struct *r)
+/* Ends the process of t, whose call holds others, at the call's entry
+ * (before it runs) or at its exit. */
+static void deny_held_call_at_entry(struct task *t, struct user_regs_struct *r)
+{
+	end_held_sharers(t);
+	deny_call(t->tid, r);
+}
+
+static void deny_held_call_at_exit(struct task *t, struct user_regs_struct *r)
 {
 	end_held_sharers(t);
 	end_after_call(t, r);
@@ -607,7 +615,7 @@ static void end_open(struct task *t)
 	if (why) {
 		report(t, p->foreign ? RUNTIME : caller_of(pkru), pkru, &r, why);
 		if (__ia2_ro.s.monitor != MONITOR_PERMISSIVE) {
-			deny_held_call(t, &r);
+			deny_held_call_at_exit(t, &r);
 			return;   /* released when t's process is gone */
 		}
 	}
@@ -664,8 +672,7 @@ static void start_code_mapping(struct task *t)
 		close(t->code.fd);
 		report(t, t->compartment, t->caller_pkru, &r, why);
 		if (__ia2_ro.s.monitor != MONITOR_PERMISSIVE) {
-			end_held_sharers(t);
-			deny_call(t->tid, &r);
+			deny_held_call_at_entry(t, &r);
 			return;
 		}
 		resume(t->tid, PTRACE_SYSCALL, 0);   /* as it is */
@@ -697,8 +704,7 @@ static void judge_memory_call(struct task *t)
 	if (why) {
 		report(t, t->compartment, t->caller_pkru, &t->call, why);
 		if (__ia2_ro.s.monitor != MONITOR_PERMISSIVE) {
-			end_held_sharers(t);
-			deny_call(t->tid, &t->call);
+			deny_held_call_at_entry(t, &t->call);
 			return;
 		}
 	}
@@ -739,7 +745,7 @@ static void end_memory_call(struct task *t)
 	if (why) {
 		report(t, t->compartment, t->caller_pkru, &t->call, why);
 		if (!permissive) {
-			deny_held_call(t, &r);
+			deny_held_call_at_exit(t, &r);
 			return;
 		}
 	}
