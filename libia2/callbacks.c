@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <printf.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -96,13 +97,34 @@ struct pair op_take_callback_slot(uintptr_t target, uintptr_t b, int caller)
 	return (struct pair){(uintptr_t)i, 0};
 }
 
+void *callback_slot(int c, void *fn, const char *api)
+{
+	int i = (int)run_privileged(IA2_OP_TAKE_CALLBACK_SLOT, (uintptr_t)fn, 0).a;
+
+	if (i < 0) {
+		say("compartment %d handed %s more than %d functions that are not gates; %s fails",
+		    c, api, IA2_CALLBACK_SLOTS, api);
+		return NULL;
+	}
+	return __ia2_callback_slots[c][i];
+}
+
+bool is_callback_slot(const void *p)
+{
+	for (int c = 1; c <= IA2_LAST_COMPARTMENT; c++)
+		for (int i = 0; i < IA2_CALLBACK_SLOTS; i++)
+			if (p == __ia2_callback_slots[c][i])
+				return true;
+	return false;
+}
+
 /* fn as compartment c's caller hands it to `api`: fn itself if it is
  * NULL, a gate, or c is 0; else a slot of c that calls fn; NULL, after
  * a message, if c has none left. */
 void *wrap_callback(void *fn, const char *api)
 {
 	struct code_place place;
-	int c, i;
+	int c;
 
 	/* Before libia2's setup only code outside the compartments has run
 	 * (compartment DSOs depend on libia2, whose constructor goes first),
@@ -112,13 +134,7 @@ void *wrap_callback(void *fn, const char *api)
 	find_code_place((uintptr_t)fn, &place);
 	if (place.gate)
 		return fn;
-	i = (int)run_privileged(IA2_OP_TAKE_CALLBACK_SLOT, (uintptr_t)fn, 0).a;
-	if (i < 0) {
-		say("compartment %d handed %s more than %d functions that are not gates; %s fails",
-		    c, api, IA2_CALLBACK_SLOTS, api);
-		return NULL;
-	}
-	return __ia2_callback_slots[c][i];
+	return callback_slot(c, fn, api);
 }
 
 void find_registrations(struct libc_registrations *r)

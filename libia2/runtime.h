@@ -638,6 +638,11 @@ void find_id_functions(struct libc_ids *ids);
 void *__ia2_run_on_stack(void *(*fn)(void *), void *arg, uintptr_t stack_top);
 void set_up_callbacks(void);
 void *wrap_callback(void *fn, const char *api);
+/* A slot of compartment c (1..14), the caller's, that calls fn, gate or
+ * not; NULL, after a message, if none is left. */
+void *callback_slot(int c, void *fn, const char *api);
+/* Whether p is one of the callback slots. */
+_Bool is_callback_slot(const void *p);
 
 /* threads.c: called once at startup. adopt_thread gives a thread that
  * glibc started itself what libia2's own threads get at their start, the

@@ -14,16 +14,18 @@
  * libia2 defines those functions, and timer_delete, and hands
  * glibc its own function, run_notification, with the index of an entry
  * in a read-only table (replaced as a whole, runtime.c: replace_pages)
- * as the value. The entry holds the registrant's function, wrapped as
- * callbacks.c wraps a pointer handed to libc (a gate, or a callback
- * slot of the registrant), and its value. run_notification gives the
- * thread what libia2's own threads get at their start (adopt_thread)
- * and calls the wrapped function on the thread's compartment stack, so
- * the function runs in the registrant's compartment, through a gate.
- * No compartment can change the table, and the index that glibc passes
- * back names an entry, nothing else: a compartment that calls
- * run_notification itself runs a registered function in its
- * registrant's compartment, as the notification would.
+ * as the value. The entry holds a callback slot of the registrant that
+ * calls the registrant's function (callbacks.c; a slot even for a
+ * gate), and its value. run_notification gives the thread what
+ * libia2's own threads get at their start (adopt_thread) and calls the
+ * slot on the thread's compartment stack, so the function runs in the
+ * registrant's compartment, through a gate. The table is a replaceable
+ * one, which a compartment can forge (docs/runtime.md, "The runtime's
+ * own memory"), so run_notification calls nothing but a slot: a forged
+ * entry, like a call of run_notification itself, runs a slot with a
+ * value, which any compartment can do by calling the slot. A
+ * registration from compartment 0, which has no slots, goes to glibc
+ * as it is.
  *
  * glibc reads an I/O request's sigevent from the caller's aiocb when the
  * request ends (rt/aio_misc.c, __aio_notify), so that entry goes into
@@ -107,9 +109,11 @@ static void run_notification(union sigval v);
 static long claim_entry(const struct sigevent *sevp, struct sigevent *ev,
 			enum notification_kind kind, mqd_t queue, const char *api)
 {
-	void (*fn)(union sigval) = wrap_callback((void *)sevp->sigev_notify_function, api);
+	void (*fn)(union sigval) = NULL;
 	size_t i;
 
+	if (sevp->sigev_notify_function)
+		fn = callback_slot(current_compartment(), (void *)sevp->sigev_notify_function, api);
 	if (!fn && sevp->sigev_notify_function) {
 		errno = EAGAIN;
 		return -1;
@@ -132,7 +136,8 @@ static long claim_entry(const struct sigevent *sevp, struct sigevent *ev,
 
 static bool is_thread_notification(const struct sigevent *sevp)
 {
-	return sevp && sevp->sigev_notify == SIGEV_THREAD && __ia2_ro.s.set_up_begun;
+	return sevp && sevp->sigev_notify == SIGEV_THREAD && __ia2_ro.s.set_up_begun &&
+	       current_compartment() > 0;
 }
 
 static void *call_notification(void *p)
@@ -154,6 +159,9 @@ static void run_notification(union sigval v)
 	if (i >= NOTIFICATIONS || notifications.n[i].kind == FREE)
 		return;
 	n = notifications.n[i];
+	if (n.fn && !is_callback_slot((const void *)n.fn))
+		die("SIGEV_THREAD notification %u names %p, which is no callback slot: a compartment "
+		    "forged libia2's notification table", i, (void *)n.fn);
 	/* Every registration but a timer's ends with its one notification
 	 * (mq_notify(3), aio(7), getaddrinfo_a(3)). */
 	if (n.kind != TIMER) {

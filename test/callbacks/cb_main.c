@@ -31,7 +31,12 @@
  *   forge-table     a copy of libia2's callback table with that body as
  *                   the target of compartment 2's first slot, moved over
  *                   the table, then the slot called: the syscall monitor
- *                   denies the move (status 112) */
+ *                   denies the move (status 112)
+ *   forge-notification
+ *                   a copy of libia2's notification table, moved over it,
+ *                   with that body as the function of compartment 1's
+ *                   timer, which glibc's thread, with compartment 2's
+ *                   PKRU, would run: libia2 refuses the entry (status 1) */
 #define _GNU_SOURCE
 #include "cb.h"
 #include "../common/gatebody.h"
@@ -322,6 +327,42 @@ static void forge_slot(void *body)
 	((long (*)(void *, void *, void *))slots[2][0])(NULL, NULL, NULL);
 }
 
+/* The table holds each entry's function just before its value
+ * (libia2/sigev.c), and the timer's value is one no other word has. */
+#define FORGED_VALUE 0x1a2b3c4d5e6f7788u
+
+static void forge_notification(void *body)
+{
+	struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = on_notify,
+			      .sigev_value.sival_ptr = (void *)FORGED_VALUE};
+	struct itimerspec once = {.it_value = {0, 1}};
+	uintptr_t *table = hidden_symbol("libia2", "notifications");
+	uintptr_t *copy = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t k = 1;
+	timer_t t;
+
+	cb_lib_timer();
+	if (!table || copy == MAP_FAILED || timer_create(CLOCK_MONOTONIC, &ev, &t)) {
+		puts("cannot find libia2's notification table or make a timer");
+		exit(4);
+	}
+	memcpy(copy, table, 4096);
+	while (k < 4096 / sizeof *copy && copy[k] != FORGED_VALUE)
+		k++;
+	if (k == 4096 / sizeof *copy) {
+		puts("no entry of the notification table holds the timer's value");
+		exit(4);
+	}
+	copy[k - 1] = (uintptr_t)body;
+	if (mprotect(copy, 4096, PROT_READ) ||
+	    mremap(copy, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, table) == MAP_FAILED ||
+	    timer_settime(t, 0, &once, NULL)) {
+		puts("the notification table stays libia2's");
+		exit(4);
+	}
+	pause();
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc == 2 ? argv[1] : "";
@@ -364,9 +405,12 @@ int main(int argc, char **argv)
 		pause();
 	} else if (!strcmp(c, "forge-table")) {
 		forge_slot(body);
+	} else if (!strcmp(c, "forge-notification")) {
+		forge_notification(body);
 	} else {
 		puts("usage: callbacks ok|steal-printf|steal-atexit|steal-atfork|steal-key|"
-		     "steal-cookie|steal-timer|steal-queue|steal-aio|steal-error|forge-table");
+		     "steal-cookie|steal-timer|steal-queue|steal-aio|steal-error|forge-table|"
+		     "forge-notification");
 		return 2;
 	}
 	puts("the trigger returned without running the stolen pointer");
