@@ -30,10 +30,10 @@ void set_up_pkeys(void)
 	      "use this build for debugging only\n", stderr);
 }
 
-static int protect(uintptr_t lo, uintptr_t len, int pkey)
+static int protect(uintptr_t lo, uintptr_t len, int prot, int pkey)
 {
 	(void)pkey;
-	return mprotect((void *)lo, len, PROT_READ | PROT_WRITE);
+	return mprotect((void *)lo, len, prot);
 }
 
 unsigned current_pkru(void)
@@ -84,9 +84,9 @@ void set_up_pkeys(void)
 	}
 }
 
-static int protect(uintptr_t lo, uintptr_t len, int pkey)
+static int protect(uintptr_t lo, uintptr_t len, int prot, int pkey)
 {
-	return syscall(SYS_pkey_mprotect, lo, len, PROT_READ | PROT_WRITE, pkey);
+	return syscall(SYS_pkey_mprotect, lo, len, prot, pkey);
 }
 
 unsigned current_pkru(void)
@@ -107,7 +107,14 @@ void inherit_pkru(unsigned pkru)
 
 int try_tag(uintptr_t lo, uintptr_t hi, int pkey)
 {
-	return lo < hi ? protect(lo, hi - lo, pkey) : 0;
+	return lo < hi ? protect(lo, hi - lo, PROT_READ | PROT_WRITE, pkey) : 0;
+}
+
+void tag_read_only(uintptr_t lo, uintptr_t hi, const char *what)
+{
+	if (protect(lo, hi - lo, PROT_READ, 0))
+		die("pkey_mprotect(%#lx, %#lx, read-only, pkey 0) for %s failed: %s",
+		    (unsigned long)lo, (unsigned long)(hi - lo), what, strerrorname_np(errno));
 }
 
 void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what)

@@ -89,18 +89,19 @@ void replace_runtime_table(void *pages, size_t size, void (*change)(void *copy, 
 			   const void *arg, const char *what)
 {
 	char *scratch = __ia2_ro.s.private_area + IA2_PRIVATE_SCRATCH;
+	uintptr_t lo = (uintptr_t)scratch;
 
 	if (size > IA2_PRIVATE_SCRATCH_SIZE)
 		die("%s is larger than the runtime's scratch pages", what);
 	memcpy(scratch, pages, size);
 	change(scratch, arg);
-	if (pkey_mprotect(scratch, size, PROT_READ, 0) ||
-	    mremap(scratch, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, pages) == MAP_FAILED)
+	tag_read_only(lo, lo + size, what);
+	if (mremap(scratch, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, pages) == MAP_FAILED)
 		die("cannot replace %s: %s", what, strerrorname_np(errno));
 	if (mmap(scratch, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
-		    MAP_FAILED ||
-	    pkey_mprotect(scratch, size, PROT_READ | PROT_WRITE, IA2_RUNTIME_PKEY))
+	    MAP_FAILED)
 		die("cannot map the runtime's scratch pages again: %s", strerrorname_np(errno));
+	tag(lo, lo + size, IA2_RUNTIME_PKEY, "the runtime's scratch pages");
 }
 
 /* The kernel's rt_sigprocmask: glibc's sigprocmask never blocks its own

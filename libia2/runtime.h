@@ -473,6 +473,8 @@ void set_up_pkeys(void);
  * errno on failure, tag dies naming `what`. */
 int try_tag(uintptr_t lo, uintptr_t hi, int pkey);
 void tag(uintptr_t lo, uintptr_t hi, int pkey, const char *what);
+/* The same, read-only with pkey 0. */
+void tag_read_only(uintptr_t lo, uintptr_t hi, const char *what);
 /* This thread's PKRU; the compartment whose it is (0 for PKRU(0) and
  * the runtime's rights); whether it has the runtime's rights. */
 unsigned current_pkru(void);
