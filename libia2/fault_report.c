@@ -362,7 +362,7 @@ void describe_fault(pid_t pid, uintptr_t rip, uintptr_t addr, unsigned pkey, str
  * if the next frame is another segment's and it is no body. */
 static void say_frame(int i, const char *name, const char *symbol, bool last_of_segment)
 {
-	bool gate = last_of_segment && strncmp(symbol, IA2_BODY_PREFIX, sizeof IA2_BODY_PREFIX - 1);
+	bool gate = last_of_segment && !ia2_is_body_symbol(symbol);
 
 	say("    #%d %s%s", i, name, gate ? ", the gate" : "");
 }

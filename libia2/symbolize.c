@@ -102,7 +102,7 @@ static const char *body_alias(Dwfl_Module *mod, GElf_Addr value, const char *sym
 		GElf_Addr at;
 		const char *name = dwfl_module_getsym_info(mod, i, &sym, &at, NULL, NULL, NULL);
 		if (name && at == value && GELF_ST_TYPE(sym.st_info) == STT_FUNC &&
-		    !strncmp(name, IA2_BODY_PREFIX, sizeof IA2_BODY_PREFIX - 1))
+		    ia2_is_body_symbol(name))
 			return name;
 	}
 	return symbol;
@@ -131,24 +131,19 @@ static GElf_Addr function_at(Dwfl_Module *mod, const char *name)
 static GElf_Addr body_of(Dwfl_Module *mod, const char *symbol)
 {
 	int n = dwfl_module_getsymtab(mod);
-	size_t len = strlen(symbol);
+	const char *rest = symbol + sizeof IA2_GATE_PREFIX - 1;
 	char body[512];
 	GElf_Addr at;
 
-	if (!strncmp(symbol, "__ia2_gate_", 11)) {
-		snprintf(body, sizeof body, "__ia2_body_%s", symbol + 11);
-		return (at = function_at(mod, body)) ? at : function_at(mod, symbol + 11);
+	if (ia2_is_gate_symbol(symbol)) {
+		snprintf(body, sizeof body, IA2_BODY_PREFIX "%s", rest);
+		return (at = function_at(mod, body)) ? at : function_at(mod, rest);
 	}
 	for (int i = 1; i < n; i++) {
 		GElf_Sym sym;
 		const char *name = dwfl_module_getsym_info(mod, i, &sym, &at, NULL, NULL, NULL);
-		const char *d = name ? name + 11 : NULL;
-		if (!name || strncmp(name, "__ia2_body_", 11) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
-			continue;
-		while (*d >= '0' && *d <= '9')
-			d++;
-		if (!strcmp(name + 11, symbol) || (d > name + 11 && *d == '_' && strlen(d + 1) == len &&
-						   !strcmp(d + 1, symbol)))
+		if (name && ia2_is_body_symbol(name) && GELF_ST_TYPE(sym.st_info) == STT_FUNC &&
+		    !strcmp(ia2_source_name(name), symbol))
 			return at;
 	}
 	return 0;
@@ -308,7 +303,7 @@ static void name_address(Dwfl *dwfl, Dwarf_Addr addr, int back)
 	putchar('\t');
 	if (symbol && GELF_ST_TYPE(sym.st_info) == STT_FUNC) {
 		/* A gate's entry: its body's parameters, found by the gate's name. */
-		GElf_Addr body = offset == 0 && strncmp(symbol, "__ia2_body_", 11) ? body_of(mod, symbol) : 0;
+		GElf_Addr body = offset == 0 && !ia2_is_body_symbol(symbol) ? body_of(mod, symbol) : 0;
 		if (body)
 			print_copies(mod, body, ia2_source_name(symbol));
 		else

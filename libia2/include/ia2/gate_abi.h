@@ -242,14 +242,24 @@
 #ifndef __ASSEMBLER__
 #include <string.h>
 
+/* Whether symbol is named as a gate, or as a body. */
+static inline int ia2_is_gate_symbol(const char *symbol)
+{
+	return !strncmp(symbol, IA2_GATE_PREFIX, sizeof IA2_GATE_PREFIX - 1);
+}
+
+static inline int ia2_is_body_symbol(const char *symbol)
+{
+	return !strncmp(symbol, IA2_BODY_PREFIX, sizeof IA2_BODY_PREFIX - 1);
+}
+
 /* The source name of a gate's or body's symbol; any other symbol as it
  * is. */
 static inline const char *ia2_source_name(const char *symbol)
 {
-	size_t n = sizeof IA2_GATE_PREFIX - 1;
-	const char *s = symbol + n, *d = s;
+	const char *s = symbol + sizeof IA2_GATE_PREFIX - 1, *d = s;
 
-	if (strncmp(symbol, IA2_GATE_PREFIX, n) && strncmp(symbol, IA2_BODY_PREFIX, n))
+	if (!ia2_is_gate_symbol(symbol) && !ia2_is_body_symbol(symbol))
 		return symbol;
 	while (*d >= '0' && *d <= '9')
 		d++;
