@@ -19,9 +19,10 @@
  * targets live in a read-only page that a privileged operation replaces
  * as a whole (privilege.c, replace_runtime_table), in the row of the
  * compartment that calls it, whatever the caller says, and the same
- * pointer from the same compartment gets the same slot. Slots stay taken: libc keeps most such pointers until
- * the process ends, and a slot freed while libc may still call it would
- * run the next registration's function.
+ * pointer from the same compartment gets the same slot. Slots stay
+ * taken: libc keeps most such pointers until the process ends, and a
+ * slot freed while libc may still call it would run the next
+ * registration's function.
  *
  * Calls that use a pointer only while they run (qsort, bsearch, tsearch,
  * twalk, dl_iterate_phdr, pthread_once, nftw, scandir...) need nothing:
@@ -102,7 +103,8 @@ void *callback_slot(int c, void *fn, const char *api)
 	int i = (int)run_privileged(IA2_OP_TAKE_CALLBACK_SLOT, (uintptr_t)fn, 0).a;
 
 	if (i < 0) {
-		say("compartment %d handed %s more than %d functions that are not gates; %s fails",
+		say("compartment %d handed %s more than %d functions that need a callback slot; %s "
+		    "fails",
 		    c, api, IA2_CALLBACK_SLOTS, api);
 		return NULL;
 	}

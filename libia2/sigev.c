@@ -112,9 +112,8 @@ static long claim_entry(const struct sigevent *sevp, struct sigevent *ev,
 	void (*fn)(union sigval) = NULL;
 	size_t i;
 
-	if (sevp->sigev_notify_function)
-		fn = callback_slot(current_compartment(), (void *)sevp->sigev_notify_function, api);
-	if (!fn && sevp->sigev_notify_function) {
+	if (sevp->sigev_notify_function &&
+	    !(fn = callback_slot(current_compartment(), (void *)sevp->sigev_notify_function, api))) {
 		errno = EAGAIN;
 		return -1;
 	}
