@@ -39,6 +39,7 @@
  *                   PKRU, would run: libia2 refuses the entry (status 1) */
 #define _GNU_SOURCE
 #include "cb.h"
+#include "../common/forgepage.h"
 #include "../common/gatebody.h"
 #include "../common/hidden.h"
 #include "../common/pkru.h"
@@ -59,7 +60,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -310,17 +310,14 @@ static void forge_slot(void *body)
 {
 	uintptr_t(*table)[IA2_CALLBACK_SLOTS] = hidden_symbol("libia2", "__ia2_callback_targets");
 	void *const(*slots)[IA2_CALLBACK_SLOTS] = hidden_symbol("libia2", "__ia2_callback_slots");
-	uintptr_t(*copy)[IA2_CALLBACK_SLOTS] =
-		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t(*copy)[IA2_CALLBACK_SLOTS] = table ? copy_page(table) : NULL;
 
-	if (!table || !slots || copy == MAP_FAILED) {
+	if (!copy || !slots) {
 		puts("cannot find libia2's callback table");
 		exit(1);
 	}
-	memcpy(copy, table, 4096);
 	copy[2][0] = (uintptr_t)body;
-	if (mprotect(copy, 4096, PROT_READ) ||
-	    mremap(copy, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, table) == MAP_FAILED) {
+	if (!move_page_over(copy, table)) {
 		puts("the callback table stays libia2's");
 		exit(1);
 	}
@@ -336,17 +333,15 @@ static void forge_notification(void *body)
 	struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = on_notify,
 			      .sigev_value.sival_ptr = (void *)FORGED_VALUE};
 	struct itimerspec once = {.it_value = {0, 1}};
-	uintptr_t *table = hidden_symbol("libia2", "notifications");
-	uintptr_t *copy = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t *table = hidden_symbol("libia2", "notifications"), *copy;
 	size_t k = 1;
 	timer_t t;
 
 	cb_lib_timer();
-	if (!table || copy == MAP_FAILED || timer_create(CLOCK_MONOTONIC, &ev, &t)) {
+	if (!table || timer_create(CLOCK_MONOTONIC, &ev, &t) || !(copy = copy_page(table))) {
 		puts("cannot find libia2's notification table or make a timer");
 		exit(4);
 	}
-	memcpy(copy, table, 4096);
 	while (k < 4096 / sizeof *copy && copy[k] != FORGED_VALUE)
 		k++;
 	if (k == 4096 / sizeof *copy) {
@@ -354,9 +349,7 @@ static void forge_notification(void *body)
 		exit(4);
 	}
 	copy[k - 1] = (uintptr_t)body;
-	if (mprotect(copy, 4096, PROT_READ) ||
-	    mremap(copy, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, table) == MAP_FAILED ||
-	    timer_settime(t, 0, &once, NULL)) {
+	if (!move_page_over(copy, table) || timer_settime(t, 0, &once, NULL)) {
 		puts("the notification table stays libia2's");
 		exit(4);
 	}

@@ -32,6 +32,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "../common/forgepage.h"
 #include "../common/hidden.h"
 #include "ia2/gate_abi.h"
 #include "ia2/pkru.h"
@@ -161,17 +162,14 @@ static int unprotect_relro(void)
 static int forge_settings(void)
 {
 	volatile unsigned char *ro = dlsym(RTLD_DEFAULT, "__ia2_ro");
-	unsigned char *copy = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *copy = ro ? copy_page((const void *)ro) : NULL;
 	unsigned char forged;
 
-	if (!ro || copy == MAP_FAILED)
+	if (!copy)
 		return ATTACK_FAILED;
 	forged = ro[PAGE - 1] ^ 0x5a;
-	memcpy(copy, (const void *)ro, PAGE);
 	copy[PAGE - 1] = forged;
-	if (mprotect(copy, PAGE, PROT_READ) ||
-	    mremap(copy, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)ro) == MAP_FAILED ||
-	    ro[PAGE - 1] != forged)
+	if (!move_page_over(copy, (void *)ro) || ro[PAGE - 1] != forged)
 		return ATTACK_FAILED;
 	printf("libia2's settings are compartment 1's copy\n");
 	return ATTACK_WORKED;
