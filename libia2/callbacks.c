@@ -111,6 +111,14 @@ void *callback_slot(int c, void *fn, const char *api)
 	return __ia2_callback_slots[c][i];
 }
 
+/* The slot of c's row that calls target; NULL if none does. */
+void *taken_callback_slot(int c, uintptr_t target)
+{
+	int i = find_slot(c, target);
+
+	return i < 0 ? NULL : __ia2_callback_slots[c][i];
+}
+
 bool is_callback_slot(const void *p)
 {
 	for (int c = 1; c <= IA2_LAST_COMPARTMENT; c++)

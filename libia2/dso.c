@@ -440,15 +440,38 @@ API void __ia2_dso_loaded(const void *p)
 	list_code();
 }
 
-/* After glibc's dlclose the DSO may be unmapped, and its code range
+/* A DSO of another compartment n is unloaded in n's name (loads.c,
+ * close_for_other). After glibc's dlclose the DSO may be unmapped, and its code range
  * reused by another mapping: the code table is built again, and its TLS
  * module ID may go to another DSO. */
+struct handle_dso {
+	const struct link_map *map;
+	int compartment;
+};
+
+static int find_handle_dso(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct handle_dso *h = arg;
+
+	(void)size;
+	if (info->dlpi_addr != h->map->l_addr || info->dlpi_name != h->map->l_name)
+		return 0;
+	h->compartment = dso_compartment(info);
+	return 1;
+}
+
 API int dlclose(void *handle)
 {
+	struct handle_dso h = {0};
 	int rc;
 
 	set_up_libia2();
-	rc = __ia2_ro.s.libc_dlclose(handle);
+	if (!dlinfo(handle, RTLD_DI_LINKMAP, &h.map))
+		dl_iterate_phdr(find_handle_dso, &h);
+	if (h.compartment && h.compartment != current_compartment() && h.map->l_name[0] == '/')
+		rc = close_for_other(h.compartment, h.map->l_name);
+	else
+		rc = __ia2_ro.s.libc_dlclose(handle);
 	see_loads_late();
 	list_code();
 	drop_unloaded_tls();

@@ -75,10 +75,11 @@ static unsigned short pkru_xsave_offset(void)
 /* libia2 defines pthread_create() (threads.c), sigaction() and the
  * longjmp family (signals.c), and must go on to glibc's. A lookup through libc's own
  * handle finds them wherever libia2 sits in the lookup scope (RTLD_NEXT
- * would not when libc comes first). */
+ * would not when libc comes first); dlmopen, since libia2's dlopen goes
+ * on to glibc's found here (loads.c). */
 void *find_in_libc(const char *name)
 {
-	void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
+	void *libc = dlmopen(LM_ID_BASE, LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
 	void *f = libc ? dlsym(libc, name) : NULL;
 
 	if (!f)
@@ -156,6 +157,7 @@ static void ia2_init(void)
 	__ia2_ro.s.libc_longjmp.longjmp = find_in_libc("longjmp");
 	__ia2_ro.s.libc_longjmp._longjmp = find_in_libc("_longjmp");
 	__ia2_ro.s.libc_longjmp.longjmp_chk = find_in_libc("__longjmp_chk");
+	__ia2_ro.s.libc_dlopen = find_in_libc("dlopen");
 	__ia2_ro.s.libc_dlclose = find_in_libc("dlclose");
 	__ia2_ro.s.libc_pthread_cancel = find_in_libc("pthread_cancel");
 	find_registrations(&__ia2_ro.s.libc_registrations);
@@ -190,6 +192,7 @@ static void ia2_init(void)
 	set_up_signals();
 	set_up_dynamic_tls();
 	set_up_callbacks();
+	take_loader_slots();
 	set_up_notifications();
 	init_threads();
 	__ia2_leave_startup();

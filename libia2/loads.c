@@ -32,7 +32,9 @@
  *    DSO's file as the kernel gives it (/proc/self/maps: absolute, with
  *    every symbolic link resolved). A compartment can give a file of its
  *    own any name and link to it from anywhere, but to be admitted it
- *    must write it at that path.
+ *    must write it at that path. Such a DSO is loaded in N's name: when
+ *    another compartment's dlopen maps it, that load fails, and libia2's
+ *    dlopen loads it again through N's loader slot (below).
  *
  * A name (DT_SONAME, the basename that the config's other compartment
  * rules match) proves nothing, nor does a build ID, which is a note the
@@ -43,6 +45,7 @@
  * ld.so holds its load lock across each call of _dl_debug_state, which
  * orders the changes. */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <errno.h>
 #include <link.h>
 #include <stdbool.h>
@@ -50,8 +53,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "runtime.h"
+
+#define API __attribute__((visibility("default")))
 
 /* The DSOs loaded after startup: dl_iterate_phdr lists the startup ones
  * first, the base namespace's list only grows at its end, and ld.so
@@ -64,16 +70,8 @@ struct loaded_dso {
 	const void *phdr;
 	bool admitted;   /* a compartment DSO, admitted */
 };
-typedef void (*dl_signal_error_fn)(int, const char *, const char *, const char *)
-	__attribute__((noreturn));
 union loaded_table {
 	struct {
-		/* ld.so's, found at startup: in writable memory, a
-		 * compartment could have another compartment's dlopen call
-		 * code of its choosing. */
-		dl_signal_error_fn dl_signal_error;
-		/* A debugger's breakpoint is on _dl_debug_state: see_loads_late. */
-		bool late;
 		int nstartup, n;
 		struct loaded_dso d[MAX_LOADED];
 	};
@@ -163,14 +161,51 @@ static uintptr_t first_segment(const struct dl_phdr_info *info)
  * changed yet for this call. */
 __attribute__((noreturn)) static void refuse(const struct dl_phdr_info *info, const char *why)
 {
-	loaded.dl_signal_error(0, info->dlpi_name, NULL, why);
+	__ia2_ro.s.dl_signal_error(0, info->dlpi_name, NULL, why);
+}
+
+/* A DSO of compartment n that another compartment's dlopen maps is
+ * mapped in that compartment's name, so the syscall monitor would let it
+ * protect, map over and remap the DSO's code, RELRO and GOT as pages of
+ * its own (memory_policy.c), and the code would run with n's rights. So
+ * such a load fails, and libia2's dlopen loads the file again in n's
+ * name, through n's loader slot (load_for_other), by the kernel's path
+ * for it that admit leaves here. */
+static __thread struct {
+	int compartment;
+	char path[4096];
+} reload;
+
+/* Why compartment `caller` may not load the DSO of compartment c whose
+ * file is at path, for dlerror; NULL if a path rule names it. */
+static const char *path_verdict(const struct dl_phdr_info *info, int caller, int c, char *path,
+				size_t size, char *why, size_t why_size)
+{
+	const char *glob;
+
+	if (!mapped_path(first_segment(info), path, size)) {
+		format_to(why, why_size, "ia2 refused it: compartment %d may not load a DSO into "
+			  "compartment %d, and the kernel gives no path for its file", caller, c);
+		return why;
+	}
+	if (path_rule_admits(path, c, &glob)) {
+		if (explaining())
+			say("admitted %s into compartment %d: the path rule '%s %d'", path, c, glob, c);
+		return NULL;
+	}
+	format_to(why, why_size, "ia2 refused it: compartment %d may not load a DSO into "
+		  "compartment %d unless a path rule of the program's config names its file, %s, "
+		  "for compartment %d; add the line '%s %d' to the config the program is linked "
+		  "with, or load it from compartment %d (docs/runtime.md, \"dlopen\")", caller, c,
+		  path, c, path, c, c);
+	return why;
 }
 
 static void admit(const struct dl_phdr_info *info)
 {
 	int c = checked_compartment(info), caller = current_compartment();
-	char path[4096], why[8192];
-	const char *glob;
+	char path[sizeof reload.path], why[8192];
+	const char *v;
 
 	if (!c)
 		return;
@@ -181,23 +216,18 @@ static void admit(const struct dl_phdr_info *info)
 			  "config file they were linked with; add a rule for it to that config", c);
 		refuse(info, why);
 	}
+	/* Only c's own code writes CTB(c): the flag says that c loads for
+	 * another compartment, whose request a path rule must name. */
+	if (caller == c && !*ctb_word(c, IA2_CTB_LOADING_FOR_OTHER))
+		return;
+	if ((v = path_verdict(info, caller, c, path, sizeof path, why, sizeof why)))
+		refuse(info, v);
 	if (caller == c)
 		return;
-	if (!mapped_path(first_segment(info), path, sizeof path)) {
-		format_to(why, sizeof why, "ia2 refused it: compartment %d may not load a DSO into "
-			  "compartment %d, and the kernel gives no path for its file", caller, c);
-		refuse(info, why);
-	}
-	if (path_rule_admits(path, c, &glob)) {
-		if (explaining())
-			say("admitted %s into compartment %d: the path rule '%s %d'", path, c, glob, c);
-		return;
-	}
-	format_to(why, sizeof why, "ia2 refused it: compartment %d may not load a DSO into "
-		  "compartment %d unless a path rule of the program's config names its file, %s, "
-		  "for compartment %d; add the line '%s %d' to the config the program is linked "
-		  "with, or load it from compartment %d (docs/runtime.md, \"dlopen\")", caller, c,
-		  path, c, path, c, c);
+	reload.compartment = c;
+	memcpy(reload.path, path, sizeof path);
+	format_to(why, sizeof why, "ia2 loads it in compartment %d's name, which libia2's dlopen "
+		  "does: this dlopen bypassed it", c);
 	refuse(info, why);
 }
 
@@ -314,7 +344,7 @@ static void point_debug_state_here(void)
 	size_t room, n = sizeof jmp;
 	intptr_t rel;
 
-	if (!f || !loaded.dl_signal_error)
+	if (!f || !__ia2_ro.s.dl_signal_error)
 		die("ld.so exports no _dl_debug_state or _dl_signal_error (GLIBC_PRIVATE), which "
 		    "ia2 needs to see the DSOs that dlopen loads before their code runs; ia2 "
 		    "supports glibc 2.36 (Debian 12)");
@@ -324,7 +354,7 @@ static void point_debug_state_here(void)
 		/* int3: gdb breaks there to see loads (it has no SystemTap
 		 * probes in Debian's ld.so), and writes the ret back over
 		 * anything written there each time it steps past. */
-		loaded.late = true;
+		__ia2_ro.s.loads_late = 1;
 		say("a debugger has a breakpoint on ld.so's _dl_debug_state, so libia2 judges and "
 		    "scans the DSOs that dlopen loads only as a compartment DSO among them starts");
 		return;
@@ -356,8 +386,7 @@ static int count_dso(struct dl_phdr_info *info, size_t size, void *arg)
 void watch_dso_loads(void)
 {
 	dl_iterate_phdr(count_dso, &loaded.nstartup);
-	loaded.dl_signal_error = (dl_signal_error_fn)dlvsym(RTLD_DEFAULT, "_dl_signal_error",
-							    "GLIBC_PRIVATE");
+	__ia2_ro.s.dl_signal_error = dlvsym(RTLD_DEFAULT, "_dl_signal_error", "GLIBC_PRIVATE");
 	point_debug_state_here();
 	if (mprotect(&loaded, sizeof loaded, PROT_READ))
 		die("cannot make the table of loaded DSOs read-only: %s", strerrorname_np(errno));
@@ -365,6 +394,113 @@ void watch_dso_loads(void)
 
 void see_loads_late(void)
 {
-	if (loaded.late)
+	if (__ia2_ro.s.loads_late)
 		on_link_map_change();
+}
+
+/* The path that a loader slot reads: at an address fixed at link time,
+ * never through a pointer of its caller's choosing, which could have
+ * compartment n read its own memory as a path and show it in dlerror.
+ * Any compartment can write it meanwhile, which gets it only the load of
+ * another file that a path rule names for n: as calling the slot. The
+ * lock orders the wrappers' uses; recursive, for a constructor's dlopen. */
+static char slot_path[sizeof reload.path];
+pthread_mutex_t reload_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+/* Runs in compartment n, through n's loader slot, which any compartment
+ * may call: dlopen of the file at slot_path with flags, admitted only if
+ * a path rule names it for n (admit); or, with `close`, dlclose of the
+ * DSO loaded from it, found by ld.so as a dlopen would, not by a handle a
+ * caller could point at n's memory, where ld.so would count it down. */
+static void *load_for_other(int flags, int close)
+{
+	uintptr_t *loading = ctb_word(current_compartment(), IA2_CTB_LOADING_FOR_OTHER);
+	char path[sizeof slot_path];
+	void *h;
+
+	memcpy(path, slot_path, sizeof path);
+	path[sizeof path - 1] = '\0';
+	if (close) {
+		h = __ia2_ro.s.libc_dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+		if (!h || __ia2_ro.s.libc_dlclose(h))
+			return (void *)-1;
+		return (void *)(intptr_t)__ia2_ro.s.libc_dlclose(h);
+	}
+	*loading = 1;
+	h = __ia2_ro.s.libc_dlopen(path, flags);
+	*loading = 0;
+	return h;
+}
+
+/* At startup, for each compartment that a path rule may load DSOs into:
+ * the slot stays taken. */
+void take_loader_slots(void)
+{
+	for (int n = 1; n <= IA2_LAST_COMPARTMENT; n++)
+		if (__ia2_ro.s.present[n] &&
+		    op_take_callback_slot((uintptr_t)load_for_other, 0, n).a == (uintptr_t)-1)
+			die("no callback slot left for compartment %d's loads", n);
+}
+
+static void *call_loader_slot(int n, const char *path, int flags, int close)
+{
+	void *(*slot)(int, int) = taken_callback_slot(n, (uintptr_t)load_for_other);
+	void *r;
+
+	pthread_mutex_lock(&reload_lock);
+	snprintf(slot_path, sizeof slot_path, "%s", path);
+	r = slot(flags, close);
+	pthread_mutex_unlock(&reload_lock);
+	return r;
+}
+
+/* glibc's dlopen looks a name without a slash up along the search path
+ * of the object that calls it, which it finds by its return address
+ * (glibc 2.36, dlfcn/dlopen.c, elf/dl-open.c): here, libia2. So the
+ * wrapper looks the name up along its own caller's path (dlinfo(3),
+ * RTLD_DI_SERINFO: LD_LIBRARY_PATH, the caller's RPATH or RUNPATH, the
+ * default directories), and passes the file it finds; a name it does
+ * not find goes to glibc as it is, for ld.so.cache, which is the same
+ * for every caller. */
+static bool find_like(const void *caller, const char *name, char *out, size_t size)
+{
+	struct link_map *map = NULL;
+	Dl_serinfo sizes, *si;
+	Dl_info info;
+	bool found = false;
+
+	if (!dladdr1(caller, &info, (void **)&map, RTLD_DL_LINKMAP) || !map ||
+	    dlinfo(map, RTLD_DI_SERINFOSIZE, &sizes) || !(si = malloc(sizes.dls_size)))
+		return false;
+	*si = sizes;
+	if (!dlinfo(map, RTLD_DI_SERINFO, si))
+		for (unsigned i = 0; !found && i < si->dls_cnt; i++)
+			found = (size_t)snprintf(out, size, "%s/%s", si->dls_serpath[i].dls_name,
+						 name) < size && !access(out, R_OK);
+	free(si);
+	return found;
+}
+
+API void *dlopen(const char *file, int flags)
+{
+	char found[sizeof reload.path];
+	void *h;
+
+	set_up_libia2();
+	if (file && !strchr(file, '/') &&
+	    find_like(__builtin_return_address(0), file, found, sizeof found))
+		file = found;
+	reload.compartment = 0;
+	h = __ia2_ro.s.libc_dlopen(file, flags);
+	if (h || !reload.compartment)
+		return h;
+	return call_loader_slot(reload.compartment, reload.path, flags, 0);
+}
+
+/* dlclose of a DSO that its own compartment n loaded for another: ld.so
+ * unmaps it in the name of the compartment that calls dlclose, and only
+ * n may (memory_policy.c). */
+int close_for_other(int n, const char *path)
+{
+	return (int)(intptr_t)call_loader_slot(n, path, 0, 1);
 }

@@ -15,13 +15,12 @@
  *
  * The scan (as writers.c's, at every byte offset): no wrpkru, xrstor or
  * xrstors, but ia2's checked gates. Those that write the caller's own
- * PKRU stay, and so do those that write compartment N's where a path
- * rule of the program's config names the file for N: loads.c admits
- * such a DSO into N once ld.so, which maps it in the dlopen caller's
- * name, is done. Any other gate becomes a trap in the copy, so that a
+ * PKRU stay: a DSO of compartment N is loaded in N's name, whoever asks
+ * for it (loads.c). Any other gate becomes a trap in the copy, so that a
  * dlopen loads.c refuses still fails as a dlopen (a DSO of another
- * compartment, or of one this program has none of), and a forged one
- * traps. Any other writer is refused, not rewritten: without the
+ * compartment, which libia2's dlopen then loads in that compartment's
+ * name if a path rule names it, or of one this program has none of), and
+ * a forged one, or another compartment's mapped by hand, traps. Any other writer is refused, not rewritten: without the
  * function's start, which ld.so has not mapped yet, nobody can tell an
  * instruction from bytes inside another. Nor may a writer span the
  * mapping's edge and executable code beside it.
@@ -91,18 +90,13 @@ const char *code_file_verdict(const struct code_file *f)
 	return why;
 }
 
-/* Whether a checked gate may write pkru in code that compartment c maps
- * from the file at path. */
-static bool may_gate(uint32_t pkru, int c, const char *path)
+/* Whether a checked gate may write pkru in code that compartment c maps.
+ * Only its own: a DSO that a path rule names for another compartment n
+ * is loaded in n's name (loads.c), since one that c mapped would be c's
+ * to change. */
+static bool may_gate(uint32_t pkru, int c)
 {
-	const char *glob;
-
-	if (c > 0 && pkru == IA2_PKRU(c))
-		return true;
-	for (int n = 1; n <= IA2_LAST_COMPARTMENT; n++)
-		if (pkru == IA2_PKRU(n) && path_rule_admits(path, n, &glob))
-			return true;
-	return false;
+	return c > 0 && pkru == IA2_PKRU(c);
 }
 
 static void trap_gate(uint8_t *p, unsigned long off, uint32_t pkru, int c, const char *path)
@@ -126,7 +120,7 @@ static const char *scan(uint8_t *start, uint8_t *stop, uint8_t *end, unsigned lo
 		if (w == IA2_NOT_A_WRITER)
 			continue;
 		if (w == IA2_WRPKRU && is_checked_gate(p, end, &pkru)) {
-			if (!may_gate(pkru, c, path))
+			if (!may_gate(pkru, c))
 				trap_gate(p, off + (unsigned long)(p - start), pkru, c, path);
 			p += 2;
 			continue;

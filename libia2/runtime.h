@@ -137,7 +137,13 @@ struct ia2_settings {
 	char *private_area;                               /* IA2_RO_PRIVATE */
 	int (*libc_pthread_create)(void *, const void *, void *(*)(void *), void *);
 	int (*libc_sigaction)(int, const void *, void *);
+	void *(*libc_dlopen)(const char *, int);
 	int (*libc_dlclose)(void *);
+	/* ld.so's error exit for dlopen, and whether a debugger's breakpoint
+	 * on _dl_debug_state makes libia2 see loads late (loads.c). */
+	__attribute__((noreturn)) void (*dl_signal_error)(int, const char *, const char *,
+							  const char *);
+	unsigned char loads_late;
 	int (*libc_pthread_cancel)(unsigned long);
 	struct libc_registrations libc_registrations;     /* callbacks.c */
 	struct libc_notifications libc_notifications;     /* sigev.c */
@@ -231,10 +237,12 @@ struct pair op_thread_start(uintptr_t record, uintptr_t b, int caller);
 struct pair op_thread_end(uintptr_t record, uintptr_t b, int caller);
 void end_other_threads(void);
 
-/* libia2's mutexes: of the code table (dso.c), of the signal
- * tables (signals.c) and of the dynamic TLS table (dyntls.c). None is
- * taken while another is held; fork.c holds them all across a fork. */
-extern pthread_mutex_t code_lock, signals_lock, dyntls_lock;
+/* libia2's mutexes: of the loads for another compartment (loads.c),
+ * held across such a load, which may take the others; of the code table
+ * (dso.c), of the signal tables (signals.c) and of the dynamic TLS table
+ * (dyntls.c), none of which is taken while another is held. fork.c holds
+ * them all across a fork, in this order. */
+extern pthread_mutex_t reload_lock, code_lock, signals_lock, dyntls_lock;
 
 /* This thread's compartment thread blocks (gate_abi.h), and the word at
  * `offset` (an IA2_CTB_* field) of CTB(c). */
@@ -628,6 +636,11 @@ extern const uint8_t trap_bytes[3];
 void watch_dso_loads(void);
 _Bool admitted_at_run_time(const struct dl_phdr_info *info);
 void see_loads_late(void);
+/* loads.c: a DSO of compartment n that another compartment loads or
+ * unloads is loaded and unloaded in n's name, through a callback slot of
+ * n's taken at startup for each compartment (take_loader_slots). */
+void take_loader_slots(void);
+int close_for_other(int n, const char *path);
 
 /* callbacks.c: the slot table, read-only from startup on; fn, a code
  * pointer that the calling compartment hands `api` (a registration
@@ -645,6 +658,7 @@ void *wrap_callback(void *fn, const char *api);
 void *callback_slot(int c, void *fn, const char *api);
 /* Whether p is one of the callback slots. */
 _Bool is_callback_slot(const void *p);
+void *taken_callback_slot(int c, uintptr_t target);
 
 /* threads.c: called once at startup. adopt_thread gives a thread that
  * glibc started itself what libia2's own threads get at their start, the

@@ -26,19 +26,34 @@
  *                    112); without the monitor, its wrpkru is gone before
  *                    it runs (SIGILL)
  *   own-gadget       the same from a DSO that claims compartment 1, which
- *                    compartment 1 may load, with a checked gate to 2's PKRU */
+ *                    compartment 1 may load, with a checked gate to 2's PKRU
+ *   patch-got        compartment 1 loads the plugin, then makes the
+ *                    plugin's GOT writable and points its raise slot at
+ *                    compartment 1's code, which the plugin then runs with
+ *                    compartment 2's rights: the monitor refuses the
+ *                    mprotect, since the plugin was loaded in compartment
+ *                    2's name (status 112); without the monitor, the
+ *                    secret is stolen
+ *   map-code         compartment 1 maps the plugin's file with its code:
+ *                    the copy of compartment 2's gate holds a trap */
+#define _GNU_SOURCE
 #include "plug.h"
 #include <ia2.h>
 #include "../common/mappings.h"
 #include "../common/pkeyof.h"
+#include "../common/gatebody.h"
 
 #include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 struct plug {
@@ -261,6 +276,125 @@ static void run_claim(void)
 	check(own.add(1, 1) == 2, "compartment 1 loads a compartment-1 DSO");
 }
 
+/* Where compartment 1, the attacker, leaves what it took: pkey-0 memory
+ * at an address its code names as a constant, so that code runs under
+ * any compartment's PKRU without touching compartment 1's memory. */
+struct loot {
+	int *secret;
+	int value;
+};
+#define LOOT ((struct loot *)0x7e0000000000)
+
+static void steal(int sig)
+{
+	(void)sig;
+	LOOT->value = *LOOT->secret;
+}
+
+/* The plugin's GOT slot for name: its DT_JMPREL relocation. */
+static void **jump_slot(void *handle, const char *name)
+{
+	struct link_map *l;
+	const ElfW(Rela) *rel = NULL;
+	const ElfW(Sym) *sym = NULL;
+	const char *str = NULL;
+	size_t size = 0;
+
+	if (dlinfo(handle, RTLD_DI_LINKMAP, &l))
+		return NULL;
+	for (const ElfW(Dyn) *d = l->l_ld; d->d_tag != DT_NULL; d++) {
+		uintptr_t v = d->d_un.d_ptr < l->l_addr ? l->l_addr + d->d_un.d_ptr : d->d_un.d_ptr;
+		if (d->d_tag == DT_JMPREL)
+			rel = (const void *)v;
+		else if (d->d_tag == DT_PLTRELSZ)
+			size = d->d_un.d_val;
+		else if (d->d_tag == DT_SYMTAB)
+			sym = (const void *)v;
+		else if (d->d_tag == DT_STRTAB)
+			str = (const void *)v;
+	}
+	for (size_t i = 0; rel && sym && str && i < size / sizeof *rel; i++)
+		if (!strcmp(str + sym[ELF64_R_SYM(rel[i].r_info)].st_name, name))
+			return (void **)(l->l_addr + rel[i].r_offset);
+	return NULL;
+}
+
+/* Compartment 1 loads the plugin, which the config puts in compartment
+ * 2, so ld.so maps it in compartment 1's name; then it points the
+ * plugin's GOT slot for raise at compartment 1's code, and calls the
+ * plugin, which raises a signal. */
+static void run_patch_got(void)
+{
+	struct plug p = load("libplug.so");
+	void **slot = jump_slot(p.handle, "raise");
+	uintptr_t page;
+
+	if (mmap(LOOT, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		 -1, 0) != LOOT || !slot) {
+		fprintf(stderr, "cannot set the attack up\n");
+		exit(2);
+	}
+	LOOT->secret = p.secret;
+	page = (uintptr_t)slot & ~(uintptr_t)4095;
+	if (mprotect((void *)page, 4096, PROT_READ | PROT_WRITE))
+		perror("mprotect of the plugin's GOT");
+	*slot = gate_body((void *)steal, 1);
+	signal(SIGUSR1, SIG_IGN);
+	p.raise_deep(SIGUSR1);
+	printf("compartment 1 stole compartment 2's secret: %#x\n", LOOT->value);
+}
+
+/* Compartment 1 maps the plugin's file itself, code included: the
+ * wrpkru of plug_add's gate, to compartment 2's PKRU, is a trap in that
+ * copy, while the plugin that libia2 loaded in compartment 2's name keeps
+ * it. Were it kept, compartment 1 could put code of its own where the
+ * gate calls the body and relocate the copy's GOT to its liking. */
+static int run_map_code(void)
+{
+	static const unsigned char wrpkru[] = {0x0f, 0x01, 0xef}, ud2[] = {0x0f, 0x0b};
+	struct plug p = load("libplug.so");
+	const unsigned char *gate = (const void *)p.add, *copy;
+	const ElfW(Ehdr) *eh;
+	const ElfW(Phdr) *ph = NULL;
+	Dl_info info;
+	size_t at = 0;
+	int fd;
+
+	if (!dladdr((void *)p.add, &info) || (fd = open(info.dli_fname, O_RDONLY)) < 0) {
+		fprintf(stderr, "cannot find the plugin's file\n");
+		return 2;
+	}
+	eh = info.dli_fbase;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const ElfW(Phdr) *h = (const ElfW(Phdr) *)((const char *)eh + eh->e_phoff) + i;
+		if (h->p_type == PT_LOAD && (h->p_flags & PF_X))
+			ph = h;
+	}
+	while (at < 256 && memcmp(gate + at, wrpkru, sizeof wrpkru))
+		at++;
+	if (!ph || at == 256) {
+		fprintf(stderr, "no code segment, or no wrpkru in plug_add's gate\n");
+		return 2;
+	}
+	copy = mmap(NULL, ph->p_memsz + (ph->p_vaddr & 4095), PROT_READ | PROT_EXEC, MAP_PRIVATE, fd,
+		    (off_t)(ph->p_offset & ~(ElfW(Off))4095));
+	if (copy == MAP_FAILED) {
+		perror("mmap of the plugin's code");
+		return 2;
+	}
+	copy += (uintptr_t)gate - ((uintptr_t)info.dli_fbase + (ph->p_vaddr & ~(ElfW(Addr))4095));
+	if (!memcmp(copy + at, wrpkru, sizeof wrpkru)) {
+		printf("compartment 1's copy of the plugin's code holds compartment 2's gate\n");
+		return 1;
+	}
+	if (memcmp(copy + at, ud2, sizeof ud2)) {
+		fprintf(stderr, "the copy holds neither the gate's wrpkru nor a trap\n");
+		return 2;
+	}
+	printf("compartment 1's copy of the plugin's code holds a trap for compartment 2's gate\n");
+	return 0;
+}
+
 /* Before the dlopen's DSOs run, libia2 has scanned them. */
 static void run_gadget(const char *file)
 {
@@ -319,6 +453,12 @@ int main(int argc, char **argv)
 			puts("dlopen claim: ok");
 		return failures != 0;
 	}
+	if (!strcmp(c, "patch-got")) {
+		run_patch_got();
+		return 0;
+	}
+	if (!strcmp(c, "map-code"))
+		return run_map_code();
 	if (!strcmp(c, "gadget")) {
 		run_gadget("libdl_gadget.so");
 		return 1;
@@ -328,6 +468,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "usage: dl_main ok|tls-threads|reload|main-reads-plug|main-reads-plug-tls|"
-			"plug-writes-main|three|claim|gadget|own-gadget\n");
+			"plug-writes-main|three|claim|patch-got|map-code|gadget|own-gadget\n");
 	return 2;
 }

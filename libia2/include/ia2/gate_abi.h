@@ -40,6 +40,9 @@
 #define IA2_CTB_CANCEL_TOP (IA2_CTB_DYNTLS + 8)
 #define IA2_CTB_CANCEL_BASE (IA2_CTB_DYNTLS + 16)
 #define IA2_CTB_CANCEL_STACK (IA2_CTB_DYNTLS + 24)
+/* Not 0 while compartment c runs dlopen on this thread for another
+ * compartment, through its loader slot (libia2/loads.c). */
+#define IA2_CTB_LOADING_FOR_OTHER (IA2_CTB_DYNTLS + 32)
 
 /* The shared stack: code compiled with clang's SafeStack
  * (-fsanitize=safe-stack, which ia2-cc adds with --ia2-shared-stack)
