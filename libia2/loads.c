@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -250,6 +251,31 @@ static void keep_table(void *copy, const void *arg)
 	t->n = n;
 }
 
+/* ld.so has mapped the DSO: the monitor keeps every compartment, the
+ * one that mapped it included, from changing its pages but to take rights
+ * away, and lets only the whole of it go, as dlclose unmaps it
+ * (memory_policy.c). Whoever mapped them could otherwise map code of its
+ * own over the gates whose addresses other compartments take from dlsym,
+ * or write the GOT, once writable again, and the DSO's code would run
+ * it. Without a monitor the call fails with ENOSYS: nothing to seal. */
+static void seal(const struct dl_phdr_info *info)
+{
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (a < lo)
+			lo = a;
+		if (a + ph->p_memsz > hi)
+			hi = a + ph->p_memsz;
+	}
+	if (lo < hi)
+		syscall(MONITOR_SEAL_CALL, lo & ~(uintptr_t)(PAGE - 1), hi - (lo & ~(uintptr_t)(PAGE - 1)));
+}
+
 /* Runs in place of _dl_debug_state, in whatever compartment called
  * dlopen or dlclose, with ld.so's load lock held. */
 static void on_link_map_change(void)
@@ -261,8 +287,10 @@ static void on_link_map_change(void)
 	dl_iterate_phdr(note_change, &ch);
 	for (int i = 0; i < ch.nnew; i++)
 		admit(&ch.added[i]);
-	for (int i = 0; i < ch.nnew; i++)
+	for (int i = 0; i < ch.nnew; i++) {
 		neutralize_dso_writers(&ch.added[i], dso_compartment(&ch.added[i]));
+		seal(&ch.added[i]);
+	}
 	if (ch.nnew || ch.index - loaded.nstartup != loaded.n)
 		replace_pages(&loaded, sizeof loaded, keep_table, &ch, "the table of loaded DSOs");
 }

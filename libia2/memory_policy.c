@@ -14,7 +14,11 @@
  *     anonymous.
  * Never another compartment's pages or libia2's (pkey 15), and never
  * pkey-0 code or read-only data that it did not map: other DSOs' code,
- * RELRO and GOT, and libia2's read-only tables.
+ * RELRO and GOT, and libia2's read-only tables. Nor, even if it mapped
+ * them, the pages of a DSO that dlopen loaded, once ld.so has mapped it
+ * (loads.c seals its extent): no mapping over them, no remapping or
+ * advice, no protection that adds writing; only their pkeys, and the
+ * unmapping of the whole extent, as dlclose does.
  * New executable memory comes only from a file mapped privately, as
  * ld.so maps DSOs, and is then a copy that the monitor scanned
  * (new_code.c); never writable and executable at once.
@@ -390,6 +394,68 @@ static const char *reservation_verdict(uintptr_t lo, uintptr_t hi)
 	return NULL;
 }
 
+/* The first sealed extent that [lo, hi) overlaps, or NULL. */
+static const struct made_range *sealed_overlap(const struct address_space *as, uintptr_t lo,
+						 uintptr_t hi)
+{
+	for (size_t i = 0; i < as->nsealed; i++)
+		if (as->sealed[i].lo < hi && lo < as->sealed[i].hi)
+			return &as->sealed[i];
+	return NULL;
+}
+
+/* Whether prot adds writing to a page of [lo, hi) that lacks it: RELRO
+ * made writable again, or code and read-only data. */
+static bool adds_write(pid_t pid, uintptr_t lo, uintptr_t hi, unsigned long prot)
+{
+	char *maps = read_maps(pid), *line;
+	struct mapping m;
+
+	if (!(prot & PROT_WRITE))
+		return false;
+	for (line = maps; line && *line; line = next_line(line))
+		if (parse_header(line, &m) && m.lo < hi && lo < m.hi && !(m.prot & PROT_WRITE))
+			return true;
+	return !maps;
+}
+
+/* Why no compartment, whoever mapped them, may do call nr to the pages of
+ * a DSO that dlopen loaded, or NULL: ld.so has mapped them (loads.c seals
+ * them then), and what they hold decides what the DSO's code runs, its
+ * gates included, whose addresses other compartments call. Only ld.so's
+ * own later calls stay: RELRO made read-only after relocation, the pkeys
+ * libia2 gives the DSO's data, and dlclose's unmapping of the whole. */
+static const char *sealed_verdict(pid_t pid, const struct address_space *as, long nr,
+				  const unsigned long *a)
+{
+	const struct made_range *s;
+	uintptr_t lo = a[0] & ~(PAGE - 1), hi = (a[0] + a[1] + PAGE - 1) & ~(PAGE - 1);
+
+	if (nr == SYS_mmap) {
+		if (!(a[3] & MAP_FIXED) || (a[3] & MAP_FIXED_NOREPLACE))
+			return NULL;
+	} else if (nr == SYS_madvise) {
+		if (harmless_madvise(a[2]))
+			return NULL;
+	} else if (nr == SYS_mremap) {
+		if ((a[3] & MREMAP_FIXED) && sealed_overlap(as, a[4], a[4] + a[2]))
+			return "the range holds a DSO that dlopen loaded, which stays as ld.so mapped it";
+	} else if (nr == SYS_munmap) {
+		for (size_t i = 0; i < as->nsealed; i++)
+			if (as->sealed[i].lo < hi && lo < as->sealed[i].hi &&
+			    (lo > as->sealed[i].lo || hi < as->sealed[i].hi))
+				return "the range holds part of a DSO that dlopen loaded, which goes only as "
+				       "a whole";
+		return NULL;
+	} else if (nr == SYS_mprotect || nr == SYS_pkey_mprotect) {
+		if (!sealed_overlap(as, lo, hi) || !adds_write(pid, lo, hi, a[2]))
+			return NULL;
+		return "the range holds a DSO that dlopen loaded, whose read-only pages stay so";
+	}
+	s = sealed_overlap(as, lo, hi);
+	return s ? "the range holds a DSO that dlopen loaded, which stays as ld.so mapped it" : NULL;
+}
+
 static enum use key_use(long nr, int pkey, int c)
 {
 	if (nr != SYS_pkey_mprotect || pkey == -1 || pkey == 0)
@@ -402,6 +468,8 @@ const char *memory_verdict(pid_t pid, const struct address_space *as, int c, lon
 {
 	const char *v;
 
+	if ((v = sealed_verdict(pid, as, nr, a)))
+		return v;
 	switch (nr) {
 	case SYS_mmap:
 		if ((v = new_code_verdict(a[2], a[3])))
@@ -438,23 +506,27 @@ const char *memory_verdict(pid_t pid, const struct address_space *as, int c, lon
 	return NULL;
 }
 
-static void add_range(struct address_space *as, uintptr_t lo, uintptr_t hi, int c, bool given)
+static void push_range(struct made_range **v, size_t *n, size_t *cap, struct made_range r)
 {
-	if (as->n == as->cap) {
-		size_t cap = as->cap ? 2 * as->cap : 64;
-		struct made_range *v = realloc(as->v, cap * sizeof *v);
-		if (!v)
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 64;
+		struct made_range *w = realloc(*v, c * sizeof *w);
+		if (!w)
 			die("syscall monitor: out of memory");
-		as->v = v;
-		as->cap = cap;
+		*v = w;
+		*cap = c;
 	}
-	as->v[as->n++] = (struct made_range){lo, hi, c, given};
+	(*v)[(*n)++] = r;
 }
 
-void note_unmapped(struct address_space *as, uintptr_t lo, uintptr_t hi)
+static void add_range(struct address_space *as, uintptr_t lo, uintptr_t hi, int c, bool given)
 {
-	lo &= ~(PAGE - 1);
-	hi = (hi + PAGE - 1) & ~(PAGE - 1);
+	push_range(&as->v, &as->n, &as->cap, (struct made_range){lo, hi, c, given});
+}
+
+/* The made ranges lose [lo, hi), page-aligned. */
+static void cut_made(struct address_space *as, uintptr_t lo, uintptr_t hi)
+{
 	for (size_t i = 0; i < as->n;) {
 		struct made_range r = as->v[i];
 		if (r.hi <= lo || r.lo >= hi) {
@@ -467,6 +539,24 @@ void note_unmapped(struct address_space *as, uintptr_t lo, uintptr_t hi)
 		if (r.hi > hi)
 			add_range(as, hi, r.hi, r.compartment, r.given);
 	}
+}
+
+/* A sealed extent goes with the call that unmaps all of it. */
+static void unseal(struct address_space *as, uintptr_t lo, uintptr_t hi)
+{
+	for (size_t i = 0; i < as->nsealed;)
+		if (as->sealed[i].lo >= lo && as->sealed[i].hi <= hi)
+			as->sealed[i] = as->sealed[--as->nsealed];
+		else
+			i++;
+}
+
+void note_unmapped(struct address_space *as, uintptr_t lo, uintptr_t hi)
+{
+	lo &= ~(PAGE - 1);
+	hi = (hi + PAGE - 1) & ~(PAGE - 1);
+	cut_made(as, lo, hi);
+	unseal(as, lo, hi);
 }
 
 /* The pieces of made ranges inside [lo, hi) are given away unless pkey
@@ -485,7 +575,7 @@ void note_keyed(struct address_space *as, uintptr_t lo, uintptr_t hi, int pkey)
 		if (a < b)
 			add_range(&pieces, a, b, r->compartment, pkey != 0 && pkey != r->compartment);
 	}
-	note_unmapped(as, lo, hi);
+	cut_made(as, lo, hi);
 	for (size_t i = 0; i < pieces.n; i++)
 		add_range(as, pieces.v[i].lo, pieces.v[i].hi, pieces.v[i].compartment, pieces.v[i].given);
 	free(pieces.v);
@@ -497,8 +587,22 @@ void note_mapped(struct address_space *as, int c, uintptr_t lo, uintptr_t hi)
 	add_range(as, lo & ~(PAGE - 1), (hi + PAGE - 1) & ~(PAGE - 1), c, false);
 }
 
+void note_sealed(struct address_space *as, uintptr_t lo, uintptr_t hi)
+{
+	push_range(&as->sealed, &as->nsealed, &as->capsealed,
+		   (struct made_range){lo & ~(PAGE - 1), (hi + PAGE - 1) & ~(PAGE - 1), 0, false});
+}
+
+void free_address_space(struct address_space *as)
+{
+	free(as->v);
+	free(as->sealed);
+}
+
 void copy_address_space(struct address_space *to, const struct address_space *from)
 {
+	for (size_t i = 0; i < from->nsealed; i++)
+		note_sealed(to, from->sealed[i].lo, from->sealed[i].hi);
 	for (size_t i = 0; i < from->n; i++)
 		add_range(to, from->v[i].lo, from->v[i].hi, from->v[i].compartment, from->v[i].given);
 }

@@ -306,6 +306,10 @@ enum monitor_mode { MONITOR_OFF, MONITOR_ON, MONITOR_PERMISSIVE };
  * over the PKRU writer at address a (writers.c). No Linux syscall has
  * this number, so without a monitor it fails with ENOSYS. */
 #define MONITOR_TRAP_WRITER_CALL 1000
+/* libia2's request to its monitor: seal the DSO extent [a, a + b)
+ * (struct address_space). Any compartment may ask: it only takes rights
+ * away. */
+#define MONITOR_SEAL_CALL 1001
 void start_monitor(void);
 /* fork(2) itself: glibc's fork would run the program's fork handlers
  * (libia2's and jemalloc's among them), in the monitor too. */
@@ -331,9 +335,14 @@ struct made_range {
 	int compartment;
 	_Bool given;   /* has another compartment's key now */
 };
+/* sealed: the extents of the DSOs that dlopen loaded, sealed once ld.so
+ * mapped them (loads.c): nobody changes their pages any more but to take
+ * rights away, and each goes only as a whole. */
 struct address_space {
 	struct made_range *v;
 	size_t n, cap;
+	struct made_range *sealed;
+	size_t nsealed, capsealed;
 };
 const char *memory_verdict(pid_t pid, const struct address_space *as, int c, long nr,
 			   const unsigned long *a);
@@ -341,6 +350,8 @@ void note_mapped(struct address_space *as, int c, uintptr_t lo, uintptr_t hi);
 void note_unmapped(struct address_space *as, uintptr_t lo, uintptr_t hi);
 /* After pkey_mprotect of [lo, hi) with pkey, by anyone. */
 void note_keyed(struct address_space *as, uintptr_t lo, uintptr_t hi, int pkey);
+void note_sealed(struct address_space *as, uintptr_t lo, uintptr_t hi);
+void free_address_space(struct address_space *as);
 /* The pkey of the mapping that holds addr in process pid, -1 if none. */
 int pkey_at(pid_t pid, uintptr_t addr);
 /* The path of the mapping that holds addr in process pid, "" for an

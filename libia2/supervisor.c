@@ -200,7 +200,7 @@ static void forget_process(pid_t tgid)
 {
 	for (size_t i = 0; i < nprocesses; i++)
 		if (processes[i]->tgid == tgid) {
-			free(processes[i]->as.v);
+			free_address_space(&processes[i]->as);
 			free(processes[i]);
 			processes[i] = processes[--nprocesses];
 			return;
@@ -289,6 +289,8 @@ static const char *syscall_name(long nr)
 {
 	if (nr == MONITOR_TRAP_WRITER_CALL)
 		return "libia2's request to write a trap";
+	if (nr == MONITOR_SEAL_CALL)
+		return "libia2's request to seal a DSO";
 	for (size_t i = 0; i < sizeof ia2_syscall_names / sizeof *ia2_syscall_names; i++)
 		if (ia2_syscall_names[i].nr == nr)
 			return ia2_syscall_names[i].name;
@@ -821,6 +823,14 @@ static void on_syscall(struct task *t)
 		t->waiting = SIGRETURN;
 		t->caller_pkru = pkru;
 		resume(t->tid, PTRACE_SYSCALL, 0);
+		return;
+	}
+	/* Whoever asks, before any rule that could deny it: sealing only
+	 * takes rights away. */
+	if (nr == MONITOR_SEAL_CALL) {
+		if (!p->foreign)
+			note_sealed(&p->as, a[0], a[0] + a[1]);
+		skip_call(t->tid, &r, p->foreign ? -ENOSYS : 0);
 		return;
 	}
 	if (c == NO_COMPARTMENT)

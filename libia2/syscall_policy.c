@@ -105,6 +105,7 @@ const struct monitored_rule monitored_syscalls[] = {
 	{SYS_openat2, -1, false, NULL, 0},
 	{SYS_creat, -1, false, NULL, 0},
 	{MONITOR_TRAP_WRITER_CALL, -1, false, NULL, 0},
+	{MONITOR_SEAL_CALL, -1, false, NULL, 0},
 };
 
 const size_t nmonitored_syscalls = sizeof monitored_syscalls / sizeof *monitored_syscalls;

@@ -32,10 +32,14 @@
  *                    compartment 1's code, which the plugin then runs with
  *                    compartment 2's rights: the monitor refuses the
  *                    mprotect, since the plugin was loaded in compartment
- *                    2's name (status 112); without the monitor, the
- *                    secret is stolen
+ *                    2's name and its pages sealed (status 112); without
+ *                    the monitor, the secret is stolen
  *   map-code         compartment 1 maps the plugin's file with its code:
- *                    the copy of compartment 2's gate holds a trap */
+ *                    the copy of compartment 2's gate holds a trap
+ *   plug-maps-gate   the plugin maps code over its own gate, which
+ *                    compartment 1 then calls: the monitor refuses the
+ *                    mmap, since ld.so's mappings of a loaded DSO stay as
+ *                    they are (status 112) */
 #define _GNU_SOURCE
 #include "plug.h"
 #include <ia2.h>
@@ -70,6 +74,7 @@ struct plug {
 	void (*on_signal)(int);
 	int (*raise_deep)(int);
 	int (*handled)(void);
+	int (*map_over)(void *);
 };
 
 static int failures;
@@ -115,6 +120,7 @@ static struct plug load(const char *file)
 	p.raise_deep = must_sym(p.handle, "plug_raise_deep");
 	p.handled = must_sym(p.handle, "plug_handled");
 	p.load = must_sym(p.handle, "plug_load");
+	p.map_over = must_sym(p.handle, "plug_map_over");
 	return p;
 }
 
@@ -457,6 +463,12 @@ int main(int argc, char **argv)
 		run_patch_got();
 		return 0;
 	}
+	if (!strcmp(c, "plug-maps-gate")) {
+		struct plug p = load("libplug.so");
+		printf("the plugin's mapping over its gate: %d\n", p.map_over((void *)p.add));
+		printf("plug_add(1, 2), through what the page holds now: %d\n", p.add(1, 2));
+		return 0;
+	}
 	if (!strcmp(c, "map-code"))
 		return run_map_code();
 	if (!strcmp(c, "gadget")) {
@@ -468,6 +480,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "usage: dl_main ok|tls-threads|reload|main-reads-plug|main-reads-plug-tls|"
-			"plug-writes-main|three|claim|patch-got|map-code|gadget|own-gadget\n");
+			"plug-writes-main|three|claim|patch-got|map-code|plug-maps-gate|gadget|own-gadget\n");
 	return 2;
 }

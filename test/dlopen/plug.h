@@ -19,5 +19,6 @@ void plug_install_handler(int sig);  /* plug_on_signal, installed by the plugin 
 int plug_raise_deep(int sig);       /* 1 if its frame survived the handler */
 int plug_handled(void);            /* how many signals the handler took */
 void *plug_load(const char *file); /* dlopen(file, RTLD_NOW), from the plugin's compartment */
+int plug_map_over(void *code);     /* maps the plugin's first page over code's page */
 
 #endif
