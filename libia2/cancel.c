@@ -132,7 +132,7 @@ static uintptr_t landing_sp(uintptr_t sp)
 	extern void *__libc_stack_end;
 
 	if (RUNNING_ON_VALGRIND)
-		return *ctb_word(0, IA2_CTB_CANCEL_STACK);
+		return ctb_get(0, IA2_CTB_CANCEL_STACK);
 	if (gettid() == getpid())
 		return ((uintptr_t)__libc_stack_end & ~15UL) - 16;
 	return sp & ~15UL;
@@ -143,7 +143,7 @@ static uintptr_t landing_sp(uintptr_t sp)
  * with a return address there. */
 static void mark_first_activation(int c)
 {
-	*(uintptr_t *)((*ctb_word(c, IA2_CTB_FRAME) & ~15UL) - 8) = UINTPTR_MAX;
+	*(uintptr_t *)((ctb_get(c, IA2_CTB_FRAME) & ~15UL) - 8) = UINTPTR_MAX;
 }
 
 /* In a new thread, in its first compartment c (0 for the main thread,
@@ -161,7 +161,7 @@ void set_up_thread_cancel(int c)
 		return;
 	thread_end = end;
 	if (c) {
-		*ctb_word(c, IA2_CTB_CANCEL_BASE) = (uintptr_t)end;
+		ctb_set(c, IA2_CTB_CANCEL_BASE, (uintptr_t)end);
 		mark_first_activation(c);
 	}
 	set_glibc_head(&landing);
@@ -172,13 +172,11 @@ void set_up_thread_cancel(int c)
  * first region finds. */
 static void add_region(__pthread_unwind_buf_t *buf, int c)
 {
-	uintptr_t *top = ctb_word(c, IA2_CTB_CANCEL_TOP);
-
 	if (buf->__pad[0] != &landing)
 		thread_end = buf->__pad[0];
-	buf->__pad[0] = (void *)*top;
-	buf->__pad[3] = (void *)*ctb_word(c, IA2_CTB_FRAME);
-	*top = (uintptr_t)buf;
+	buf->__pad[0] = (void *)ctb_get(c, IA2_CTB_CANCEL_TOP);
+	buf->__pad[3] = (void *)ctb_get(c, IA2_CTB_FRAME);
+	ctb_set(c, IA2_CTB_CANCEL_TOP, (uintptr_t)buf);
 	set_glibc_head(&landing);
 }
 
@@ -199,7 +197,7 @@ API void __pthread_register_cancel_defer(__pthread_unwind_buf_t *buf)
 
 API void __pthread_unregister_cancel(__pthread_unwind_buf_t *buf)
 {
-	*ctb_word(current_compartment(), IA2_CTB_CANCEL_TOP) = (uintptr_t)buf->__pad[0];
+	ctb_set(current_compartment(), IA2_CTB_CANCEL_TOP, (uintptr_t)buf->__pad[0]);
 }
 
 /* glibc's restores the cancel type, and with it may act on a pending
@@ -227,7 +225,7 @@ API __attribute__((noreturn)) void __pthread_unwind_next(__pthread_unwind_buf_t 
  * cancellation); the word is then whatever the last gate left. */
 static int gate_caller(int c)
 {
-	uintptr_t frame = *ctb_word(c, IA2_CTB_FRAME);
+	uintptr_t frame = ctb_get(c, IA2_CTB_FRAME);
 	uintptr_t caller = *(uintptr_t *)((frame & ~15UL) - 8);
 
 	return caller <= IA2_LAST_COMPARTMENT ? (int)caller : -1;
@@ -236,12 +234,12 @@ static int gate_caller(int c)
 __attribute__((noreturn)) void __ia2_cancel_arrived(void)
 {
 	int c = current_compartment(), caller;
-	__pthread_unwind_buf_t *region = (void *)*ctb_word(c, IA2_CTB_CANCEL_TOP);
-	__pthread_unwind_buf_t *end = c ? (void *)*ctb_word(c, IA2_CTB_CANCEL_BASE) : NULL;
+	__pthread_unwind_buf_t *region = (void *)ctb_get(c, IA2_CTB_CANCEL_TOP);
+	__pthread_unwind_buf_t *end = c ? (void *)ctb_get(c, IA2_CTB_CANCEL_BASE) : NULL;
 
 	__ia2_cancel_crossing = 0;
 	rearm_altstack();
-	if (region && region->__pad[3] == (void *)*ctb_word(c, IA2_CTB_FRAME))
+	if (region && region->__pad[3] == (void *)ctb_get(c, IA2_CTB_FRAME))
 		unwind_to(region);
 	if (c && (caller = gate_caller(c)) >= 0) {
 		__ia2_cancel_crossing = 1;

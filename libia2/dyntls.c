@@ -139,7 +139,7 @@ module_block(struct tls_index *ti, int i)
 	if (c != m->compartment)
 		die("compartment %d asked for the thread-local data of %s, which is compartment "
 		    "%d's", c, m->name, m->compartment);
-	a = (struct area *)*ctb_word(c, IA2_CTB_DYNTLS);
+	a = (struct area *)ctb_get(c, IA2_CTB_DYNTLS);
 	if (!a)
 		die("this thread has no dynamic TLS area for compartment %d", c);
 	if (a->slot[i].serial != m->serial) {

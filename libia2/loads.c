@@ -219,7 +219,7 @@ static void admit(const struct dl_phdr_info *info)
 	}
 	/* Only c's own code writes CTB(c): the flag says that c loads for
 	 * another compartment, whose request a path rule must name. */
-	if (caller == c && !*ctb_word(c, IA2_CTB_LOADING_FOR_OTHER))
+	if (caller == c && !ctb_get(c, IA2_CTB_LOADING_FOR_OTHER))
 		return;
 	if ((v = path_verdict(info, caller, c, path, sizeof path, why, sizeof why)))
 		refuse(info, v);
@@ -442,7 +442,7 @@ pthread_mutex_t reload_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
  * caller could point at n's memory, where ld.so would count it down. */
 static void *load_for_other(int flags, int close)
 {
-	uintptr_t *loading = ctb_word(current_compartment(), IA2_CTB_LOADING_FOR_OTHER);
+	int c = current_compartment();
 	char path[sizeof slot_path];
 	void *h;
 
@@ -454,9 +454,9 @@ static void *load_for_other(int flags, int close)
 			return (void *)-1;
 		return (void *)(intptr_t)__ia2_ro.s.libc_dlclose(h);
 	}
-	*loading = 1;
+	ctb_set(c, IA2_CTB_LOADING_FOR_OTHER, 1);
 	h = __ia2_ro.s.libc_dlopen(path, flags);
-	*loading = 0;
+	ctb_set(c, IA2_CTB_LOADING_FOR_OTHER, 0);
 	return h;
 }
 

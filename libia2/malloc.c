@@ -50,7 +50,7 @@ static int compartment_heap(void)
 	if (!__ia2_ro.s.heap_base)
 		return 0;
 	c = current_compartment();
-	if (c && *ctb_word(c, IA2_CTB_HEAP_DEPTH))
+	if (c && ctb_get(c, IA2_CTB_HEAP_DEPTH))
 		return 0;
 	return c;
 }

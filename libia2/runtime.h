@@ -244,8 +244,7 @@ void end_other_threads(void);
  * them all across a fork, in this order. */
 extern pthread_mutex_t reload_lock, code_lock, signals_lock, dyntls_lock;
 
-/* This thread's compartment thread blocks (gate_abi.h), and the word at
- * `offset` (an IA2_CTB_* field) of CTB(c). */
+/* This thread's compartment thread blocks (gate_abi.h). */
 extern __thread char __ia2_ctb[IA2_LAST_COMPARTMENT + 1][IA2_CTB_SIZE];
 
 /* The shared stack pointer (gate_abi.h, IA2_SHARED_STACK_PTR). */
@@ -255,9 +254,32 @@ extern __thread uintptr_t __safestack_unsafe_stack_ptr;
  * as an address to read, in a copy of its layout (runtime.c). */
 uintptr_t *ctb_at(uintptr_t fs, int c, int offset);
 
-static inline uintptr_t *ctb_word(int c, int offset)
+/* The word at `offset` (an IA2_CTB_* field) of this thread's CTB(c),
+ * read and written %fs-relative, as the gates do: the compiler would take
+ * a TLS variable's address from the thread control block's self pointer
+ * at %fs:0, or from the DTV it points to, both in pkey-0 memory, so that
+ * another compartment's thread could point this thread's reads of CTB(c)
+ * elsewhere (a heap depth that sends c's allocations to the shared heap,
+ * say). The variable's offset comes from the GOT, which is RELRO. */
+static inline uintptr_t ctb_get(int c, int offset)
 {
-	return (uintptr_t *)&__ia2_ctb[c][offset];
+	uintptr_t v, at = (uintptr_t)c * IA2_CTB_SIZE + (uintptr_t)offset;
+
+	__asm__ volatile("add __ia2_ctb@gottpoff(%%rip), %1\n\t"
+			 "mov %%fs:(%1), %0"
+			 : "=r"(v), "+r"(at));
+	return v;
+}
+
+static inline void ctb_set(int c, int offset, uintptr_t v)
+{
+	uintptr_t at = (uintptr_t)c * IA2_CTB_SIZE + (uintptr_t)offset;
+
+	__asm__ volatile("add __ia2_ctb@gottpoff(%%rip), %0\n\t"
+			 "mov %1, %%fs:(%0)"
+			 : "+r"(at)
+			 : "r"(v)
+			 : "memory");
 }
 
 /* Messages to stderr, one line each, starting "ia2: ", formatted without

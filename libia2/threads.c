@@ -79,7 +79,7 @@ static uintptr_t start_as(uintptr_t record, int c)
 	 * CTB(c) is c's, and so is this PKRU. */
 	__safestack_unsafe_stack_ptr = tops.b;
 	if (c)
-		*ctb_word(c, IA2_CTB_FRAME) = no_call_frame(tops.a - IA2_STACK_SLACK);
+		ctb_set(c, IA2_CTB_FRAME, no_call_frame(tops.a - IA2_STACK_SLACK));
 	set_up_thread_cancel(c);
 	return tops.a;
 }
@@ -127,7 +127,7 @@ static void *thread_entry(void *p)
 	if (c == 0 || __ia2_ro.s.process.malloc)
 		return start.start(start.arg);
 	/* c's stack continues below ts, whose contents are in start now. */
-	*ctb_word(c, IA2_CTB_FRAME) = no_call_frame((uintptr_t)ts);
+	ctb_set(c, IA2_CTB_FRAME, no_call_frame((uintptr_t)ts));
 	return __ia2_run_on_stack(start.start, start.arg, (uintptr_t)ts);
 }
 

@@ -117,7 +117,7 @@ API size_t ia2_get_compartment(void)
  * (runtime.c). */
 API void ia2_get_compartment_stack(void **stack_base_ptr, size_t *stack_size)
 {
-	uintptr_t top = stack_top_above_landing(*ctb_word(current_compartment(), IA2_CTB_CANCEL_STACK));
+	uintptr_t top = stack_top_above_landing(ctb_get(current_compartment(), IA2_CTB_CANCEL_STACK));
 
 	*stack_base_ptr = (void *)(top - IA2_STACK_SIZE);
 	*stack_size = IA2_STACK_SIZE;

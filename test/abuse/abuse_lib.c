@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ia2/gate_abi.h"
+
 /* Offset of the first `bytes` sequence in the n bytes at p, or -1. */
 static long find(const unsigned char *p, long n, const unsigned char *bytes, long len)
 {
@@ -57,4 +59,29 @@ int abuse_wrpkru_gadget(int (*gate)(int))
 int lib_call(int (*f)(int), int v)
 {
 	return f(v);
+}
+
+/* The thread control block's self pointer at %fs:0 is pkey-0 memory,
+ * which compartment 2 can write for any thread. Code that takes a TLS
+ * variable's address from it would find __ia2_ctb at the fake + its
+ * offset: this puts compartment 1's CTB where its innermost cancellation
+ * region's word (gate_abi.h, IA2_CTB_CANCEL_TOP) is `target`, a word of
+ * compartment 1's, which libia2 would then write as compartment 1. */
+static uintptr_t real_self;
+
+void abuse_fake_self(void *target)
+{
+	uintptr_t off;
+
+	__asm__("mov %%fs:0, %0" : "=r"(real_self));
+	__asm__("mov __ia2_ctb@gottpoff(%%rip), %0" : "=r"(off));
+	__asm__ volatile("mov %0, %%fs:0"
+			 :
+			 : "r"((uintptr_t)target - off - IA2_CTB_SIZE - IA2_CTB_CANCEL_TOP)
+			 : "memory");
+}
+
+void abuse_restore_self(void)
+{
+	__asm__ volatile("mov %0, %%fs:0" : : "r"(real_self) : "memory");
 }

@@ -5,7 +5,10 @@
  * compartment 2's return stub while 2 has no call pending, and
  * `abuse return-no-call-thread` to compartment 1's in a thread that
  * started in 1 and made no call: libia2 must stop the program with a
- * message, not return to whatever the stack held. */
+ * message, not return to whatever the stack held. `abuse fake-self`:
+ * compartment 2 points the thread's %fs:0 at a fake TCB, and libia2's
+ * record of compartment 1's cleanup region must still go to compartment
+ * 1's CTB, not over compartment 1's secret. */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +18,8 @@
 int abuse_skip_gate(int (*gate)(int));
 int abuse_wrpkru_gadget(int (*gate)(int));
 int lib_call(int (*f)(int), int v);
+void abuse_fake_self(void *target);
+void abuse_restore_self(void);
 
 static int secret = 1234;
 
@@ -22,6 +27,11 @@ static int secret = 1234;
 static int reveal(int x)
 {
 	return secret++ + x;
+}
+
+static void no_cleanup(void *arg)
+{
+	(void)arg;
 }
 
 /* libia2's table of return stubs, one per compartment (gate_abi.h). */
@@ -57,5 +67,15 @@ int main(int argc, char **argv)
 		       pthread_join(t, NULL);
 	if (!strcmp(argv[1], "ok"))
 		return lib_call(reveal, 1) == 1235 ? 0 : 1;
+	if (!strcmp(argv[1], "fake-self")) {
+		int seen;
+		abuse_fake_self(&secret);
+		pthread_cleanup_push(no_cleanup, NULL);
+		seen = secret;
+		pthread_cleanup_pop(0);
+		abuse_restore_self();
+		printf("abuse: compartment 1's secret reads %#x inside a cleanup region\n", seen);
+		return seen != 1234;
+	}
 	return 2;
 }
