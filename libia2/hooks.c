@@ -1,21 +1,41 @@
-/* glibc's error hook: error and error_at_line print the program's name
- * through error_print_progname, if it is set (error(3)). The variable
- * is in libc's data, which every compartment can write, so a
- * compartment could point it at the body behind another compartment's
- * gate, or anywhere in that compartment's code, and have that code run
- * with the rights of whichever compartment calls error next.
+/* glibc's hook variables: function pointers in libc's data, which every
+ * compartment can write, that glibc calls from inside a function some
+ * compartment calls. A compartment could point one at the body behind
+ * another compartment's gate, or anywhere in that compartment's code,
+ * and have that code run with the rights of whichever compartment calls
+ * the function next. libia2 defines the functions that call them, reads
+ * the hook once, and calls it only if it is a gate (which switches to
+ * its own compartment), code outside every compartment, or the calling
+ * compartment's own code, which it could run anyway; any other value is
+ * ignored, with a line saying so.
  *
- * libia2 defines error and error_at_line, which read the hook once and
- * call it only if it is a gate (which switches to its own compartment),
- * code outside every compartment, or the calling compartment's own
- * code, which it could run anyway; any other value is ignored, with a
- * line saying so, and the program's name is printed as if the hook
- * were unset. Otherwise they print what glibc 2.36's do
- * (misc/error.c): stdout flushed, the name or the hook, the message,
- * errnum's text, a newline; error_message_count counted;
- * error_one_per_line honoured; exit(status) if status is not 0. */
+ * error and error_at_line print the program's name through
+ * error_print_progname, if it is set (error(3)). An ignored hook prints
+ * the program's name as if the hook were unset. Otherwise they print
+ * what glibc 2.36's do (misc/error.c): stdout flushed, the name or the
+ * hook, the message, errnum's text, a newline; error_message_count
+ * counted; error_one_per_line honoured; exit(status) if status is not 0.
+ *
+ * obstack_alloc_failed_handler is called by glibc's _obstack_begin,
+ * _obstack_begin_1 and _obstack_newchunk when the obstack's chunk
+ * function returns NULL (malloc/obstack.c). libia2's run glibc's with
+ * chunk and free functions of libia2's in the obstack for the length of
+ * the call, which call the obstack's own; where the chunk function
+ * fails, they put the obstack back as it was, then call the hook, or
+ * print "memory exhausted" and exit with obstack_exit_failure, as
+ * glibc's default handler does, so that glibc's own call of the hook is
+ * never reached. glibc's internal obstacks (obstack_printf's) still
+ * reach it.
+ *
+ * argp_program_version_hook is called by argp_parse for --version
+ * (argp/argp-parse.c, argp_default_parser). libia2's argp_parse clears
+ * a hook it may not call before it runs glibc's, which then offers
+ * --version only if argp_program_version is set. Another thread can set
+ * the hook again while glibc's runs. */
+#include <argp.h>
 #include <errno.h>
 #include <error.h>
+#include <obstack.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,9 +47,11 @@
 
 #define API __attribute__((visibility("default")))
 
-static void (*usable_hook(void))(void)
+/* hook, the value of `variable` that `call` would call, or NULL; `instead`
+ * says what happens then. */
+static void *usable_hook(void *hook, const char *call, const char *variable,
+			 const char *instead)
 {
-	void (*hook)(void) = error_print_progname;
 	struct code_place p;
 	int c;
 
@@ -39,10 +61,9 @@ static void (*usable_hook(void))(void)
 	c = current_compartment();
 	if (!p.compartment || p.gate || p.compartment == c)
 		return hook;
-	say("compartment %d called error() with error_print_progname at %p, %s+%#lx in "
-	    "compartment %d's code, which is not one of its gates: ignored, and the program's "
-	    "name printed instead", c, (void *)hook, p.dso, (unsigned long)p.offset,
-	    p.compartment);
+	say("compartment %d called %s with %s at %p, %s+%#lx in compartment %d's code, which is "
+	    "not one of its gates: ignored, and %s", c, call, variable, hook, p.dso,
+	    (unsigned long)p.offset, p.compartment, instead);
 	return NULL;
 }
 
@@ -70,7 +91,8 @@ static void print_tail(int status, int errnum, const char *format, va_list ap)
 static void print_error(int status, int errnum, bool at_line, const char *file, unsigned line,
 			const char *format, va_list ap)
 {
-	void (*hook)(void) = usable_hook();
+	void (*hook)(void) = usable_hook((void *)error_print_progname, "error()",
+					 "error_print_progname", "the program's name printed instead");
 	int cancel;
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
@@ -115,4 +137,124 @@ API void error_at_line(int status, int errnum, const char *file, unsigned line,
 	va_start(ap, format);
 	print_error(status, errnum, true, file, line, format, ap);
 	va_end(ap);
+}
+
+/* An obstack's own chunk and free functions, while libia2's are in it. */
+struct chunk_call {
+	struct obstack *h;
+	struct _obstack_chunk *(*chunkfun)(void *, long);
+	void (*freefun)(void *, struct _obstack_chunk *);
+	void *extra_arg;
+	unsigned use_extra_arg;
+	const char *call;
+};
+
+static void put_back(const struct chunk_call *c)
+{
+	c->h->chunkfun = c->chunkfun;
+	c->h->freefun = c->freefun;
+	c->h->extra_arg = c->extra_arg;
+	c->h->use_extra_arg = c->use_extra_arg;
+}
+
+/* glibc's print_and_abort, after the hook if it may run. The hook should
+ * not return (<obstack.h>); if it longjmps, the obstack is as it was. */
+__attribute__((noreturn)) static void obstack_failed(const struct chunk_call *c)
+{
+	void (*hook)(void) = usable_hook((void *)obstack_alloc_failed_handler, c->call,
+					 "obstack_alloc_failed_handler",
+					 "\"memory exhausted\" printed instead");
+
+	put_back(c);
+	if (hook)
+		hook();
+	fputs("memory exhausted\n", stderr);
+	exit(obstack_exit_failure);
+}
+
+static struct _obstack_chunk *checked_chunk(void *arg, long size)
+{
+	const struct chunk_call *c = arg;
+	struct _obstack_chunk *chunk =
+		c->use_extra_arg ? c->chunkfun(c->extra_arg, size)
+				 : ((struct _obstack_chunk * (*)(long)) (void (*)(void))c->chunkfun)(size);
+
+	if (!chunk)
+		obstack_failed(c);
+	return chunk;
+}
+
+static void checked_free(void *arg, struct _obstack_chunk *chunk)
+{
+	const struct chunk_call *c = arg;
+
+	if (c->use_extra_arg)
+		c->freefun(c->extra_arg, chunk);
+	else
+		((void (*)(struct _obstack_chunk *))(void (*)(void))c->freefun)(chunk);
+}
+
+/* Puts libia2's functions in h, with c to find the obstack's own. */
+static void take_over(struct obstack *h, struct chunk_call *c)
+{
+	h->chunkfun = checked_chunk;
+	h->freefun = checked_free;
+	h->extra_arg = c;
+	h->use_extra_arg = 1;
+}
+
+API void _obstack_newchunk(struct obstack *h, int length)
+{
+	struct chunk_call c = {h, h->chunkfun, h->freefun, h->extra_arg, h->use_extra_arg,
+			       "_obstack_newchunk()"};
+
+	set_up_libia2();
+	take_over(h, &c);
+	__ia2_ro.s.libc_obstack.newchunk(h, length);
+	put_back(&c);
+}
+
+/* glibc's _obstack_begin_1 with libia2's functions, then the obstack's
+ * own put in: their extra argument says which prototype they have. */
+static int begin(struct obstack *h, int size, int alignment, struct chunk_call *c)
+{
+	int rc;
+
+	set_up_libia2();
+	rc = __ia2_ro.s.libc_obstack.begin_1(h, size, alignment, (void *(*)(void *, long))checked_chunk,
+					     (void (*)(void *, void *))checked_free, c);
+	put_back(c);
+	return rc;
+}
+
+API int _obstack_begin(struct obstack *h, int size, int alignment, void *(*chunkfun)(long),
+		       void (*freefun)(void *))
+{
+	struct chunk_call c = {h, (struct _obstack_chunk * (*)(void *, long))(void (*)(void))chunkfun,
+			       (void (*)(void *, struct _obstack_chunk *))(void (*)(void))freefun,
+			       NULL, 0, "_obstack_begin()"};
+
+	return begin(h, size, alignment, &c);
+}
+
+API int _obstack_begin_1(struct obstack *h, int size, int alignment,
+			 void *(*chunkfun)(void *, long), void (*freefun)(void *, void *), void *arg)
+{
+	struct chunk_call c = {h, (struct _obstack_chunk * (*)(void *, long))chunkfun,
+			       (void (*)(void *, struct _obstack_chunk *))freefun, arg, 1,
+			       "_obstack_begin_1()"};
+
+	return begin(h, size, alignment, &c);
+}
+
+API error_t argp_parse(const struct argp *argp, int argc, char **argv, unsigned flags,
+		       int *arg_index, void *input)
+{
+	void *hook = (void *)argp_program_version_hook;
+
+	set_up_libia2();
+	if (usable_hook(hook, "argp_parse()", "argp_program_version_hook",
+			"argp_parse goes on without it") != hook)
+		argp_program_version_hook = NULL;
+	return __ia2_ro.s.libc_argp_parse(argp, argc, argv, flags, arg_index, input);
 }

@@ -159,6 +159,10 @@ static void ia2_init(void)
 	__ia2_ro.s.libc_longjmp.longjmp_chk = find_in_libc("__longjmp_chk");
 	__ia2_ro.s.libc_dlopen = find_in_libc("dlopen");
 	__ia2_ro.s.libc_dlclose = find_in_libc("dlclose");
+	__ia2_ro.s.libc_obstack.newchunk = find_in_libc("_obstack_newchunk");
+	__ia2_ro.s.libc_obstack.begin = find_in_libc("_obstack_begin");
+	__ia2_ro.s.libc_obstack.begin_1 = find_in_libc("_obstack_begin_1");
+	__ia2_ro.s.libc_argp_parse = find_in_libc("argp_parse");
 	__ia2_ro.s.libc_pthread_cancel = find_in_libc("pthread_cancel");
 	find_registrations(&__ia2_ro.s.libc_registrations);
 	find_notifications(&__ia2_ro.s.libc_notifications);

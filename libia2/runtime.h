@@ -52,6 +52,14 @@ struct libc_longjmp {
 	void (*longjmp_chk)(void *, int) __attribute__((noreturn));
 };
 
+/* glibc's obstack functions that call obstack_alloc_failed_handler,
+ * which hooks.c wraps (struct obstack *, as <obstack.h> has them). */
+struct libc_obstack {
+	void (*newchunk)(void *, int);
+	int (*begin)(void *, int, int, void *(*)(long), void (*)(void *));
+	int (*begin_1)(void *, int, int, void *(*)(void *, long), void (*)(void *, void *), void *);
+};
+
 /* glibc's cleanup-region functions, which cancel.c replaces. */
 struct libc_cancel {
 	void (*register_cancel)(void *);
@@ -149,6 +157,8 @@ struct ia2_settings {
 	struct libc_notifications libc_notifications;     /* sigev.c */
 	struct libc_longjmp libc_longjmp;
 	struct libc_cancel libc_cancel;
+	struct libc_obstack libc_obstack;                 /* hooks.c */
+	int (*libc_argp_parse)(const void *, int, char **, unsigned, int *, void *);
 	struct libc_ids libc_ids;                         /* ids.c */
 	/* Compartments with stacks and a heap: those with a DSO at startup,
 	 * and those the program may load (IA2_NOTE_LOADABLE). */

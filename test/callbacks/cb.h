@@ -25,5 +25,7 @@ void cb_lib_aio(void);
 /* error(0, EACCES, "compartment 2's message 2"), then
  * error_at_line(0, 0, "file.c", 7, "at a line"). */
 void cb_lib_error(void);
+void cb_lib_version(void);  /* argp_parse of --version */
+void cb_lib_obstack(void);  /* its obstack's second chunk fails */
 
 #endif

@@ -3,10 +3,12 @@
 #include "cb.h"
 
 #include <aio.h>
+#include <argp.h>
 #include <errno.h>
 #include <error.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <obstack.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -127,6 +129,32 @@ void cb_lib_error(void)
 {
 	error(0, EACCES, "compartment 2's message %d", 2);
 	error_at_line(0, 0, "file.c", 7, "at a line");
+}
+
+/* A chunk function that gives the first chunk only. */
+static void *first_chunk_only(long size)
+{
+	static int calls;
+
+	return calls++ ? NULL : malloc((size_t)size);
+}
+
+void cb_lib_obstack(void)
+{
+	struct obstack o;
+
+	obstack_specify_allocation(&o, 0, 0, first_chunk_only, free);
+	obstack_blank(&o, 1 << 20);
+	puts("the obstack grew without a second chunk");
+}
+
+void cb_lib_version(void)
+{
+	static const struct argp argp = {0};
+	char *argv[] = {"callbacks", "--version", NULL};
+
+	argp_parse(&argp, 2, argv, 0, NULL, NULL);
+	puts("argp_parse returned");
 }
 
 void cb_lib_aio(void)

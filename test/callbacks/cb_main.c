@@ -28,6 +28,12 @@
  *   steal-error     error_print_progname pointed at that body is ignored
  *                   when compartment 2 calls error: the trigger returns
  *                   (status 1), with libia2's line saying why
+ *   steal-obstack   obstack_alloc_failed_handler pointed at that body is
+ *                   ignored when compartment 2's obstack cannot grow:
+ *                   "memory exhausted", status 1, and libia2's line
+ *   steal-version   argp_program_version_hook pointed at that body is
+ *                   cleared when compartment 2 parses --version: argp
+ *                   knows no such option (status 64), and libia2's line
  *   forge-table     a copy of libia2's callback table with that body as
  *                   the target of compartment 2's first slot, moved over
  *                   the table, then the slot called: the syscall monitor
@@ -48,10 +54,12 @@
 #include "ia2/pkru.h"
 
 #include <aio.h>
+#include <argp.h>
 #include <errno.h>
 #include <error.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <obstack.h>
 #include <mqueue.h>
 #include <printf.h>
 #include <pthread.h>
@@ -390,6 +398,12 @@ int main(int argc, char **argv)
 	} else if (!strcmp(c, "steal-error")) {
 		error_print_progname = (void (*)(void))body;
 		cb_lib_error();
+	} else if (!strcmp(c, "steal-obstack")) {
+		obstack_alloc_failed_handler = (void (*)(void))body;
+		cb_lib_obstack();
+	} else if (!strcmp(c, "steal-version")) {
+		argp_program_version_hook = (void (*)(FILE *, struct argp_state *))body;
+		cb_lib_version();
 	} else if (!strcmp(c, "steal-timer")) {
 		start_timer((void (*)(union sigval))body, 0);
 		pause();
@@ -402,8 +416,8 @@ int main(int argc, char **argv)
 		forge_notification(body);
 	} else {
 		puts("usage: callbacks ok|steal-printf|steal-atexit|steal-atfork|steal-key|"
-		     "steal-cookie|steal-timer|steal-queue|steal-aio|steal-error|forge-table|"
-		     "forge-notification");
+		     "steal-cookie|steal-timer|steal-queue|steal-aio|steal-error|steal-obstack|"
+		     "steal-version|forge-table|forge-notification");
 		return 2;
 	}
 	puts("the trigger returned without running the stolen pointer");
