@@ -460,8 +460,8 @@ static void *load_for_other(int flags, int close)
 	return h;
 }
 
-/* At startup, for each compartment that a path rule may load DSOs into:
- * the slot stays taken. */
+/* At startup, for each compartment set up then, which are those a path
+ * rule may load DSOs into and more: the slot stays taken. */
 void take_loader_slots(void)
 {
 	for (int n = 1; n <= IA2_LAST_COMPARTMENT; n++)
@@ -475,6 +475,8 @@ static void *call_loader_slot(int n, const char *path, int flags, int close)
 	void *(*slot)(int, int) = taken_callback_slot(n, (uintptr_t)load_for_other);
 	void *r;
 
+	if (!slot)
+		die("compartment %d has no loader slot: it was not set up at startup", n);
 	pthread_mutex_lock(&reload_lock);
 	snprintf(slot_path, sizeof slot_path, "%s", path);
 	r = slot(flags, close);
