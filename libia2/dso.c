@@ -440,10 +440,7 @@ API void __ia2_dso_loaded(const void *p)
 	list_code();
 }
 
-/* A DSO of another compartment n is unloaded in n's name (loads.c,
- * close_for_other). After glibc's dlclose the DSO may be unmapped, and its code range
- * reused by another mapping: the code table is built again, and its TLS
- * module ID may go to another DSO. */
+/* The compartment of the DSO that a dlopen handle (its link map) names. */
 struct handle_dso {
 	const struct link_map *map;
 	int compartment;
@@ -460,6 +457,10 @@ static int find_handle_dso(struct dl_phdr_info *info, size_t size, void *arg)
 	return 1;
 }
 
+/* A DSO of another compartment n is unloaded in n's name (loads.c,
+ * close_for_other). After glibc's dlclose the DSO may be unmapped, and
+ * its code range reused by another mapping: the code table is built
+ * again, and its TLS module ID may go to another DSO. */
 API int dlclose(void *handle)
 {
 	struct handle_dso h = {0};

@@ -20,9 +20,10 @@
  * dlopen loads.c refuses still fails as a dlopen (a DSO of another
  * compartment, which libia2's dlopen then loads in that compartment's
  * name if a path rule names it, or of one this program has none of), and
- * a forged one, or another compartment's mapped by hand, traps. Any other writer is refused, not rewritten: without the
- * function's start, which ld.so has not mapped yet, nobody can tell an
- * instruction from bytes inside another. Nor may a writer span the
+ * a forged one, or another compartment's mapped by hand, traps. Any
+ * other writer is refused, not rewritten: without the function's start,
+ * which ld.so has not mapped yet, nobody can tell an instruction from
+ * bytes inside another. Nor may a writer span the
  * mapping's edge and executable code beside it.
  *
  * The monitor reads the file through a duplicate of the caller's own
