@@ -91,11 +91,16 @@ static void fork_parent(void)
 	release_runtime_locks();
 }
 
-/* The child's mutexes are its copies, held by its one thread. */
+/* The child's mutexes are its copies, held by its one thread. A
+ * recursive one, reload_lock, records its owner's thread ID, which the
+ * child's thread does not have, so glibc refuses to unlock it (EPERM,
+ * nptl/pthread_mutex_unlock.c) and the child's next fork would wait for
+ * it forever (fork.main-daemon): it starts afresh. */
 static void fork_child(void)
 {
 	run_privileged(IA2_OP_FORK_CHILD, 0, 0);
 	release_runtime_locks();
+	reload_lock = (pthread_mutex_t)PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 }
 
 static int register_handlers(void *dso)
