@@ -160,7 +160,6 @@ static void ia2_init(void)
 	__ia2_ro.s.libc_dlopen = find_in_libc("dlopen");
 	__ia2_ro.s.libc_dlclose = find_in_libc("dlclose");
 	__ia2_ro.s.libc_obstack.newchunk = find_in_libc("_obstack_newchunk");
-	__ia2_ro.s.libc_obstack.begin = find_in_libc("_obstack_begin");
 	__ia2_ro.s.libc_obstack.begin_1 = find_in_libc("_obstack_begin_1");
 	__ia2_ro.s.libc_argp_parse = find_in_libc("argp_parse");
 	__ia2_ro.s.libc_pthread_cancel = find_in_libc("pthread_cancel");

@@ -272,8 +272,9 @@ static void seal(const struct dl_phdr_info *info)
 		if (a + ph->p_memsz > hi)
 			hi = a + ph->p_memsz;
 	}
+	/* The monitor rounds the extent out to whole pages. */
 	if (lo < hi)
-		syscall(MONITOR_SEAL_CALL, lo & ~(uintptr_t)(PAGE - 1), hi - (lo & ~(uintptr_t)(PAGE - 1)));
+		syscall(MONITOR_SEAL_CALL, lo, hi - lo);
 }
 
 /* Runs in place of _dl_debug_state, in whatever compartment called

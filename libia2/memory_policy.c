@@ -394,14 +394,13 @@ static const char *reservation_verdict(uintptr_t lo, uintptr_t hi)
 	return NULL;
 }
 
-/* The first sealed extent that [lo, hi) overlaps, or NULL. */
-static const struct made_range *sealed_overlap(const struct address_space *as, uintptr_t lo,
-						 uintptr_t hi)
+/* Whether [lo, hi) overlaps a sealed extent. */
+static bool sealed_overlap(const struct address_space *as, uintptr_t lo, uintptr_t hi)
 {
 	for (size_t i = 0; i < as->nsealed; i++)
 		if (as->sealed[i].lo < hi && lo < as->sealed[i].hi)
-			return &as->sealed[i];
-	return NULL;
+			return true;
+	return false;
 }
 
 /* Whether prot adds writing to a page of [lo, hi) that lacks it: RELRO
@@ -428,7 +427,8 @@ static bool adds_write(pid_t pid, uintptr_t lo, uintptr_t hi, unsigned long prot
 static const char *sealed_verdict(pid_t pid, const struct address_space *as, long nr,
 				  const unsigned long *a)
 {
-	const struct made_range *s;
+	static const char changed[] =
+		"the range holds a DSO that dlopen loaded, which stays as ld.so mapped it";
 	uintptr_t lo = a[0] & ~(PAGE - 1), hi = (a[0] + a[1] + PAGE - 1) & ~(PAGE - 1);
 
 	if (nr == SYS_mmap) {
@@ -439,7 +439,7 @@ static const char *sealed_verdict(pid_t pid, const struct address_space *as, lon
 			return NULL;
 	} else if (nr == SYS_mremap) {
 		if ((a[3] & MREMAP_FIXED) && sealed_overlap(as, a[4], a[4] + a[2]))
-			return "the range holds a DSO that dlopen loaded, which stays as ld.so mapped it";
+			return changed;
 	} else if (nr == SYS_munmap) {
 		for (size_t i = 0; i < as->nsealed; i++)
 			if (as->sealed[i].lo < hi && lo < as->sealed[i].hi &&
@@ -452,8 +452,7 @@ static const char *sealed_verdict(pid_t pid, const struct address_space *as, lon
 			return NULL;
 		return "the range holds a DSO that dlopen loaded, whose read-only pages stay so";
 	}
-	s = sealed_overlap(as, lo, hi);
-	return s ? "the range holds a DSO that dlopen loaded, which stays as ld.so mapped it" : NULL;
+	return sealed_overlap(as, lo, hi) ? changed : NULL;
 }
 
 static enum use key_use(long nr, int pkey, int c)

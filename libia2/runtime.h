@@ -52,11 +52,11 @@ struct libc_longjmp {
 	void (*longjmp_chk)(void *, int) __attribute__((noreturn));
 };
 
-/* glibc's obstack functions that call obstack_alloc_failed_handler,
- * which hooks.c wraps (struct obstack *, as <obstack.h> has them). */
+/* glibc's obstack functions that hooks.c runs with chunk functions of
+ * its own (struct obstack *, as <obstack.h> has them): _obstack_begin
+ * goes to _obstack_begin_1 too. */
 struct libc_obstack {
 	void (*newchunk)(void *, int);
-	int (*begin)(void *, int, int, void *(*)(long), void (*)(void *));
 	int (*begin_1)(void *, int, int, void *(*)(void *, long), void (*)(void *, void *), void *);
 };
 
