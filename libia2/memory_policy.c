@@ -4,8 +4,9 @@
  *   - pages tagged with its own pkey;
  *   - its own part of the heap reservation (heap.c tags it page by page),
  *     which it never unmaps or moves: the reservation stays whole;
- *   - pages it mapped itself since the monitor started (ld.so's mappings
- *     of the DSOs it dlopens among them);
+ *   - pages it mapped itself since the monitor started, but for the
+ *     DSOs that dlopen loads in its name, sealed once ld.so mapped them
+ *     (below);
  *   - pkey-0 pages that are writable and not executable, or inaccessible:
  *     every compartment can write them already; and anonymous pkey-0
  *     pages that are read-only, but for libia2's tables: the filter lets
