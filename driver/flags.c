@@ -15,14 +15,44 @@
 
 const char *const ia2_lib_to_include = IA2_LIB_TO_INCLUDE;
 
+/* Whether the real compiler is clang, by the name of the file that
+ * runs: clang spells the indirect-branch thunk flag its own way. */
+static bool compiler_is_clang(void)
+{
+	const char *cc = real_compiler(), *path = getenv("PATH");
+	char *real = NULL;
+
+	if (strchr(cc, '/'))
+		real = realpath(cc, NULL);
+	while (!real && path && *path) {
+		size_t n = strcspn(path, ":");
+		char *try = format("%.*s/%s", (int)n, path, cc);
+		real = realpath(try, NULL);
+		free(try);
+		path += n + (path[n] == ':');
+	}
+	bool clang = strstr(real ? real : cc, "clang") != NULL;
+	free(real);
+	return clang;
+}
+
 const char *const *ia2_compile_flags(bool shared_stack)
 {
-	static const char *const flags[2][6] = {
-		{"-g", "-ffunction-sections", "-fdata-sections", "-fPIC", NULL},
-		{"-g", "-ffunction-sections", "-fdata-sections", "-fPIC", IA2_SHARED_STACK_FLAG, NULL},
-	};
+	static const char *flags[8];
+	int n = 0;
 
-	return flags[shared_stack];
+	flags[n++] = "-g";
+	flags[n++] = "-ffunction-sections";
+	flags[n++] = "-fdata-sections";
+	flags[n++] = "-fPIC";
+	/* Both compilers call __x86_indirect_thunk_REG for each indirect
+	 * branch, which the link defines (objrewrite/branches.c). */
+	flags[n++] = shared_stack || compiler_is_clang() ? "-mretpoline-external-thunk"
+							 : "-mindirect-branch=thunk-extern";
+	if (shared_stack)
+		flags[n++] = IA2_SHARED_STACK_FLAG;
+	flags[n] = NULL;
+	return flags;
 }
 
 bool ia2_overrides_pic(const char *a)

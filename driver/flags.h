@@ -9,8 +9,9 @@
 /* What a compile gets, NULL-terminated: -g (gates need DWARF
  * signatures), -ffunction-sections (every reference to a static function
  * gets a relocation), -fdata-sections (a variable a share rule names can
- * move alone), -fPIC (no copy relocations), and with `shared_stack`
- * IA2_SHARED_STACK_FLAG. */
+ * move alone), -fPIC (no copy relocations), the real compiler's flag
+ * for external indirect-branch thunks (docs/design.md, "Indirect
+ * calls"), and with `shared_stack` IA2_SHARED_STACK_FLAG. */
 const char *const *ia2_compile_flags(bool shared_stack);
 
 /* What ia2-cc adds to a compile so that `#include <ia2.h>` needs no -I:

@@ -195,19 +195,32 @@ static void remove_workdir(const char *workdir)
 }
 
 /* The command with each source replaced by the object compiled from it,
- * and SafeStack's runtime if the objects were compiled for it. */
-static int plain_link(const struct cmdline *c, const struct inputs *in, bool shared_stack)
+ * the plain indirect-branch thunks that ia2's compiles call, and
+ * SafeStack's runtime if the objects were compiled for it. */
+static int plain_link(const struct cmdline *c, const struct inputs *in, const char *workdir,
+		      bool shared_stack)
 {
 	struct cmdline l = {0};
-	int rc;
+	char *thunks_s = format("%s/thunks.s", workdir), *thunks_o = format("%s/thunks.o", workdir);
+	char *as[] = {(char *)real_compiler(), "-c", thunks_s, "-o", thunks_o, NULL};
+	int rc = 1;
 
+	if (write_plain_branch_thunks(thunks_s) || run_command(as)) {
+		error("assembling %s failed", thunks_s);
+		goto out;
+	}
 	for (int i = 0; i < c->n; i++)
 		cmdline_push(&l, in->source_obj[i] ? in->source_obj[i] : c->argv[i]);
+	cmdline_push(&l, thunks_o);
 	if (shared_stack)
 		cmdline_push(&l, IA2_SHARED_STACK_FLAG);
 	rc = run_command(l.argv);
+	rc = rc < 0 ? 1 : rc;
 	free(l.argv);
-	return rc < 0 ? 1 : rc;
+out:
+	free(thunks_s);
+	free(thunks_o);
+	return rc;
 }
 
 static int compartment_link(const struct cmdline *c, const struct policy *p,
@@ -244,7 +257,7 @@ int link_program(const struct cmdline *c, struct policy *p, const struct ia2_opt
 		rc = 1;
 	if (!rc)
 		rc = p->compartment ? compartment_link(c, p, opt, &in, workdir)
-				    : plain_link(c, &in, opt->shared_stack);
+				    : plain_link(c, &in, workdir, opt->shared_stack);
 	remove_workdir(workdir);
 	for (int i = 0; i < c->n; i++)
 		free(in.source_obj[i]);

@@ -130,7 +130,7 @@ bool is_callback_slot(const void *p)
 
 /* fn as compartment c's caller hands it to `api`: fn itself if it is
  * NULL, a gate, or c is 0; else a slot of c that calls fn; NULL, after
- * a message, if c has none left. */
+ * a message, if c has none left or may not call fn itself (indirect.c). */
 void *wrap_callback(void *fn, const char *api)
 {
 	struct code_place place;
@@ -141,7 +141,8 @@ void *wrap_callback(void *fn, const char *api)
 	 * with the kernel's PKRU, which is no compartment's. */
 	if (!fn || !__ia2_ro.s.set_up_begun || !(c = current_compartment()))
 		return fn;
-	find_code_place((uintptr_t)fn, &place);
+	if (!may_hand(c, fn, api, &place))
+		return NULL;
 	if (place.gate)
 		return fn;
 	return callback_slot(c, fn, api);

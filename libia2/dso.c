@@ -221,15 +221,19 @@ static void tag_memory(const struct dl_phdr_info *info, const struct ia2_note *n
  * sorted, each a 4-byte offset from the header. */
 enum { EH_PCREL_SDATA4 = 0x1b, EH_UDATA4 = 0x03, EH_DATAREL_SDATA4 = 0x3b };
 
-uintptr_t function_start(const struct dl_phdr_info *info, uintptr_t addr)
+const uint8_t *eh_frame_hdr(const struct dl_phdr_info *info)
 {
-	const uint8_t *hdr = NULL;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_GNU_EH_FRAME)
+			return (const uint8_t *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+	return NULL;
+}
+
+uintptr_t function_start_in(const uint8_t *hdr, uintptr_t addr)
+{
 	const int32_t *table;
 	uint32_t n, lo = 0, hi;
 
-	for (int i = 0; i < info->dlpi_phnum; i++)
-		if (info->dlpi_phdr[i].p_type == PT_GNU_EH_FRAME)
-			hdr = (const uint8_t *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
 	if (!hdr || hdr[0] != 1 || hdr[1] != EH_PCREL_SDATA4 || hdr[2] != EH_UDATA4 ||
 	    hdr[3] != EH_DATAREL_SDATA4)
 		return 0;
@@ -248,8 +252,9 @@ uintptr_t function_start(const struct dl_phdr_info *info, uintptr_t addr)
 	return (uintptr_t)(hdr + table[2 * lo]);
 }
 
-static bool is_gate_entry(const struct ia2_note *note, uintptr_t pc)
+bool is_gate_entry(const void *dso_note, uintptr_t pc)
 {
+	const struct ia2_note *note = dso_note;
 	const int32_t *p = (const int32_t *)((const char *)&note->gates_start + note->gates_start);
 	const int32_t *end = (const int32_t *)((const char *)&note->gates_stop + note->gates_stop);
 
@@ -281,19 +286,22 @@ static int find_place(struct dl_phdr_info *info, size_t size, void *arg)
 		p->out->offset = p->pc - info->dlpi_addr;
 		p->out->compartment = note ? note->compartment : 0;
 		p->out->gate = note && is_gate_entry(note, p->pc);
-		p->out->function = function_start(info, p->pc) == p->pc ||
+		p->out->function = function_start_in(eh_frame_hdr(info), p->pc) == p->pc ||
 				   (dladdr((void *)p->pc, &sym) && (uintptr_t)sym.dli_saddr == p->pc);
 		return 1;
 	}
 	return 0;
 }
 
+/* Code loaded at startup is told by the record made then (known_code.c);
+ * later code by ld.so's link maps, which compartments can write. */
 void find_code_place(uintptr_t pc, struct code_place *out)
 {
 	struct place p = {pc, out};
 
 	memset(out, 0, sizeof *out);
-	dl_iterate_phdr(find_place, &p);
+	if (!known_code_place(pc, out))
+		dl_iterate_phdr(find_place, &p);
 }
 
 static int scan_startup_dso(struct dl_phdr_info *info, size_t size, void *arg)
@@ -383,6 +391,10 @@ void list_code(void)
 
 int code_compartment(uintptr_t pc)
 {
+	struct code_place known;
+
+	if (known_code_place(pc, &known))
+		return known.compartment;
 	for (int i = 0; i < code.n; i++)
 		if (pc - code.v[i].lo < code.v[i].hi - code.v[i].lo)
 			return code.v[i].compartment;

@@ -164,6 +164,7 @@ static void ia2_init(void)
 	__ia2_ro.s.libc_argp_parse = find_in_libc("argp_parse");
 	__ia2_ro.s.libc_pthread_cancel = find_in_libc("pthread_cancel");
 	find_registrations(&__ia2_ro.s.libc_registrations);
+	find_context_loaders(&__ia2_ro.s.context_loaders);
 	find_notifications(&__ia2_ro.s.libc_notifications);
 	find_id_functions(&__ia2_ro.s.libc_ids);
 	__ia2_ro.s.libc_cancel.register_cancel = find_in_libc("__pthread_register_cancel");
@@ -178,6 +179,7 @@ static void ia2_init(void)
 	tag_startup_dsos(&found);
 	require_main_compartment(&found);
 	choose_compartments(&found);
+	know_startup_code();
 	list_code();
 	find_tls_blocks();
 	if (own_malloc())

@@ -593,6 +593,14 @@ void note_sealed(struct address_space *as, uintptr_t lo, uintptr_t hi)
 		   (struct made_range){lo & ~(PAGE - 1), (hi + PAGE - 1) & ~(PAGE - 1), 0, false});
 }
 
+int mapper_of(const struct address_space *as, uintptr_t addr)
+{
+	for (size_t i = 0; i < as->n; i++)
+		if (as->v[i].lo <= addr && addr < as->v[i].hi)
+			return as->v[i].compartment;
+	return -1;
+}
+
 void free_address_space(struct address_space *as)
 {
 	free(as->v);

@@ -52,6 +52,13 @@ struct libc_longjmp {
 	void (*longjmp_chk)(void *, int) __attribute__((noreturn));
 };
 
+/* The functions that indirect.c never lets a pointer call: they load
+ * the registers from memory that the caller names. */
+struct context_loaders {
+	int n;
+	void *v[12];
+};
+
 /* glibc's obstack functions that hooks.c runs with chunk functions of
  * its own (struct obstack *, as <obstack.h> has them): _obstack_begin
  * goes to _obstack_begin_1 too. */
@@ -160,6 +167,7 @@ struct ia2_settings {
 	struct libc_obstack libc_obstack;                 /* hooks.c */
 	int (*libc_argp_parse)(const void *, int, char **, unsigned, int *, void *);
 	struct libc_ids libc_ids;                         /* ids.c */
+	struct context_loaders context_loaders;           /* indirect.c */
 	/* Compartments with stacks and a heap: those with a DSO at startup,
 	 * and those the program may load (IA2_NOTE_LOADABLE). */
 	unsigned char present[IA2_LAST_COMPARTMENT + 1];
@@ -342,6 +350,10 @@ enum monitor_mode { MONITOR_OFF, MONITOR_ON, MONITOR_PERMISSIVE };
  * (struct address_space). Any compartment may ask: it only takes rights
  * away. */
 #define MONITOR_SEAL_CALL 1001
+/* libia2's question to its monitor: which compartment mapped the page
+ * that holds address a, which is in no DSO (indirect.c); -ESRCH if none,
+ * or libia2 did. Any compartment may ask. */
+#define MONITOR_MAPPER_CALL 1002
 void start_monitor(void);
 /* fork(2) itself: glibc's fork would run the program's fork handlers
  * (libia2's and jemalloc's among them), in the monitor too. */
@@ -383,6 +395,9 @@ void note_unmapped(struct address_space *as, uintptr_t lo, uintptr_t hi);
 /* After pkey_mprotect of [lo, hi) with pkey, by anyone. */
 void note_keyed(struct address_space *as, uintptr_t lo, uintptr_t hi, int pkey);
 void note_sealed(struct address_space *as, uintptr_t lo, uintptr_t hi);
+/* The compartment that mapped the page holding addr since the monitor
+ * started, -1 (RUNTIME: libia2) or below if none. */
+int mapper_of(const struct address_space *as, uintptr_t addr);
 void free_address_space(struct address_space *as);
 /* The pkey of the mapping that holds addr in process pid, -1 if none. */
 int pkey_at(pid_t pid, uintptr_t addr);
@@ -586,9 +601,14 @@ _Bool path_rule_admits(const char *path, int c, const char **glob);
 _Bool config_denies_call(int c, long nr);
 /* Its .note.ia2 descriptor, or NULL. */
 const void *dso_note(const struct dl_phdr_info *info);
-/* The start of the function holding addr, from the DSO's .eh_frame_hdr
- * search table; 0 if it has none or addr is before its first entry. */
-uintptr_t function_start(const struct dl_phdr_info *info, uintptr_t addr);
+/* The DSO's .eh_frame_hdr, NULL if none; the start of the function
+ * holding addr, from that search table: 0 if hdr is NULL or addr is
+ * before its first entry. */
+const uint8_t *eh_frame_hdr(const struct dl_phdr_info *info);
+uintptr_t function_start_in(const uint8_t *hdr, uintptr_t addr);
+/* Whether pc is a gate entry in the table of the DSO whose .note.ia2 is
+ * note (IA2_NOTE_GATES). */
+_Bool is_gate_entry(const void *note, uintptr_t pc);
 /* What the code at pc is: its DSO (NULL: in none) and offset there, the
  * DSO's compartment, and whether pc is one of its gates' entries or the
  * start of a function (in .eh_frame_hdr or the dynamic symbols). */
@@ -597,8 +617,17 @@ struct code_place {
 	uintptr_t offset;
 	int compartment;
 	_Bool gate, function;
+	_Bool runtime;      /* libia2's or ld.so's code (known_code.c) */
 };
 void find_code_place(uintptr_t pc, struct code_place *out);
+/* known_code.c: the executable segments of the DSOs loaded at startup,
+ * recorded before any compartment runs and read-only from then on, with
+ * the exported functions of libia2 and ld.so. known_code_place fills
+ * *out as find_code_place does if pc is in one; known_runtime_export
+ * says whether pc is the start of one of those exported functions. */
+void know_startup_code(void);
+_Bool known_code_place(uintptr_t pc, struct code_place *out);
+_Bool known_runtime_export(uintptr_t pc);
 
 /* The compartment DSOs loaded at startup, bit c for compartment c; the
  * compartments their notes say the program may load; and the main
@@ -613,8 +642,8 @@ void tag_startup_dsos(struct startup_dsos *found);
 /* Lists the executable segments of every loaded compartment DSO in
  * the code table, again after each dlopen and dlclose. */
 void list_code(void);
-/* The compartment whose DSO's code holds pc, as the code table says; 0
- * if none. */
+/* The compartment whose DSO's code holds pc, as the record of the
+ * startup code says, or for later code the code table; 0 if none. */
 int code_compartment(uintptr_t pc);
 
 /* tls.c: the static TLS blocks of the compartment DSOs loaded at
@@ -702,6 +731,15 @@ void *callback_slot(int c, void *fn, const char *api);
 /* Whether p is one of the callback slots. */
 _Bool is_callback_slot(const void *p);
 void *taken_callback_slot(int c, uintptr_t target);
+
+/* indirect.c: which code compartment c may run through a pointer
+ * (docs/design.md, "Indirect calls"). refused_branch says why not, NULL
+ * if it may, and where target is in *p. */
+void find_context_loaders(struct context_loaders *l);
+const char *refused_branch(int c, uintptr_t target, struct code_place *p);
+/* Whether compartment c may hand `api` the code pointer fn for libc to
+ * call with c's rights; if not, one line says why. */
+_Bool may_hand(int c, void *fn, const char *api, struct code_place *p);
 
 /* threads.c: called once at startup. adopt_thread gives a thread that
  * glibc started itself what libia2's own threads get at their start, the

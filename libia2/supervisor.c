@@ -291,6 +291,8 @@ static const char *syscall_name(long nr)
 		return "libia2's request to write a trap";
 	if (nr == MONITOR_SEAL_CALL)
 		return "libia2's request to seal a DSO";
+	if (nr == MONITOR_MAPPER_CALL)
+		return "libia2's question who mapped code";
 	for (size_t i = 0; i < sizeof ia2_syscall_names / sizeof *ia2_syscall_names; i++)
 		if (ia2_syscall_names[i].nr == nr)
 			return ia2_syscall_names[i].name;
@@ -831,6 +833,12 @@ static void on_syscall(struct task *t)
 		if (!p->foreign)
 			note_sealed(&p->as, a[0], a[0] + a[1]);
 		skip_call(t->tid, &r, p->foreign ? -ENOSYS : 0);
+		return;
+	}
+	/* Whoever asks: it tells only whose code a page is. */
+	if (nr == MONITOR_MAPPER_CALL) {
+		int m = p->foreign ? -ENOSYS : mapper_of(&p->as, a[0]);
+		skip_call(t->tid, &r, m >= 0 || p->foreign ? m : -ESRCH);
 		return;
 	}
 	if (c == NO_COMPARTMENT)

@@ -106,6 +106,7 @@ const struct monitored_rule monitored_syscalls[] = {
 	{SYS_creat, -1, false, NULL, 0},
 	{MONITOR_TRAP_WRITER_CALL, -1, false, NULL, 0},
 	{MONITOR_SEAL_CALL, -1, false, NULL, 0},
+	{MONITOR_MAPPER_CALL, -1, false, NULL, 0},
 };
 
 const size_t nmonitored_syscalls = sizeof monitored_syscalls / sizeof *monitored_syscalls;

@@ -154,7 +154,7 @@ struct sweep {
 static struct sweep sweep_to(const struct dso *d, csh cs, const uint8_t *p,
 			     const uint8_t *seg_end, enum ia2_pkru_writer w)
 {
-	uintptr_t start = function_start(d->info, (uintptr_t)p);
+	uintptr_t start = function_start_in(eh_frame_hdr(d->info), (uintptr_t)p);
 	const uint8_t *code = (const uint8_t *)start;
 	size_t size = (size_t)(seg_end - code);
 	uint64_t addr = start;

@@ -670,6 +670,7 @@ static int write_gates(struct dso *d, const char *asm_path, int home)
 	if (home < 0) {
 		emit_init_fini(out, d->compartment);
 		emit_tls_binding(out);
+		emit_branch_thunks(out);
 	}
 	fprintf(out->f, "\n.Ltrap:\n\tud2\n");
 	if (home < 0 && d->has_tls)

@@ -198,6 +198,13 @@ void emit_gate(struct out *out, const struct func *f, int k);
 /* Gates for the functions of archive member `obj`, which carries them. */
 bool member_has_gates(const struct dso *d, int obj);
 int emit_member_gates(struct dso *d, int obj, const char *asm_path);
+/* branches.c: __x86_indirect_thunk_REG for each register, which check
+ * a branch that leaves the DSO's image (into gates.s). */
+void emit_branch_thunks(struct out *out);
+/* libia2's exported ones, which check every branch. */
+void emit_runtime_branch_thunks(struct out *out);
+/* The plain thunks that a link without a compartment gets. */
+int write_plain_branch_thunks(const char *asm_path);
 /* Assemble a gates file with the DSO's compiler (dso.cc). */
 int assemble_gates(const struct dso *d, const char *asm_path, const char *obj_path);
 /* libia2's return stubs, table and exit(); run at ia2's build time. */

@@ -639,6 +639,7 @@ int emit_runtime(const char *asm_path, bool emulate)
 	emit_cancel_cross(out);
 	emit_privileged_entry(out);
 	emit_callback_slots(out);
+	emit_runtime_branch_thunks(out);
 	fprintf(out->f, "\n.Ltrap:\n\tud2\n");
 	emit_table(out, "__ia2_return_table", "__ia2_return_to_", true);
 	emit_table(out, "__ia2_signal_entries", "__ia2_signal_entry_", false);

@@ -1,11 +1,15 @@
 /* Compartment 2, hostile: given a pointer to a gate of compartment 1, it
  * reads the gate's code (code is readable: pkey 0) and tries to use its
  * pieces without going through its entry. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ia2/gate_abi.h"
+#include "../common/gatebody.h"
+#include "../common/rawcall.h"
 
 /* Offset of the first `bytes` sequence in the n bytes at p, or -1. */
 static long find(const unsigned char *p, long n, const unsigned char *bytes, long len)
@@ -31,10 +35,10 @@ int abuse_skip_gate(int (*gate)(int))
 		return -1;
 	}
 	memcpy(&rel, p + at + 2, 4);
-	int (*body)(int) = (int (*)(int))(p + at + 6 + rel);
+	const void *body = p + at + 6 + rel;
 	printf("abuse: calling the body at %p directly\n", (void *)body);
 	fflush(stdout);
-	return body(1);
+	return (int)raw_call(body, 1, 0, 0);
 }
 
 /* Jump straight to the gate's wrpkru with eax = 0 (every key open): the
@@ -84,4 +88,25 @@ void abuse_fake_self(void *target)
 void abuse_restore_self(void)
 {
 	__asm__ volatile("mov %0, %%fs:0" : : "r"(real_self) : "memory");
+}
+
+/* Code pointers that compartment 2 hands compartment 1 as "its
+ * callback": compartment 1 calls them with its own rights, unless its
+ * indirect-branch thunks stop the call (libia2/indirect.c). */
+int lib_peek(const int *p)
+{
+	return *p;
+}
+
+void *abuse_offer(const char *what)
+{
+	if (!strcmp(what, "gate"))
+		return (void *)lib_peek;
+	if (!strcmp(what, "body"))
+		return gate_body((void *)lib_peek, 2);
+	if (!strcmp(what, "mid-libc"))
+		return (char *)dlsym(RTLD_DEFAULT, "getpid") + 1;
+	if (!strcmp(what, "setcontext"))
+		return dlsym(RTLD_DEFAULT, "setcontext");
+	return NULL;
 }

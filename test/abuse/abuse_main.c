@@ -8,7 +8,11 @@
  * message, not return to whatever the stack held. `abuse fake-self`:
  * compartment 2 points the thread's %fs:0 at a fake TCB, and libia2's
  * record of compartment 1's cleanup region must still go to compartment
- * 1's CTB, not over compartment 1's secret. */
+ * 1's CTB, not over compartment 1's secret. `abuse call-WHAT` calls, as
+ * compartment 1, the code pointer compartment 2 offers as its callback:
+ * its gate (the callee faults on compartment 1's secret), its body
+ * behind the gate, the middle of a libc function, or setcontext, which
+ * libia2 must refuse; `abuse atexit-body` hands the body to atexit. */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -20,6 +24,7 @@ int abuse_wrpkru_gadget(int (*gate)(int));
 int lib_call(int (*f)(int), int v);
 void abuse_fake_self(void *target);
 void abuse_restore_self(void);
+void *abuse_offer(const char *what);
 
 static int secret = 1234;
 
@@ -65,6 +70,19 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "return-no-call-thread"))
 		return pthread_create(&t, NULL, jump_to_return_stub, (void *)1L) ||
 		       pthread_join(t, NULL);
+	if (!strncmp(argv[1], "call-", 5)) {
+		int (*callback)(const int *) = (int (*)(const int *))abuse_offer(argv[1] + 5);
+		printf("abuse: compartment 2's code read compartment 1's secret: %d\n",
+		       callback(&secret));
+		return 0;
+	}
+	if (!strcmp(argv[1], "atexit-body")) {
+		if (atexit((void (*)(void))abuse_offer("body"))) {
+			printf("abuse: atexit refused compartment 2's body\n");
+			return 7;
+		}
+		return 0;
+	}
 	if (!strcmp(argv[1], "ok"))
 		return lib_call(reveal, 1) == 1235 ? 0 : 1;
 	if (!strcmp(argv[1], "fake-self")) {

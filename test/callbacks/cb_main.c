@@ -48,6 +48,7 @@
 #include "../common/forgepage.h"
 #include "../common/gatebody.h"
 #include "../common/hidden.h"
+#include "../common/rawcall.h"
 #include "../common/pkru.h"
 #include "ia2.h"
 #include "ia2/gate_abi.h"
@@ -329,7 +330,7 @@ static void forge_slot(void *body)
 		puts("the callback table stays libia2's");
 		exit(1);
 	}
-	((long (*)(void *, void *, void *))slots[2][0])(NULL, NULL, NULL);
+	raw_call(slots[2][0], 0, 0, 0);
 }
 
 /* The table holds each entry's function just before its value

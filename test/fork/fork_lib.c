@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../common/hidden.h"
+#include "../common/rawcall.h"
 #include "../common/pkru.h"
 #include "fork.h"
 
@@ -132,10 +133,7 @@ void lib_register_atfork(void)
 /* Attacks on libia2's privileged entry (objrewrite/stubs.c), which this
  * compartment finds in libia2's symbol table. Each must end the process;
  * returning means it went through. */
-struct pair {
-	uintptr_t a, b;
-};
-static struct pair (*privileged)(long op, uintptr_t a, uintptr_t b);
+static const void *privileged;
 
 static void block_signals(void)
 {
@@ -158,7 +156,7 @@ static void *end_main_thread(void *arg)
 {
 	(void)arg;
 	block_signals();
-	privileged(IA2_OP_THREAD_END, 0, 0);   /* record 0: the main thread's */
+	raw_call(privileged, IA2_OP_THREAD_END, 0, 0);   /* record 0: the main thread's */
 	return NULL;
 }
 
@@ -172,14 +170,14 @@ static int abuse_vfork(const int *target)
 	int status;
 
 	block_signals();
-	privileged(IA2_OP_FORK_PREPARE, 0, 0);
+	raw_call(privileged, IA2_OP_FORK_PREPARE, 0, 0);
 	pid = vfork();
 	if (pid == 0) {
-		privileged(IA2_OP_FORK_CHILD, 0, 0);
+		raw_call(privileged, IA2_OP_FORK_CHILD, 0, 0);
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
-	privileged(IA2_OP_FORK_PARENT, 0, 0);
+	raw_call(privileged, IA2_OP_FORK_PARENT, 0, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
 		return 3;   /* the child operation was not refused */
 	return *target;
@@ -189,8 +187,7 @@ int lib_abuse(const char *how, const int *target)
 {
 	pthread_t t;
 
-	privileged = (struct pair (*)(long, uintptr_t, uintptr_t))hidden_symbol("libia2",
-										  "__ia2_privileged");
+	privileged = hidden_symbol("libia2", "__ia2_privileged");
 	if (!privileged)
 		return 2;
 	if (!strcmp(how, "vfork"))
@@ -214,15 +211,15 @@ int lib_abuse(const char *how, const int *target)
 	if (strcmp(how, "unblocked"))
 		block_signals();
 	if (!strcmp(how, "parent"))
-		privileged(IA2_OP_FORK_PARENT, 0, 0);
+		raw_call(privileged, IA2_OP_FORK_PARENT, 0, 0);
 	else if (!strcmp(how, "child"))
-		privileged(IA2_OP_FORK_CHILD, 0, 0);
+		raw_call(privileged, IA2_OP_FORK_CHILD, 0, 0);
 	else if (!strcmp(how, "op"))
-		privileged(IA2_OPS, 0, 0);
+		raw_call(privileged, IA2_OPS, 0, 0);
 	else if (!strcmp(how, "start-live"))
-		privileged(IA2_OP_THREAD_START, 0, 0);
+		raw_call(privileged, IA2_OP_THREAD_START, 0, 0);
 	else if (!strcmp(how, "unblocked"))
-		privileged(IA2_OP_THREAD_NEW, 0, 0);
+		raw_call(privileged, IA2_OP_THREAD_NEW, 0, 0);
 	else
 		return 2;
 	return 0;

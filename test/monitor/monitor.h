@@ -7,6 +7,9 @@
 int *lib_secret_address(void);
 int lib_read_secret(void);
 void lib_set_secret(int value);
+/* Calls callback with its secret's address, as if the callback were a
+ * gate into another compartment, which could not read it. */
+int lib_call_back(int (*callback)(const int *));
 void lib_handle_usr2(void);
 int lib_make_socket(void);
 /* Four pages of compartment 2's data, each word its own index. */

@@ -18,6 +18,11 @@ int lib_read_secret(void)
 	return lib_secret[0];
 }
 
+int lib_call_back(int (*callback)(const int *))
+{
+	return callback(lib_secret);
+}
+
 void lib_set_secret(int value)
 {
 	lib_secret[0] = value;

@@ -34,6 +34,7 @@
 
 #include "../common/forgepage.h"
 #include "../common/hidden.h"
+#include "../common/rawcall.h"
 #include "ia2/gate_abi.h"
 #include "ia2/pkru.h"
 #include "monitor.h"
@@ -252,6 +253,17 @@ static int run_written_code(int memfd)
 {
 	((void (*)(void))map_code(code_file(memfd, open_all, sizeof open_all)))();
 	return read_directly();
+}
+
+/* Code of compartment 1's own, mapped from a file, handed to
+ * compartment 2 as a callback: mov (%rdi), %eax; ret. Compartment 2's
+ * thunk must refuse it, as code that compartment 1 mapped; else it
+ * reads compartment 2's secret with compartment 2's rights. */
+static int mapped_callback(void)
+{
+	static const unsigned char peek[] = {0x8b, 0x07, 0xc3};
+
+	return judge(lib_call_back((int (*)(const int *))map_code(code_file(1, peek, sizeof peek))));
 }
 
 static int run_file_code(void)
@@ -606,7 +618,7 @@ static int signal_entry(void)
 	void *volatile gate = (void *)steal_in_handler;
 	if (signal(SIGUSR1, (void (*)(int))body_of(gate)) == SIG_ERR)
 		return ATTACK_FAILED;
-	k.handler(SIGUSR1, (siginfo_t *)frame, frame + PAGE);
+	raw_call(k.handler, SIGUSR1, (long)frame, (long)(frame + PAGE));
 	printf("the entry returned\n");
 	return ATTACK_FAILED;
 }
@@ -1050,6 +1062,7 @@ int main(int argc, char **argv)
 		{"setxid-entry", setxid_entry}, {"altstack", aim_altstack},
 		{"heap-hole", hole_in_heap},
 		{"exec-file", run_file_code},   {"exec-memfd", run_memfd_code},
+		{"exec-callback", mapped_callback},
 		{"exec-rewrite", rewrite_mapped_code}, {"exec-truncate", truncate_mapped_code},
 		{"exec-gate", run_forged_gate}, {"map-files", map_file_of_victim},
 		{"exec-straddle", run_straddling_code},
