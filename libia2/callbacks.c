@@ -25,10 +25,10 @@
  * registration's function.
  *
  * Calls that use a pointer only while they run (qsort, bsearch, tsearch,
- * twalk, dl_iterate_phdr, pthread_once, nftw, scandir...) need nothing:
- * libc calls it back before returning, with its caller's PKRU, which is
- * the registering compartment's. docs/runtime.md, "Callbacks", lists
- * glibc 2.36's API and what ia2 does for each. */
+ * twalk, nftw, scandir...) need no slot: libc calls it back before
+ * returning, with its caller's PKRU, which is the registering
+ * compartment's; calls_back.c checks the pointer. docs/runtime.md,
+ * "Callbacks", lists glibc 2.36's API and what ia2 does for each. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <printf.h>
@@ -166,12 +166,12 @@ void find_registrations(struct libc_registrations *r)
  * creates its thread-specific data keys inside the malloc that the
  * setup's first lookup makes: the next definition after libia2's is
  * glibc's then (this one runs only if libia2 comes first). */
-static void *libc(void *const *found, const char *name)
+void *libc_function(void *const *found, const char *name)
 {
 	return *found ? *found : dlsym(RTLD_NEXT, name);
 }
 
-#define LIBC(field, name) ((__typeof__(__ia2_ro.s.libc_registrations.field))libc( \
+#define LIBC(field, name) ((__typeof__(__ia2_ro.s.libc_registrations.field))libc_function( \
 	(void *const *)&__ia2_ro.s.libc_registrations.field, name))
 
 /* Each wrapped pointer that a slot could not take fails the call as the

@@ -165,6 +165,7 @@ static void ia2_init(void)
 	__ia2_ro.s.libc_pthread_cancel = find_in_libc("pthread_cancel");
 	find_registrations(&__ia2_ro.s.libc_registrations);
 	find_context_loaders(&__ia2_ro.s.context_loaders);
+	find_calls_back(&__ia2_ro.s.libc_calls_back);
 	find_notifications(&__ia2_ro.s.libc_notifications);
 	find_id_functions(&__ia2_ro.s.libc_ids);
 	__ia2_ro.s.libc_cancel.register_cancel = find_in_libc("__pthread_register_cancel");

@@ -103,6 +103,25 @@ struct libc_registrations {
 	FILE *(*fopencookie)(void *, const char *, cookie_io_functions_t);
 };
 
+/* glibc's functions that call a pointer back before they return
+ * (calls_back.c). */
+struct libc_calls_back {
+	void (*qsort)(void *, size_t, size_t, void *);
+	void (*qsort_r)(void *, size_t, size_t, void *, void *);
+	void *(*bsearch)(const void *, const void *, size_t, size_t, void *);
+	void *(*lfind)(const void *, const void *, size_t *, size_t, void *);
+	void *(*lsearch)(const void *, void *, size_t *, size_t, void *);
+	void *(*tsearch)(const void *, void **, void *);
+	void *(*tfind)(const void *, void *const *, void *);
+	void *(*tdelete)(const void *, void **, void *);
+	void (*twalk)(const void *, void *);
+	void (*twalk_r)(const void *, void *, void *);
+	void (*tdestroy)(void *, void *);
+	int (*ftw)(const char *, void *, int);
+	int (*nftw)(const char *, void *, int, int);
+	int (*scandir)(const char *, void *, void *, void *);
+};
+
 /* glibc's functions that take a SIGEV_THREAD notification (sigev.c). */
 struct sigevent;
 struct aiocb;
@@ -168,6 +187,7 @@ struct ia2_settings {
 	int (*libc_argp_parse)(const void *, int, char **, unsigned, int *, void *);
 	struct libc_ids libc_ids;                         /* ids.c */
 	struct context_loaders context_loaders;           /* indirect.c */
+	struct libc_calls_back libc_calls_back;           /* calls_back.c */
 	/* Compartments with stacks and a heap: those with a DSO at startup,
 	 * and those the program may load (IA2_NOTE_LOADABLE). */
 	unsigned char present[IA2_LAST_COMPARTMENT + 1];
@@ -719,6 +739,9 @@ int close_for_other(int n, const char *path);
  * function) for libc to call later, as libc should keep it: a gate, or a
  * callback slot that runs fn in that compartment; NULL if none is left. */
 void find_registrations(struct libc_registrations *r);
+/* glibc's function from *found, set by the startup; dlsym(RTLD_NEXT)'s
+ * before that. */
+void *libc_function(void *const *found, const char *name);
 /* ids.c: glibc's set*id functions, which it runs on a pkey-0 stack. */
 void find_id_functions(struct libc_ids *ids);
 /* Calls fn(arg) with rsp = stack_top (stack.S). */
@@ -740,6 +763,10 @@ const char *refused_branch(int c, uintptr_t target, struct code_place *p);
 /* Whether compartment c may hand `api` the code pointer fn for libc to
  * call with c's rights; if not, one line says why. */
 _Bool may_hand(int c, void *fn, const char *api, struct code_place *p);
+
+/* calls_back.c: glibc's functions that call a pointer back before they
+ * return, which libia2 checks the pointer for. */
+void find_calls_back(struct libc_calls_back *l);
 
 /* threads.c: called once at startup. adopt_thread gives a thread that
  * glibc started itself what libia2's own threads get at their start, the

@@ -12,7 +12,8 @@
  * compartment 1, the code pointer compartment 2 offers as its callback:
  * its gate (the callee faults on compartment 1's secret), its body
  * behind the gate, the middle of a libc function, or setcontext, which
- * libia2 must refuse; `abuse atexit-body` hands the body to atexit. */
+ * libia2 must refuse; `abuse atexit-body` hands the body to atexit, and
+ * `abuse qsort-body` to qsort as its comparator. */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -74,6 +75,12 @@ int main(int argc, char **argv)
 		int (*callback)(const int *) = (int (*)(const int *))abuse_offer(argv[1] + 5);
 		printf("abuse: compartment 2's code read compartment 1's secret: %d\n",
 		       callback(&secret));
+		return 0;
+	}
+	if (!strcmp(argv[1], "qsort-body")) {
+		int v[2] = {2, 1};
+		qsort(v, 2, sizeof *v, (int (*)(const void *, const void *))abuse_offer("body"));
+		printf("abuse: qsort ran compartment 2's body as compartment 1\n");
 		return 0;
 	}
 	if (!strcmp(argv[1], "atexit-body")) {
