@@ -15,7 +15,7 @@ Usage: gdb -batch -nx -x count.py -ex 'file PROG' -ex 'count-calls OUT'
 import gdb
 
 WRAPPER = "bench_call_"
-CALLS = ("f", "g10", "d2", "tls", "same", "same_ptr")
+CALLS = ("f", "g10", "d2", "tls", "same", "same_ptr", "f_ptr")
 # Matched as bytes: exact, and independent of the disassembler's version.
 WRPKRU = b"\x0f\x01\xef"
 RDPKRU = b"\x0f\x01\xee"
