@@ -41,8 +41,6 @@
 
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
-
 union callback_targets {
 	uintptr_t t[IA2_LAST_COMPARTMENT + 1][IA2_CALLBACK_SLOTS];
 	char page[PAGE];

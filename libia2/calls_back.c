@@ -16,8 +16,6 @@
 
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
-
 void find_calls_back(struct libc_calls_back *l)
 {
 	l->qsort = find_in_libc("qsort");

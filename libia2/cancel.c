@@ -46,8 +46,6 @@
 
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
-
 /* glibc's __pthread_unwind_buf_t as nptl uses it (nptl/descr.h, struct
  * pthread_unwind_buf): a jmp_buf, then __pad[0] the previous region,
  * __pad[1] and [2] the old-style cleanup chain and cancel type; glibc

@@ -20,8 +20,6 @@
 
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
-
 struct ia2_note {   /* gate_abi.h */
 	int32_t compartment;
 	int32_t shared_start; /* relative to the field's own address */

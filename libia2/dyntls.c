@@ -33,7 +33,6 @@
 
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
 #define MAX_MODULES 32
 
 struct module {

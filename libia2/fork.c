@@ -38,8 +38,6 @@
 
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
-
 typedef int register_atfork_fn(void (*)(void), void (*)(void), void (*)(void), void *);
 
 /* In the startup state: the page that tells a fork's child apart. */

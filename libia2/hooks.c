@@ -45,8 +45,6 @@
 
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
-
 /* hook, the value of `variable` that `call` would call, or NULL; `instead`
  * says what happens then. */
 static void *usable_hook(void *hook, const char *call, const char *variable,

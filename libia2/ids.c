@@ -24,8 +24,6 @@
 
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
-
 /* Room for glibc's __nptl_setxid, which waits for the other threads. */
 #define ID_STACK_SIZE (64 * 1024)
 

@@ -58,8 +58,6 @@
 
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
-
 /* The DSOs loaded after startup: dl_iterate_phdr lists the startup ones
  * first, the base namespace's list only grows at its end, and ld.so
  * never unloads them. A DSO is told apart by its address and program

@@ -36,8 +36,6 @@
 #include "ia2_allocator.h"
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
-
 /* The heap of the compartment the thread runs in; 0, the shared heap,
  * before set_up_heaps has run (rdpkru must not run before libia2 has
  * checked that the CPU has it) and inside a share-heap function (its

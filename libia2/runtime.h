@@ -24,6 +24,10 @@
 
 #define PAGE 4096UL
 
+/* libia2 is built with hidden visibility (CMakeLists.txt): what programs
+ * and gates call, and the libc functions it stands in for, say API. */
+#define API __attribute__((visibility("default")))
+
 /* __ia2_ro: settings fixed at startup, then made read-only for good, so
  * no compartment can change them. Gates read the first fields at the
  * offsets gate_abi.h names. */

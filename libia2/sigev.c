@@ -47,8 +47,6 @@
 
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
-
 /* A timer's entry lasts until timer_delete; the others' until their one
  * notification. */
 enum notification_kind { FREE, TIMER, QUEUE, ONCE };

@@ -27,8 +27,6 @@
 
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
-
 _Static_assert(offsetof(ucontext_t, uc_stack.ss_sp) == IA2_UC_STACK, "gate_abi.h");
 _Static_assert(offsetof(ucontext_t, uc_stack.ss_size) == IA2_UC_STACK + 16, "gate_abi.h");
 _Static_assert(offsetof(ucontext_t, uc_mcontext.gregs[REG_RSP]) == IA2_UC_RSP, "gate_abi.h");

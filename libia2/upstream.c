@@ -13,8 +13,6 @@
 #include "ia2.h"
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
-
 struct lookup {
 	const char *name;   /* "main", a file name or a path */
 	size_t len;

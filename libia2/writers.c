@@ -61,8 +61,6 @@
 #include "ia2/pkru_writers.h"
 #include "runtime.h"
 
-#define API __attribute__((visibility("default")))
-
 const uint8_t trap_bytes[3] = {0x0f, 0x0b, 0xcc};
 
 struct dso {
