@@ -10,6 +10,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 mkdir -p "$work" && cd "$work" || exit 1
 printf 'int f(int x) { return x + 1; }\nstatic int s(int x) { return x; }\nint (*g(void))(int) { return s; }\n' >t.c
 printf 'int main(void) { return 0; }\n' >m.c
+# Calls through a pointer: with ia2's compile flags, through a thunk.
+printf 'static int twice(int x) { return 2 * x; }\nint call(int (*p)(int), int v) { return p(v) + 1; }\nint main(void) { int (*volatile q)(int) = twice; return call(q, 3) != 7; }\n' >p.c
 
 case $case in
 compile-flags)
@@ -18,6 +20,9 @@ compile-flags)
 	"$ia2cc" -O2 -c t.c -o t.o || fail "compile"
 	readelf -S t.o | grep -q '\.debug_info' || fail "no .debug_info: -g missing"
 	readelf -S t.o | grep -q '\.text\.f' || fail "no .text.f: -ffunction-sections missing"
+	"$ia2cc" -O2 -c p.c -o p.o || fail "compile p.c"
+	readelf -rW p.o | grep -q '__x86_indirect_thunk_' ||
+		fail "a call through a pointer is not a thunk's: -mindirect-branch=thunk-extern missing"
 	;;
 passthrough)
 	# No compartment: the link must be exactly cc's (configure probes).
@@ -25,6 +30,10 @@ passthrough)
 	readelf -n plain | grep -q IA2 && fail "a link without compartment got an ia2 note"
 	readelf -d plain | grep -q libia2 && fail "a link without compartment got libia2"
 	./plain || fail "plain program"
+	# Code that calls through a pointer links with plain thunks, and runs.
+	"$ia2cc" -O2 p.c -o probe || fail "link of code that calls through a pointer"
+	readelf -d probe | grep -q libia2 && fail "probe got libia2"
+	./probe || fail "probe: the call through a pointer went wrong"
 	;;
 compartment-note)
 	"$ia2cc" -shared t.c -o libt.so --ia2-compartment=7 || fail "link"
