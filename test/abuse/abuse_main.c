@@ -11,8 +11,9 @@
  * 1's CTB, not over compartment 1's secret. `abuse call-WHAT` calls, as
  * compartment 1, the code pointer compartment 2 offers as its callback:
  * its gate (the callee faults on compartment 1's secret), its body
- * behind the gate, the middle of a libc function, or setcontext, which
- * libia2 must refuse; `abuse atexit-body` hands the body to atexit, and
+ * behind the gate (also with ld.so's link map of compartment 2's DSO
+ * forged, `call-forged-map`), the middle of a libc function, or
+ * setcontext, which libia2 must refuse; `abuse atexit-body` hands the body to atexit, and
  * `abuse qsort-body` to qsort as its comparator. */
 #include <dlfcn.h>
 #include <pthread.h>
