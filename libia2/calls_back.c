@@ -37,14 +37,12 @@ void find_calls_back(struct libc_calls_back *l)
 #define LIBC(field, name) ((__typeof__(__ia2_ro.s.libc_calls_back.field))libc_function( \
 	(void *const *)&__ia2_ro.s.libc_calls_back.field, name))
 
-/* Before libia2's setup, and in compartment 0, the pointer runs with the
- * rights of code outside every compartment. */
 static void check(const void *fn, const char *api)
 {
 	struct code_place p;
-	int c;
+	int c = branching_compartment();
 
-	if (!fn || !__ia2_ro.s.set_up_begun || current_pkru() == 0 || !(c = current_compartment()))
+	if (!fn || !c)
 		return;
 	if (!may_hand(c, (void *)fn, api, &p))
 		die("%s() stopped: it would call the function with compartment %d's rights", api, c);

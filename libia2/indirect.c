@@ -23,15 +23,12 @@
  * compartment's DSO. Without the monitor, ld.so's link maps tell where
  * later DSOs are, and code outside every DSO passes: nobody knows whose
  * it is, and any compartment can change any page anyway. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/syscall.h>
-#include <ucontext.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -102,16 +99,24 @@ const char *refused_branch(int c, uintptr_t target, struct code_place *p)
 	long m;
 	bool none;
 
-	memset(p, 0, sizeof *p);
-	if (known_code_place(target, p))
+	find_code_place(target, p);
+	if (p->startup)
 		return placed_verdict(c, target, p);
 	m = syscall(MONITOR_MAPPER_CALL, target);
 	none = m < 0 && errno == ESRCH;
 	errno = saved;
-	find_code_place(target, p);
 	if (m >= 0 || none)
 		return mapped_verdict(c, m >= 0 ? (int)m : -1, p);
 	return p->dso ? placed_verdict(c, target, p) : NULL;
+}
+
+int branching_compartment(void)
+{
+	unsigned pkru;
+
+	if (!__ia2_ro.s.set_up_begun || (pkru = current_pkru()) == 0)
+		return 0;
+	return compartment_of_pkru(pkru);
 }
 
 /* Called by __ia2_indirect_slow (stack.S) for a compartment DSO's thunk
@@ -120,12 +125,8 @@ void check_indirect_branch(uintptr_t target, uintptr_t from)
 {
 	struct code_place p, site;
 	const char *why;
-	unsigned pkru = current_pkru();
-	int c;
+	int c = branching_compartment();
 
-	if (!__ia2_ro.s.set_up_begun || pkru == 0)
-		return;
-	c = compartment_of_pkru(pkru);
 	if (!c || !(why = refused_branch(c, target, &p)))
 		return;
 	find_code_place(from, &site);

@@ -21,7 +21,6 @@
 #include <elf.h>
 #include <link.h>
 #include <stdbool.h>
-#include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 
@@ -177,6 +176,7 @@ bool known_code_place(uintptr_t pc, struct code_place *out)
 		out->offset = pc - s->base;
 		out->compartment = s->compartment;
 		out->runtime = s->runtime;
+		out->startup = true;
 		out->gate = s->note && is_gate_entry(s->note, pc);
 		/* A gate starts a function. A compartment's own assembly may
 		 * lack unwind information: its dynamic symbols vouch for it

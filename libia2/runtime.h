@@ -642,6 +642,7 @@ struct code_place {
 	int compartment;
 	_Bool gate, function;
 	_Bool runtime;      /* libia2's or ld.so's code (known_code.c) */
+	_Bool startup;      /* told by the record of the startup code */
 };
 void find_code_place(uintptr_t pc, struct code_place *out);
 /* known_code.c: the executable segments of the DSOs loaded at startup,
@@ -764,6 +765,10 @@ void *taken_callback_slot(int c, uintptr_t target);
  * if it may, and where target is in *p. */
 void find_context_loaders(struct context_loaders *l);
 const char *refused_branch(int c, uintptr_t target, struct code_place *p);
+/* The compartment whose rights a pointer called now runs with; 0 before
+ * libia2's setup, in the startup state and in compartment 0, where
+ * nothing is checked: the code there runs outside every compartment. */
+int branching_compartment(void);
 /* Whether compartment c may hand `api` the code pointer fn for libc to
  * call with c's rights; if not, one line says why. */
 _Bool may_hand(int c, void *fn, const char *api, struct code_place *p);
