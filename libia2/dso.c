@@ -299,7 +299,7 @@ void find_code_place(uintptr_t pc, struct code_place *out)
 
 	memset(out, 0, sizeof *out);
 	if (!known_code_place(pc, out))
-		dl_iterate_phdr(find_place, &p);
+		iterate_dsos(find_place, &p);
 }
 
 static int scan_startup_dso(struct dl_phdr_info *info, size_t size, void *arg)
@@ -326,7 +326,7 @@ static int scan_startup_dso(struct dl_phdr_info *info, size_t size, void *arg)
 void tag_startup_dsos(struct startup_dsos *found)
 {
 	memset(found, 0, sizeof *found);
-	dl_iterate_phdr(scan_startup_dso, found);
+	iterate_dsos(scan_startup_dso, found);
 }
 
 /* The executable segments of the compartments' DSOs: a function whose
@@ -377,7 +377,7 @@ static void fill_code_table(void *copy, const void *arg)
 
 	(void)arg;
 	t->n = 0;
-	dl_iterate_phdr(add_code, t);
+	iterate_dsos(add_code, t);
 }
 
 void list_code(void)
@@ -441,7 +441,7 @@ API void __ia2_dso_loaded(const void *p)
 	if (tagged_at_startup(p))
 		return;
 	see_loads_late();
-	dl_iterate_phdr(find_owner, &o);
+	iterate_dsos(find_owner, &o);
 	if (!o.found || !admitted_at_run_time(&o.info))
 		die("__ia2_dso_loaded(%p): that is no admitted DSO's .note.ia2", p);
 	c = check_note(&o.info, o.note);
@@ -478,7 +478,7 @@ API int dlclose(void *handle)
 
 	set_up_libia2();
 	if (!dlinfo(handle, RTLD_DI_LINKMAP, &h.map))
-		dl_iterate_phdr(find_handle_dso, &h);
+		iterate_dsos(find_handle_dso, &h);
 	if (h.compartment && h.compartment != current_compartment() && h.map->l_name[0] == '/')
 		rc = close_for_other(h.compartment, h.map->l_name);
 	else

@@ -232,7 +232,7 @@ void drop_unloaded_tls(void)
 	bool stale = false;
 
 	pthread_mutex_lock(&dyntls_lock);
-	dl_iterate_phdr(mark_loaded, loaded);
+	iterate_dsos(mark_loaded, loaded);
 	for (int i = 0; i < modules.n; i++)
 		stale |= modules.m[i].modid && !loaded[i];
 	if (stale)

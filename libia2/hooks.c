@@ -31,7 +31,8 @@
  * (argp/argp-parse.c, argp_default_parser). libia2's argp_parse clears
  * a hook it may not call before it runs glibc's, which then offers
  * --version only if argp_program_version is set. Another thread can set
- * the hook again while glibc's runs. */
+ * the hook again while glibc's runs. The argp's own parsers are checked
+ * as calls_back.c checks any pointer glibc calls back. */
 #include <argp.h>
 #include <errno.h>
 #include <error.h>
@@ -251,6 +252,7 @@ API error_t argp_parse(const struct argp *argp, int argc, char **argv, unsigned 
 	void *hook = (void *)argp_program_version_hook;
 
 	set_up_libia2();
+	check_argp(argp, "argp_parse", __builtin_return_address(0));
 	if (usable_hook(hook, "argp_parse()", "argp_program_version_hook",
 			"argp_parse goes on without it") != hook)
 		argp_program_version_hook = NULL;

@@ -158,7 +158,7 @@ static void sort_exports(void)
 
 void know_startup_code(void)
 {
-	dl_iterate_phdr(add_segments, NULL);
+	iterate_dsos(add_segments, NULL);
 	sort_exports();
 	if (mprotect(&known, sizeof known, PROT_READ))
 		die("cannot make the record of the startup code read-only");

@@ -283,7 +283,7 @@ static void on_link_map_change(void)
 
 	if (!link_maps_consistent())
 		return;
-	dl_iterate_phdr(note_change, &ch);
+	iterate_dsos(note_change, &ch);
 	for (int i = 0; i < ch.nnew; i++)
 		admit(&ch.added[i]);
 	for (int i = 0; i < ch.nnew; i++) {
@@ -412,7 +412,7 @@ static int count_dso(struct dl_phdr_info *info, size_t size, void *arg)
 
 void watch_dso_loads(void)
 {
-	dl_iterate_phdr(count_dso, &loaded.nstartup);
+	iterate_dsos(count_dso, &loaded.nstartup);
 	__ia2_ro.s.dl_signal_error = dlvsym(RTLD_DEFAULT, "_dl_signal_error", "GLIBC_PRIVATE");
 	point_debug_state_here();
 	if (mprotect(&loaded, sizeof loaded, PROT_READ))

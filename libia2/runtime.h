@@ -124,6 +124,16 @@ struct libc_calls_back {
 	int (*ftw)(const char *, void *, int);
 	int (*nftw)(const char *, void *, int, int);
 	int (*scandir)(const char *, void *, void *, void *);
+	int (*scandirat)(int, const char *, void *, void *, void *);
+	int (*glob)(const char *, int, void *, void *);
+	void *(*fts_open)(char *const *, int, void *);
+	void *(*fts_read)(void *);
+	void *(*fts_children)(void *, int);
+	void (*argp_help)(const void *, FILE *, unsigned, char *);
+	void (*argp_state_help)(const void *, FILE *, unsigned);
+	int (*dl_iterate_phdr)(void *, void *);
+	int (*pthread_once)(pthread_once_t *, void (*)(void));
+	void (*call_once)(void *, void (*)(void));
 };
 
 /* glibc's functions that take a SIGEV_THREAD notification (sigev.c). */
@@ -774,8 +784,18 @@ int branching_compartment(void);
 _Bool may_hand(int c, void *fn, const char *api, struct code_place *p);
 
 /* calls_back.c: glibc's functions that call a pointer back before they
- * return, which libia2 checks the pointer for. */
+ * return, which libia2 checks the pointer for. check_argp checks the
+ * parsers and help filters of an argp tree that the code at caller
+ * hands `api`. iterate_dsos and run_once are glibc's dl_iterate_phdr
+ * and pthread_once for libia2's own calls, whose functions the checks
+ * would refuse to a compartment: libia2 never calls its checking
+ * definitions of these. */
 void find_calls_back(struct libc_calls_back *l);
+struct argp;
+void check_argp(const struct argp *a, const char *api, const void *caller);
+struct dl_phdr_info;
+int iterate_dsos(int (*fn)(struct dl_phdr_info *, size_t, void *), void *data);
+int run_once(pthread_once_t *once, void (*fn)(void));
 
 /* threads.c: called once at startup. adopt_thread gives a thread that
  * glibc started itself what libia2's own threads get at their start, the

@@ -239,6 +239,6 @@ int pthread_cancel(pthread_t thread)
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 	set_up_libia2();
-	pthread_once(&once, install_cancel_handler);
+	run_once(&once, install_cancel_handler);
 	return __ia2_ro.s.libc_pthread_cancel(thread);
 }

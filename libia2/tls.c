@@ -70,7 +70,7 @@ void find_tls_blocks(void)
 {
 	uintptr_t tp = thread_pointer();
 
-	dl_iterate_phdr(find_block, &tp);
+	iterate_dsos(find_block, &tp);
 }
 
 /* Tagged first, then initialized as glibc did when it made the thread

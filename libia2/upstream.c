@@ -55,7 +55,7 @@ static void check_registered(const char *name, size_t len, int c, bool extra)
 	format_to(buf, sizeof buf, "%s", name);
 	if (len < sizeof buf)
 		buf[len] = '\0';
-	dl_iterate_phdr(find_named, &l);
+	iterate_dsos(find_named, &l);
 	if (!l.found)
 		die("ia2_register_compartment: no loaded DSO is named %s; name the main program "
 		    "\"main\" and a library by its file name", buf);
@@ -97,7 +97,7 @@ static int check_below(struct dl_phdr_info *info, size_t size, void *arg)
 
 API void ia2_check_compartment_count(int n)
 {
-	dl_iterate_phdr(check_below, &n);
+	iterate_dsos(check_below, &n);
 }
 
 API size_t ia2_get_tag(void)

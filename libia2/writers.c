@@ -400,7 +400,7 @@ void neutralize_pkru_writers(void)
 	if (!dladdr((void *)neutralize_pkru_writers, &self))
 		die("dladdr cannot find libia2 itself");
 	s.libia2 = (uintptr_t)self.dli_fbase;
-	dl_iterate_phdr(scan_startup_dso, &s);
+	iterate_dsos(scan_startup_dso, &s);
 }
 
 void neutralize_dso_writers(const struct dl_phdr_info *info, int compartment)
