@@ -4,10 +4,11 @@
  * another compartment's gate, or anywhere in that compartment's code,
  * and have that code run with the rights of whichever compartment calls
  * the function next. libia2 defines the functions that call them, reads
- * the hook once, and calls it only if it is a gate (which switches to
- * its own compartment), code outside every compartment, or the calling
- * compartment's own code, which it could run anyway; any other value is
- * ignored, with a line saying so.
+ * the hook once, and calls it only where the calling compartment's own
+ * indirect call could go (indirect.c): a gate (which switches to its own
+ * compartment), the compartment's own code, which it could run anyway,
+ * or shared code at a function's start; any other value is ignored, with
+ * a line saying so.
  *
  * error and error_at_line print the program's name through
  * error_print_progname, if it is set (error(3)). An ignored hook prints
@@ -47,22 +48,20 @@
 #include "runtime.h"
 
 /* hook, the value of `variable` that `call` would call, or NULL; `instead`
- * says what happens then. */
+ * says what happens then. The hook is judged as the caller's own
+ * indirect call would be (indirect.c). */
 static void *usable_hook(void *hook, const char *call, const char *variable,
 			 const char *instead)
 {
 	struct code_place p;
-	int c;
+	const char *why;
+	int c = branching_compartment();
 
-	if (!hook || !__ia2_ro.s.set_up_begun)
+	if (!hook || !c || !(why = refused_branch(c, (uintptr_t)hook, &p)))
 		return hook;
-	find_code_place((uintptr_t)hook, &p);
-	c = current_compartment();
-	if (!p.compartment || p.gate || p.compartment == c)
-		return hook;
-	say("compartment %d called %s with %s at %p, %s+%#lx in compartment %d's code, which is "
-	    "not one of its gates: ignored, and %s", c, call, variable, hook, p.dso,
-	    (unsigned long)p.offset, p.compartment, instead);
+	say("compartment %d called %s with %s at %p (%s+%#lx, compartment %d's): %s; ignored, "
+	    "and %s", c, call, variable, hook, p.dso ? p.dso : "no DSO", (unsigned long)p.offset,
+	    p.compartment, why, instead);
 	return NULL;
 }
 
