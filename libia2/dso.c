@@ -329,76 +329,6 @@ void tag_startup_dsos(struct startup_dsos *found)
 	iterate_dsos(scan_startup_dso, found);
 }
 
-/* The executable segments of the compartments' DSOs: a function whose
- * address is in one of them is that compartment's (signals.c). */
-#define MAX_CODE_RANGES 64
-struct code_range {
-	uintptr_t lo, hi;
-	int compartment;
-};
-union code_table {
-	struct {
-		int n;
-		struct code_range v[MAX_CODE_RANGES];
-	};
-	char page[PAGE];
-};
-static union code_table code REPLACEABLE_TABLE;
-
-pthread_mutex_t code_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int add_code(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	union code_table *t = arg;
-	int c = dso_compartment(info);
-
-	(void)size;
-	if (!c)
-		return 0;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		struct code_range *r = &t->v[t->n];
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-			continue;
-		if (t->n == MAX_CODE_RANGES)
-			die("%s: more than %d executable segments in compartment DSOs",
-			    dso_name(info), MAX_CODE_RANGES);
-		r->lo = info->dlpi_addr + ph->p_vaddr;
-		r->hi = r->lo + ph->p_memsz;
-		r->compartment = c;
-		t->n++;
-	}
-	return 0;
-}
-
-static void fill_code_table(void *copy, const void *arg)
-{
-	union code_table *t = copy;
-
-	(void)arg;
-	t->n = 0;
-	iterate_dsos(add_code, t);
-}
-
-void list_code(void)
-{
-	pthread_mutex_lock(&code_lock);
-	replace_pages(&code, sizeof code, fill_code_table, NULL, "the code table");
-	pthread_mutex_unlock(&code_lock);
-}
-
-int code_compartment(uintptr_t pc)
-{
-	struct code_place known;
-
-	if (known_code_place(pc, &known))
-		return known.compartment;
-	for (int i = 0; i < code.n; i++)
-		if (pc - code.v[i].lo < code.v[i].hi - code.v[i].lo)
-			return code.v[i].compartment;
-	return 0;
-}
-
 struct owner {
 	const struct ia2_note *note;
 	struct dl_phdr_info info;
@@ -447,7 +377,6 @@ API void __ia2_dso_loaded(const void *p)
 	c = check_note(&o.info, o.note);
 	tag_memory(&o.info, o.note, c);
 	add_dynamic_tls(&o.info, o.note, c);
-	list_code();
 }
 
 /* The compartment of the DSO that a dlopen handle (its link map) names. */
@@ -469,8 +398,7 @@ static int find_handle_dso(struct dl_phdr_info *info, size_t size, void *arg)
 
 /* A DSO of another compartment n is unloaded in n's name (loads.c,
  * close_for_other). After glibc's dlclose the DSO may be unmapped, and
- * its code range reused by another mapping: the code table is built
- * again, and its TLS module ID may go to another DSO. */
+ * its TLS module ID may go to another DSO. */
 API int dlclose(void *handle)
 {
 	struct handle_dso h = {0};
@@ -484,7 +412,6 @@ API int dlclose(void *handle)
 	else
 		rc = __ia2_ro.s.libc_dlclose(handle);
 	see_loads_late();
-	list_code();
 	drop_unloaded_tls();
 	return rc;
 }

@@ -60,8 +60,7 @@ void set_up_fork(void)
  * fork.thread-fork's child). The forking thread blocks signals until
  * after the fork: a handler of its own could otherwise wait for them, or
  * for the lock of the privileged operations that the fork keeps. */
-static pthread_mutex_t *const runtime_locks[] = {&reload_lock, &code_lock, &signals_lock,
-						   &dyntls_lock};
+static pthread_mutex_t *const runtime_locks[] = {&reload_lock, &signals_lock, &dyntls_lock};
 static __thread sigset_t mask_before_fork;
 
 static void fork_prepare(void)

@@ -92,20 +92,30 @@ static const char *mapped_verdict(int c, int m, const struct code_place *p)
 	return "code that no compartment mapped";
 }
 
-/* The caller of a thunk finds errno as it left it. */
+/* A raw system call, which leaves errno alone: the caller of a thunk
+ * finds errno as it left it, and a privileged operation must not reach
+ * errno, whose address glibc takes from %fs:0, which a compartment can
+ * point anywhere. */
+long mapper_of_code(uintptr_t target)
+{
+	long r;
+
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "0"((long)MONITOR_MAPPER_CALL), "D"(target)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
 const char *refused_branch(int c, uintptr_t target, struct code_place *p)
 {
-	int saved = errno;
 	long m;
-	bool none;
 
 	find_code_place(target, p);
 	if (p->startup)
 		return placed_verdict(c, target, p);
-	m = syscall(MONITOR_MAPPER_CALL, target);
-	none = m < 0 && errno == ESRCH;
-	errno = saved;
-	if (m >= 0 || none)
+	m = mapper_of_code(target);
+	if (m >= 0 || m == -ESRCH)
 		return mapped_verdict(c, m >= 0 ? (int)m : -1, p);
 	return p->dso ? placed_verdict(c, target, p) : NULL;
 }

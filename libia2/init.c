@@ -181,7 +181,6 @@ static void ia2_init(void)
 	require_main_compartment(&found);
 	choose_compartments(&found);
 	know_startup_code();
-	list_code();
 	find_tls_blocks();
 	if (own_malloc())
 		set_up_heaps();

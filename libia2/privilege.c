@@ -54,6 +54,7 @@ __attribute__((visibility("hidden"))) const privileged_op __ia2_privileged_ops[I
 	[IA2_OP_THREAD_END] = op_thread_end,
 	[IA2_OP_TRAP_WRITER] = op_trap_writer,
 	[IA2_OP_TAKE_CALLBACK_SLOT] = op_take_callback_slot,
+	[IA2_OP_SET_SIGNAL_HANDLER] = op_set_signal_handler,
 };
 
 /* objrewrite/stubs.c */

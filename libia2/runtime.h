@@ -283,6 +283,7 @@ void set_up_registry(void);
  * writable. */
 struct pair op_trap_writer(uintptr_t a, uintptr_t b, int caller);
 struct pair op_take_callback_slot(uintptr_t target, uintptr_t b, int caller);
+struct pair op_set_signal_handler(uintptr_t a, uintptr_t mask, int caller);
 struct pair op_thread_new(uintptr_t a, uintptr_t b, int caller);
 struct pair op_thread_abandon(uintptr_t record, uintptr_t b, int caller);
 struct pair op_thread_start(uintptr_t record, uintptr_t b, int caller);
@@ -290,11 +291,11 @@ struct pair op_thread_end(uintptr_t record, uintptr_t b, int caller);
 void end_other_threads(void);
 
 /* libia2's mutexes: of the loads for another compartment (loads.c),
- * held across such a load, which may take the others; of the code table
- * (dso.c), of the signal tables (signals.c) and of the dynamic TLS table
- * (dyntls.c), none of which is taken while another is held. fork.c holds
- * them all across a fork, in this order. */
-extern pthread_mutex_t reload_lock, code_lock, signals_lock, dyntls_lock;
+ * held across such a load, which may take the others; of the signal
+ * tables (signals.c) and of the dynamic TLS table (dyntls.c), neither of
+ * which is taken while the other is held. fork.c holds them all across a
+ * fork, in this order. */
+extern pthread_mutex_t reload_lock, signals_lock, dyntls_lock;
 
 /* This thread's compartment thread blocks (gate_abi.h). */
 extern __thread char __ia2_ctb[IA2_LAST_COMPARTMENT + 1][IA2_CTB_SIZE];
@@ -674,12 +675,6 @@ struct startup_dsos {
 };
 /* Checks each compartment DSO loaded now and tags its memory. */
 void tag_startup_dsos(struct startup_dsos *found);
-/* Lists the executable segments of every loaded compartment DSO in
- * the code table, again after each dlopen and dlclose. */
-void list_code(void);
-/* The compartment whose DSO's code holds pc, as the record of the
- * startup code says, or for later code the code table; 0 if none. */
-int code_compartment(uintptr_t pc);
 
 /* tls.c: the static TLS blocks of the compartment DSOs loaded at
  * startup, found once then; with the runtime's rights, tag the blocks of
@@ -775,6 +770,10 @@ void *taken_callback_slot(int c, uintptr_t target);
  * if it may, and where target is in *p. */
 void find_context_loaders(struct context_loaders *l);
 const char *refused_branch(int c, uintptr_t target, struct code_place *p);
+/* The syscall monitor's word on code at target: the compartment that
+ * mapped it (0: libia2), -ESRCH if no one did, -ENOSYS without a
+ * monitor. errno is left alone. */
+long mapper_of_code(uintptr_t target);
 /* The compartment whose rights a pointer called now runs with; 0 before
  * libia2's setup, in the startup state and in compartment 0, where
  * nothing is checked: the code there runs outside every compartment. */

@@ -9,8 +9,12 @@
  * __ia2_signal_entry_<k> (objrewrite/stubs.c) with SA_ONSTACK, and gives
  * every thread an alternate stack in pkey-0 memory. The entry moves to
  * PKRU(k) and k's signal stack and calls the handler, which it finds in
- * __ia2_signal_handlers, a table that is never writable: sigaction
- * replaces its page by a changed copy (runtime.c, replace_pages).
+ * __ia2_signal_handlers, a runtime table that only a privileged
+ * operation changes (privilege.c, replace_runtime_table). k is the
+ * compartment of a handler that is a gate, and otherwise the compartment
+ * that installed the handler, as the operation's entry tells it
+ * (handler_owner): a handler that is not a gate runs with the rights of
+ * its installer, whatever a compartment forges elsewhere.
  *
  * The program's own sigaltstack is recorded and reported, not installed:
  * handlers already run on a stack of their own. */
@@ -34,9 +38,10 @@ _Static_assert(offsetof(ucontext_t, uc_sigmask) == IA2_UC_SIGMASK, "gate_abi.h")
 _Static_assert(offsetof(ucontext_t, uc_mcontext.fpregs) == IA2_UC_FPREGS, "gate_abi.h");
 _Static_assert(NSIG == IA2_NSIG, "gate_abi.h");
 
-/* The handlers the entries call and the masks they set (stubs.c), and
- * what the program asked sigaction for, each on read-only pages of their
- * own, which only sigaction replaces. */
+/* The handlers the entries call, the masks they set and the compartments
+ * whose entries may call them (stubs.c), a runtime table; and what the
+ * program asked sigaction for, which sigaction only reports back, a
+ * replaceable one (runtime.h). */
 union handlers {
 	struct {
 		void *v[IA2_NSIG];
@@ -51,7 +56,7 @@ union actions {
 	char pages[(IA2_NSIG * sizeof(struct sigaction) + PAGE - 1) & ~(PAGE - 1)];
 };
 
-__attribute__((visibility("hidden"))) union handlers __ia2_signal_handlers REPLACEABLE_TABLE;
+__attribute__((visibility("hidden"))) union handlers __ia2_signal_handlers RUNTIME_TABLE;
 _Static_assert(offsetof(union handlers, mask) == 8 * IA2_NSIG, "stubs.c");
 _Static_assert(offsetof(union handlers, owner) == 16 * IA2_NSIG, "stubs.c");
 static union actions asked REPLACEABLE_TABLE;
@@ -65,6 +70,18 @@ void __ia2_signal_entry_cancel(int sig, siginfo_t *si, void *uc);
 
 pthread_mutex_t signals_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The kernel's struct sigaction (arch/x86/include/uapi/asm/signal.h). */
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	unsigned long mask;
+};
+
+/* glibc's own signals (sysdeps/unix/sysv/linux/internal-signals.h). */
+#define SIGCANCEL __SIGRTMIN
+#define SIGSETXID (__SIGRTMIN + 1)
+
 /* This thread's alternate stack, and the one the program asked for. */
 static __thread void *altstack;
 static __thread stack_t asked_altstack = {.ss_flags = SS_DISABLE};
@@ -76,13 +93,11 @@ void set_up_signals(void)
 		die("cannot make the signal tables read-only: %s", strerrorname_np(errno));
 }
 
-/* One signal's new handler, mask and owner (gate_abi.h), and what the
- * program asked for (NULL: unchanged). */
+/* One signal's new handler, mask and owner (gate_abi.h). */
 struct table_change {
 	int sig;
 	void *handler;
 	uint64_t mask, owner;
-	const struct sigaction *asked;
 };
 
 static void change_handlers(void *copy, const void *arg)
@@ -95,21 +110,22 @@ static void change_handlers(void *copy, const void *arg)
 	h->owner[c->sig] = c->owner;
 }
 
+struct asked_change {
+	int sig;
+	const struct sigaction *act;
+};
+
 static void change_asked(void *copy, const void *arg)
 {
-	const struct table_change *c = arg;
+	const struct asked_change *c = arg;
 
-	((union actions *)copy)->v[c->sig] = *c->asked;
+	((union actions *)copy)->v[c->sig] = *c->act;
 }
 
-/* Under the lock. */
-static void change_tables(const struct table_change *c)
-{
-	replace_pages(&__ia2_signal_handlers, sizeof __ia2_signal_handlers, change_handlers, c,
-		      "the signal handler table");
-	if (c->asked)
-		replace_pages(&asked, sizeof asked, change_asked, c, "the signal action table");
-}
+/* The operation's argument word: the handler, whose address is below
+ * 2^57 even with five-level paging (Documentation/arch/x86/x86_64/
+ * mm.rst), with the signal number in the top seven bits. */
+#define SIGNAL_SHIFT 57
 
 static bool is_entry(const void *handler)
 {
@@ -119,6 +135,88 @@ static bool is_entry(const void *handler)
 	return handler == (void *)__ia2_signal_entry_setxid ||
 	       handler == (void *)__ia2_signal_entry_cancel;
 }
+
+/* glibc's own handler for its signal sig, as the kernel has it now, in
+ * *c; false if it is not a function in libc's code, as libia2 recorded
+ * that at startup (known_code.c), or if the table holds another handler
+ * for sig already: glibc installs each of its handlers once. */
+static bool glibc_handler(struct table_change *c)
+{
+	struct kernel_sigaction k;
+	struct code_place h, libc;
+	uint64_t recorded = (uint64_t)__ia2_signal_handlers.v[c->sig];
+
+	if (syscall(SYS_rt_sigaction, c->sig, NULL, &k, sizeof k.mask) || is_entry(k.handler))
+		return false;
+	if (!known_code_place((uintptr_t)k.handler, &h) || !h.function || h.compartment ||
+	    h.runtime || !known_code_place((uintptr_t)__ia2_ro.s.libc_sigaction, &libc) ||
+	    (uintptr_t)k.handler - h.offset != (uintptr_t)__ia2_ro.s.libc_sigaction - libc.offset)
+		return false;
+	if (recorded && recorded != (uint64_t)k.handler)
+		return false;
+	c->handler = k.handler;
+	c->mask = k.mask | (k.flags & SA_NODEFER ? 0 : 1ull << (c->sig - 1));
+	c->owner = c->sig == SIGCANCEL ? IA2_SIGNAL_OWNER_ANY : IA2_SIGNAL_OWNER_SETXID;
+	return true;
+}
+
+/* The compartment whose entry runs handler h that the caller installs: a
+ * gate's own compartment k, since a gate that an entry of another
+ * compartment called asynchronously would run on k's stack from its top,
+ * over the frames of k that the signal interrupted; the caller for
+ * anything else, which then runs with the caller's rights. Startup code
+ * is judged by libia2's record of it (known_code.c); for later code the
+ * link maps, which any compartment can write, say where gates are, and
+ * the monitor must say that k mapped the gate: no compartment can then
+ * pass its own code off as k's gate. */
+static int handler_owner(uintptr_t h, int caller)
+{
+	struct code_place p;
+	long m;
+
+	find_code_place(h, &p);
+	if (!p.gate || !p.compartment || p.compartment == caller || p.startup)
+		return p.gate && p.compartment ? p.compartment : caller;
+	m = mapper_of_code(h);
+	return m == p.compartment || m == -ENOSYS ? p.compartment : caller;
+}
+
+/* The privileged operation: sets the handler and mask of the signal that
+ * a names (SIGNAL_SHIFT), with handler_owner as its owner, whose entry
+ * alone will call it. For glibc's SIGCANCEL and SIGSETXID, which glibc
+ * refuses to sigaction, the handler is glibc's, as the kernel has it,
+ * and the owner is the entry that glibc's handler needs; the handler and
+ * mask given are ignored. Returns 0, or -1 for anything else. */
+struct pair op_set_signal_handler(uintptr_t a, uintptr_t mask, int caller)
+{
+	struct table_change c = {(int)(a >> SIGNAL_SHIFT),
+				 (void *)(a & (((uintptr_t)1 << SIGNAL_SHIFT) - 1)), mask, 0};
+
+	if (c.sig < 1 || c.sig >= IA2_NSIG || caller < 0 || caller > IA2_LAST_COMPARTMENT)
+		return (struct pair){(uintptr_t)-1, 0};
+	c.owner = (uint64_t)handler_owner((uintptr_t)c.handler, caller);
+	if ((c.sig == SIGCANCEL || c.sig == SIGSETXID) && !glibc_handler(&c))
+		return (struct pair){(uintptr_t)-1, 0};
+	replace_runtime_table(&__ia2_signal_handlers, sizeof __ia2_signal_handlers,
+			      change_handlers, &c, "the signal handler table");
+	return (struct pair){0, 0};
+}
+
+/* The compartment whose entry is to run the handler, or -1, with errno,
+ * if the handler cannot be named to the operation. */
+static int set_handler(int sig, void *handler, uint64_t mask)
+{
+	uintptr_t h = (uintptr_t)handler;
+
+	if (h >> SIGNAL_SHIFT) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (run_privileged(IA2_OP_SET_SIGNAL_HANDLER, h | (uintptr_t)sig << SIGNAL_SHIFT, mask).a)
+		die("the signal handler table refused signal %d", sig);
+	return (int)__ia2_signal_handlers.owner[sig];
+}
+
 
 static int libc_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
@@ -136,17 +234,6 @@ static int report(int sig, struct sigaction *old)
 	return 0;
 }
 
-/* A handler runs in the compartment whose code it is: a pointer to a
- * compartment's function is its gate, in that compartment's DSO. One
- * outside every compartment (libc's, say) runs in the compartment that
- * installs it. */
-static int handler_compartment(const struct sigaction *act)
-{
-	int k = code_compartment((uintptr_t)act->sa_sigaction);
-
-	return k ? k : current_compartment();
-}
-
 /* The mask the entry gives the handler, on top of the interrupted one:
  * the kernel's 64 signals are the first word of glibc's sigset_t. */
 static uint64_t handler_mask(int sig, const struct sigaction *act)
@@ -159,21 +246,22 @@ static uint64_t handler_mask(int sig, const struct sigaction *act)
 	return mask;
 }
 
-/* The handler runs in the compartment k whose code it is, so what may
- * name it is limited: another compartment's code only at one of its
- * gates' entries, which make k's checks, never in the middle of k's code
- * or at a body its gate guards; the caller's own code at the start of a
- * function. Code outside every compartment runs with the caller's
- * rights, wherever it starts. */
-static int check_handler(int sig, const struct sigaction *act, int k)
+/* The handler runs with the rights of the compartment that installs it,
+ * so a handler that another compartment forged can do no more than the
+ * installer's own code. Still, sigaction takes another compartment's code
+ * only at one of its gates' entries, which switch to that compartment,
+ * never in the middle of its code or at a body its gate guards, and the
+ * caller's own code at the start of a function (issue 17): anything else
+ * is a bug or an attack, refused with EINVAL. Code outside every
+ * compartment runs with the caller's rights, wherever it starts. */
+static int check_handler(int sig, const struct sigaction *act, int caller)
 {
-	int caller = current_compartment();
 	struct code_place p;
+	int k;
 
-	if (!k)
-		return 0;
 	find_code_place((uintptr_t)act->sa_sigaction, &p);
-	if (p.gate || (k == caller && p.function))
+	k = p.compartment;
+	if (!k || p.gate || (k == caller && p.function))
 		return 0;
 	if (k != caller)
 		say("compartment %d called sigaction(%d) with the handler %p, at %s+%#lx in "
@@ -196,9 +284,14 @@ static int install(int sig, const struct sigaction *act)
 
 	if (act->sa_handler == SIG_DFL || act->sa_handler == SIG_IGN)
 		return libc_sigaction(sig, act, NULL);
-	k = handler_compartment(act);
-	if (check_handler(sig, act, k))
+	if (check_handler(sig, act, current_compartment()))
 		return -1;
+	/* The table first: an entry already registered finds the new handler. */
+	k = set_handler(sig, (void *)act->sa_sigaction, handler_mask(sig, act));
+	if (k < 0)
+		return -1;
+	replace_pages(&asked, sizeof asked, change_asked, &(struct asked_change){sig, act},
+		      "the signal action table");
 	entry.sa_sigaction = __ia2_signal_entries[k];
 	entry.sa_flags |= SA_ONSTACK | SA_SIGINFO;
 	if (k) {
@@ -209,9 +302,6 @@ static int install(int sig, const struct sigaction *act)
 		entry.sa_flags &= ~SA_NODEFER;
 		sigfillset(&entry.sa_mask);
 	}
-	/* The table first: an entry already registered finds the new handler. */
-	change_tables(&(struct table_change){sig, (void *)act->sa_sigaction,
-					     handler_mask(sig, act), (uint64_t)k, act});
 	return libc_sigaction(sig, &entry, NULL);
 }
 
@@ -343,14 +433,6 @@ void release_thread_signals(void)
 	altstack = NULL;
 }
 
-/* The kernel's struct sigaction (arch/x86/include/uapi/asm/signal.h). */
-struct kernel_sigaction {
-	void *handler;
-	unsigned long flags;
-	void *restorer;
-	unsigned long mask;
-};
-
 /* glibc installs handlers of its own with internal calls: SIGSETXID's in
  * the first pthread_create, which set*id() signals every thread with, and
  * SIGCANCEL's in the first pthread_cancel (nptl/pthread_create.c,
@@ -370,10 +452,9 @@ void wrap_glibc_handlers(void)
 	static const struct {
 		int sig;
 		void *entry;
-		uint64_t owner;
 	} glibc[] = {
-		{__SIGRTMIN, (void *)__ia2_signal_entry_cancel, IA2_SIGNAL_OWNER_ANY},  /* SIGCANCEL */
-		{__SIGRTMIN + 1, (void *)__ia2_signal_entry_setxid, IA2_SIGNAL_OWNER_SETXID},
+		{SIGCANCEL, (void *)__ia2_signal_entry_cancel},
+		{SIGSETXID, (void *)__ia2_signal_entry_setxid},
 	};
 	sigset_t all, mask;
 
@@ -387,8 +468,9 @@ void wrap_glibc_handlers(void)
 			continue;
 		if (k.handler == SIG_DFL || k.handler == SIG_IGN || is_entry(k.handler))
 			continue;
-		uint64_t own = k.flags & SA_NODEFER ? 0 : 1ull << (sig - 1);
-		change_tables(&(struct table_change){sig, k.handler, k.mask | own, glibc[i].owner, NULL});
+		if (run_privileged(IA2_OP_SET_SIGNAL_HANDLER, (uintptr_t)sig << SIGNAL_SHIFT, 0).a)
+			die("glibc's handler %p for signal %d is not a function of libc's: refused",
+			    k.handler, sig);
 		k.handler = glibc[i].entry;
 		k.flags |= SA_ONSTACK | SA_SIGINFO;
 		if (glibc[i].entry == (void *)__ia2_signal_entry_cancel) {

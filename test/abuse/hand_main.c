@@ -7,6 +7,7 @@
  * `hand plain` lets a DSO outside every compartment hand dl_iterate_phdr
  * and qsort functions of its own that have no unwind tables, which the
  * DSO's own code may call through a pointer. */
+#define _GNU_SOURCE
 #include <argp.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -85,7 +86,7 @@ static void call_with(const char *api, void *fn)
 		globfree(&g);
 	} else if (!strcmp(api, "glob-altdir")) {
 		g.gl_opendir = (void *(*)(const char *))fn;
-		g.gl_readdir = (void *(*)(void *))readdir;
+		g.gl_readdir = (struct dirent *(*)(void *))readdir;
 		g.gl_closedir = (void (*)(void *))closedir;
 		g.gl_stat = stat;
 		g.gl_lstat = lstat;

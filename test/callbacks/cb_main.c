@@ -42,7 +42,18 @@
  *                   a copy of libia2's notification table, moved over it,
  *                   with that body as the function of compartment 1's
  *                   timer, which glibc's thread, with compartment 2's
- *                   PKRU, would run: libia2 refuses the entry (status 1) */
+ *                   PKRU, would run: libia2 refuses the entry (status 1)
+ *   forge-signal    that body installed by compartment 1 as its SIGUSR1
+ *                   handler, with a copy of libia2's signal handler
+ *                   table that says compartment 2 owns it moved over the
+ *                   table, and the kernel's action pointed at compartment
+ *                   2's signal entry, which would run it with 2's
+ *                   rights: the syscall monitor denies the move (status
+ *                   112)
+ *   forge-cancel    that body made the kernel's handler of glibc's
+ *                   SIGCANCEL, which every compartment's entry runs in
+ *                   the interrupted compartment, before libia2 wraps
+ *                   glibc's handlers: libia2 refuses it (status 1) */
 #define _GNU_SOURCE
 #include "cb.h"
 #include "../common/forgepage.h"
@@ -69,6 +80,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -333,6 +345,75 @@ static void forge_slot(void *body)
 	raw_call(slots[2][0], 0, 0, 0);
 }
 
+/* The kernel's struct sigaction (arch/x86/include/uapi/asm/signal.h). */
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	unsigned long mask;
+};
+
+/* Sets the kernel's handler for sig without libia2's sigaction, with the
+ * flags and the return stub (SA_RESTORER: the kernel refuses to deliver
+ * without one) of its current action, if any. */
+static void raw_sigaction(int sig, void *handler)
+{
+	struct kernel_sigaction k;
+
+	if (syscall(SYS_rt_sigaction, sig, NULL, &k, sizeof k.mask)) {
+		perror("rt_sigaction");
+		exit(4);
+	}
+	k.handler = handler;
+	k.flags |= SA_SIGINFO | SA_ONSTACK;
+	k.mask = ~0ul;
+	if (syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof k.mask)) {
+		perror("rt_sigaction");
+		exit(4);
+	}
+}
+
+/* libia2/signals.c: the handlers, then the masks, then the owners, each
+ * IA2_NSIG words; entry k runs only a handler that k owns. */
+static void forge_signal_owner(void *body)
+{
+	uint64_t *table = hidden_symbol("libia2", "__ia2_signal_handlers"), *copy;
+	void *const *entries = hidden_symbol("libia2", "__ia2_signal_entries");
+	struct sigaction sa = {.sa_sigaction = (void (*)(int, siginfo_t *, void *))body,
+			       .sa_flags = SA_SIGINFO};
+
+	if (!table || !entries || sigaction(SIGUSR1, &sa, NULL) || !(copy = copy_page(table))) {
+		puts("cannot find libia2's signal handler table or install the handler");
+		exit(4);
+	}
+	copy[2 * IA2_NSIG + SIGUSR1] = 2;
+	if (!move_page_over(copy, table)) {
+		puts("the signal handler table stays libia2's");
+		exit(4);
+	}
+	raw_sigaction(SIGUSR1, entries[2]);
+	raise(SIGUSR1);
+}
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+/* glibc installs its SIGCANCEL handler (signal 32) in its first
+ * pthread_cancel; libia2 wraps what the kernel has after a
+ * pthread_create. */
+static void forge_cancel_handler(void *body)
+{
+	pthread_t t;
+
+	raw_sigaction(32, body);
+	if (!pthread_create(&t, NULL, nothing, NULL))
+		pthread_join(t, NULL);
+	puts("libia2 took compartment 1's body for glibc's SIGCANCEL handler");
+	exit(0);
+}
+
 /* The table holds each entry's function just before its value
  * (libia2/sigev.c), and the timer's value is one no other word has. */
 #define FORGED_VALUE 0x1a2b3c4d5e6f7788u
@@ -415,10 +496,14 @@ int main(int argc, char **argv)
 		forge_slot(body);
 	} else if (!strcmp(c, "forge-notification")) {
 		forge_notification(body);
+	} else if (!strcmp(c, "forge-signal")) {
+		forge_signal_owner(body);
+	} else if (!strcmp(c, "forge-cancel")) {
+		forge_cancel_handler(body);
 	} else {
 		puts("usage: callbacks ok|steal-printf|steal-atexit|steal-atfork|steal-key|"
 		     "steal-cookie|steal-timer|steal-queue|steal-aio|steal-error|steal-obstack|"
-		     "steal-version|forge-table|forge-notification");
+		     "steal-version|forge-table|forge-notification|forge-signal|forge-cancel");
 		return 2;
 	}
 	puts("the trigger returned without running the stolen pointer");

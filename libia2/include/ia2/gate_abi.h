@@ -208,8 +208,9 @@
 /* The operations, by number: fork's three (libia2/fork.c), which the
  * entry treats apart, then those of the thread records
  * (libia2/registry.c), the neutralization of a PKRU writer in code
- * that dlopen loads (libia2/writers.c), and a callback slot for a
- * compartment's function (libia2/callbacks.c). */
+ * that dlopen loads (libia2/writers.c), a callback slot for a
+ * compartment's function (libia2/callbacks.c), and a signal's handler
+ * (libia2/signals.c). */
 #define IA2_OP_FORK_PREPARE 0
 #define IA2_OP_FORK_PARENT 1
 #define IA2_OP_FORK_CHILD 2
@@ -219,7 +220,8 @@
 #define IA2_OP_THREAD_END 6
 #define IA2_OP_TRAP_WRITER 7
 #define IA2_OP_TAKE_CALLBACK_SLOT 8
-#define IA2_OPS 9
+#define IA2_OP_SET_SIGNAL_HANDLER 9
+#define IA2_OPS 10
 
 /* Compartment code's calls to malloc, strdup, ... are bound to
  * IA2_HEAP_PREFIX + the name (objrewrite/heapcalls.c, libia2/malloc.c). */
