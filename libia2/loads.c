@@ -175,16 +175,17 @@ static __thread struct {
 	char path[4096];
 } reload;
 
-/* Why compartment `caller` may not load the DSO of compartment c whose
- * file is at path, for dlerror; NULL if a path rule names it. */
-static const char *path_verdict(const struct dl_phdr_info *info, int caller, int c, char *path,
-				size_t size, char *why, size_t why_size)
+/* Why the DSO may not go into compartment c, for dlerror: `who` says
+ * what asked, `or` what else the program can do; NULL if a path rule
+ * names its file for c. path gets the kernel's path for the file. */
+static const char *path_verdict(const struct dl_phdr_info *info, int c, const char *who,
+				const char *or, char *path, size_t size, char *why, size_t why_size)
 {
 	const char *glob;
 
 	if (!mapped_path(first_segment(info), path, size)) {
-		format_to(why, why_size, "ia2 refused it: compartment %d may not load a DSO into "
-			  "compartment %d, and the kernel gives no path for its file", caller, c);
+		format_to(why, why_size, "ia2 refused it: %s, and the kernel gives no path for its "
+			  "file", who);
 		return why;
 	}
 	if (path_rule_admits(path, c, &glob)) {
@@ -192,22 +193,32 @@ static const char *path_verdict(const struct dl_phdr_info *info, int caller, int
 			say("admitted %s into compartment %d: the path rule '%s %d'", path, c, glob, c);
 		return NULL;
 	}
-	format_to(why, why_size, "ia2 refused it: compartment %d may not load a DSO into "
-		  "compartment %d unless a path rule of the program's config names its file, %s, "
-		  "for compartment %d; add the line '%s %d' to the config the program is linked "
-		  "with, or load it from compartment %d (docs/runtime.md, \"dlopen\")", caller, c,
-		  path, c, path, c, c);
+	format_to(why, why_size, "ia2 refused it: %s, unless a path rule of the program's config "
+		  "names its file, %s, for compartment %d; add the line '%s %d' to the config the "
+		  "program is linked with%s (docs/runtime.md, \"dlopen\")", who, path, c, path, c, or);
 	return why;
 }
 
 static void admit(const struct dl_phdr_info *info)
 {
 	int c = checked_compartment(info), caller = current_compartment();
-	char path[sizeof reload.path], why[8192];
+	char path[sizeof reload.path], why[8192], who[256], or[64];
 	const char *v;
 
-	if (!c)
+	/* A DSO outside every compartment runs its IFUNC resolvers and
+	 * constructors with its loader's rights. n's loader slot, which any
+	 * compartment may call with a path of its own (load_for_other), loads
+	 * with n's: there such a DSO too needs a path rule for n. */
+	if (!c) {
+		if (caller && ctb_get(caller, IA2_CTB_LOADING_FOR_OTHER)) {
+			format_to(who, sizeof who, "it has no compartment, and this load runs in "
+				  "compartment %d's name for another compartment", caller);
+			if ((v = path_verdict(info, caller, who, "", path, sizeof path, why,
+					      sizeof why)))
+				refuse(info, v);
+		}
 		return;
+	}
 	if (!__ia2_ro.s.present[c]) {
 		format_to(why, sizeof why, "ia2 refused it: it is in compartment %d, which this "
 			  "program has no stacks or heap for: libia2 sets them up at startup for the "
@@ -219,7 +230,9 @@ static void admit(const struct dl_phdr_info *info)
 	 * another compartment, whose request a path rule must name. */
 	if (caller == c && !ctb_get(c, IA2_CTB_LOADING_FOR_OTHER))
 		return;
-	if ((v = path_verdict(info, caller, c, path, sizeof path, why, sizeof why)))
+	format_to(who, sizeof who, "compartment %d may not load a DSO into compartment %d", caller, c);
+	format_to(or, sizeof or, ", or load it from compartment %d", c);
+	if ((v = path_verdict(info, c, who, or, path, sizeof path, why, sizeof why)))
 		refuse(info, v);
 	if (caller == c)
 		return;

@@ -27,6 +27,12 @@
  *                    it runs (SIGILL)
  *   own-gadget       the same from a DSO that claims compartment 1, which
  *                    compartment 1 may load, with a checked gate to 2's PKRU
+ *   slot-plain       compartment 1 writes the path of a DSO outside the
+ *                    compartments, whose constructor reads the plugin's
+ *                    secret, where compartment 2's loader slot reads it,
+ *                    and calls the slot, as hostile code can: the load
+ *                    runs with compartment 2's rights, so a DSO that no
+ *                    path rule names for 2 is refused (status 1)
  *   patch-got        compartment 1 loads the plugin, then makes the
  *                    plugin's GOT writable and points its raise slot at
  *                    compartment 1's code, which the plugin then runs with
@@ -46,6 +52,9 @@
 #include "../common/mappings.h"
 #include "../common/pkeyof.h"
 #include "../common/gatebody.h"
+#include "../common/hidden.h"
+#include "../common/rawcall.h"
+#include "ia2/gate_abi.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -414,6 +423,39 @@ static void run_gadget(const char *file)
 	printf("the gadget DSO did not run\n");
 }
 
+/* libia2/loads.c: each compartment's loader slot is a callback slot
+ * (libia2/callbacks.c) whose target is load_for_other, which loads the
+ * file named at slot_path in that compartment's name. */
+static void run_slot_plain(void)
+{
+	struct plug p = load("libplug.so");
+	char target[32], *path = hidden_symbol("libia2", "slot_path");
+	void *load_for_other = hidden_symbol("libia2", "load_for_other");
+	uintptr_t(*targets)[IA2_CALLBACK_SLOTS] = hidden_symbol("libia2", "__ia2_callback_targets");
+	void *const(*slots)[IA2_CALLBACK_SLOTS] = hidden_symbol("libia2", "__ia2_callback_slots");
+	void *slot = NULL;
+	char *slash;
+
+	for (int i = 0; targets && slots && i < IA2_CALLBACK_SLOTS; i++)
+		if (targets[2][i] == (uintptr_t)load_for_other)
+			slot = slots[2][i];
+	if (!path || !slot) {
+		printf("cannot find compartment 2's loader slot\n");
+		exit(4);
+	}
+	snprintf(target, sizeof target, "%p", (void *)p.secret);
+	setenv("DL_GADGET_TARGET", target, 1);
+	/* Next to this program; slot_path holds 4096 bytes. */
+	if (readlink("/proc/self/exe", path, 4000) < 0 || !(slash = strrchr(path, '/'))) {
+		printf("cannot find this program's directory\n");
+		exit(4);
+	}
+	strcpy(slash + 1, "libdl_steal.so");
+	if (!raw_call(slot, RTLD_NOW, 0, 0))
+		printf("compartment 2's loader refused %s: %s\n", path, dlerror());
+	exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc == 2 ? argv[1] : "";
@@ -479,7 +521,9 @@ int main(int argc, char **argv)
 		run_gadget("libdl_own_gadget.so");
 		return 1;
 	}
+	if (!strcmp(c, "slot-plain"))
+		run_slot_plain();
 	fprintf(stderr, "usage: dl_main ok|tls-threads|reload|main-reads-plug|main-reads-plug-tls|"
-			"plug-writes-main|three|claim|patch-got|map-code|plug-maps-gate|gadget|own-gadget\n");
+			"plug-writes-main|three|claim|patch-got|map-code|plug-maps-gate|gadget|own-gadget|slot-plain\n");
 	return 2;
 }
