@@ -71,12 +71,23 @@ struct loaded_dso {
 };
 union loaded_table {
 	struct {
-		int nstartup, n;
+		int n;
 		struct loaded_dso d[MAX_LOADED];
 	};
 	char page[PAGE];
 };
 static union loaded_table loaded REPLACEABLE_TABLE;
+
+/* The number of DSOs in table t. Any compartment can move a forged
+ * copy over it (runtime.h): a count past its room would have the loops
+ * below write past their arrays, on the stack of whichever compartment
+ * loads next. */
+static int loaded_count(const union loaded_table *t)
+{
+	if (t->n < 0 || t->n > MAX_LOADED)
+		die("the table of loaded DSOs says it holds %d: a compartment forged it", t->n);
+	return t->n;
+}
 
 /* What changed since the last call: the DSOs of the table still loaded,
  * and those that are new, up to MAX_LOADED of each. */
@@ -100,7 +111,7 @@ static bool link_maps_consistent(void)
 
 static int find_in_table(const struct dl_phdr_info *info)
 {
-	for (int i = 0; i < loaded.n; i++)
+	for (int i = 0, n = loaded_count(&loaded); i < n; i++)
 		if (loaded.d[i].addr == info->dlpi_addr && loaded.d[i].phdr == info->dlpi_phdr)
 			return i;
 	return -1;
@@ -112,7 +123,7 @@ static int note_change(struct dl_phdr_info *info, size_t size, void *arg)
 	int i;
 
 	(void)size;
-	if (ch->index++ < loaded.nstartup)
+	if (ch->index++ < __ia2_ro.s.startup_objects)
 		return 0;
 	if ((i = find_in_table(info)) >= 0)
 		ch->kept[i] = true;
@@ -193,7 +204,7 @@ static const char *path_verdict(const struct dl_phdr_info *info, int c, const ch
 			say("admitted %s into compartment %d: the path rule '%s %d'", path, c, glob, c);
 		return NULL;
 	}
-	format_to(why, why_size, "ia2 refused it: %s, unless a path rule of the program's config "
+	format_to(why, why_size, "ia2 refused it: %s unless a path rule of the program's config "
 		  "names its file, %s, for compartment %d; add the line '%s %d' to the config the "
 		  "program is linked with%s (docs/runtime.md, \"dlopen\")", who, path, c, path, c, or);
 	return why;
@@ -211,8 +222,8 @@ static void admit(const struct dl_phdr_info *info)
 	 * with n's: there such a DSO too needs a path rule for n. */
 	if (!c) {
 		if (caller && ctb_get(caller, IA2_CTB_LOADING_FOR_OTHER)) {
-			format_to(who, sizeof who, "it has no compartment, and this load runs in "
-				  "compartment %d's name for another compartment", caller);
+			format_to(who, sizeof who, "a DSO outside the compartments may not join a "
+				  "load in compartment %d's name for another compartment", caller);
 			if ((v = path_verdict(info, caller, who, "", path, sizeof path, why,
 					      sizeof why)))
 				refuse(info, v);
@@ -249,7 +260,7 @@ static void keep_table(void *copy, const void *arg)
 	const struct change *ch = arg;
 	int n = 0;
 
-	for (int i = 0; i < t->n; i++)
+	for (int i = 0, old = loaded_count(t); i < old; i++)
 		if (ch->kept[i])
 			t->d[n++] = t->d[i];
 	for (int i = 0; i < ch->nnew; i++) {
@@ -303,7 +314,7 @@ static void on_link_map_change(void)
 		neutralize_dso_writers(&ch.added[i], dso_compartment(&ch.added[i]));
 		seal(&ch.added[i]);
 	}
-	if (ch.nnew || ch.index - loaded.nstartup != loaded.n)
+	if (ch.nnew || ch.index - __ia2_ro.s.startup_objects != loaded_count(&loaded))
 		replace_pages(&loaded, sizeof loaded, keep_table, &ch, "the table of loaded DSOs");
 }
 
@@ -425,7 +436,7 @@ static int count_dso(struct dl_phdr_info *info, size_t size, void *arg)
 
 void watch_dso_loads(void)
 {
-	iterate_dsos(count_dso, &loaded.nstartup);
+	iterate_dsos(count_dso, &__ia2_ro.s.startup_objects);
 	__ia2_ro.s.dl_signal_error = dlvsym(RTLD_DEFAULT, "_dl_signal_error", "GLIBC_PRIVATE");
 	point_debug_state_here();
 	if (mprotect(&loaded, sizeof loaded, PROT_READ))

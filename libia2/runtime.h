@@ -187,8 +187,10 @@ struct ia2_settings {
 	int (*libc_sigaction)(int, const void *, void *);
 	void *(*libc_dlopen)(const char *, int);
 	int (*libc_dlclose)(void *);
-	/* ld.so's error exit for dlopen, and whether a debugger's breakpoint
-	 * on _dl_debug_state makes libia2 see loads late (loads.c). */
+	/* The objects that dl_iterate_phdr lists at startup, ld.so's error
+	 * exit for dlopen, and whether a debugger's breakpoint on
+	 * _dl_debug_state makes libia2 see loads late (loads.c). */
+	int startup_objects;
 	__attribute__((noreturn)) void (*dl_signal_error)(int, const char *, const char *,
 							  const char *);
 	unsigned char loads_late;
