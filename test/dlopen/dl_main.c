@@ -33,6 +33,10 @@
  *                    and calls the slot, as hostile code can: the load
  *                    runs with compartment 2's rights, so a DSO that no
  *                    path rule names for 2 is refused (status 1)
+ *   forge-loaded     compartment 1 moves a copy of libia2's table of loaded
+ *                    DSOs over it whose count is past the table's room,
+ *                    then loads the plugin: libia2 stops the program
+ *                    rather than write past its arrays (status 1)
  *   patch-got        compartment 1 loads the plugin, then makes the
  *                    plugin's GOT writable and points its raise slot at
  *                    compartment 1's code, which the plugin then runs with
@@ -52,6 +56,7 @@
 #include "../common/mappings.h"
 #include "../common/pkeyof.h"
 #include "../common/gatebody.h"
+#include "../common/forgepage.h"
 #include "../common/hidden.h"
 #include "../common/rawcall.h"
 #include "ia2/gate_abi.h"
@@ -456,6 +461,25 @@ static void run_slot_plain(void)
 	exit(1);
 }
 
+/* libia2/loads.c: the table's first word is its count. */
+static void run_forge_loaded(void)
+{
+	int *table = hidden_symbol("libia2", "loaded"), *copy;
+
+	if (!table || !(copy = copy_page(table))) {
+		printf("cannot find libia2's table of loaded DSOs\n");
+		exit(4);
+	}
+	copy[0] = 100000;
+	if (!move_page_over(copy, table)) {
+		printf("the table of loaded DSOs stays libia2's\n");
+		exit(4);
+	}
+	load("libplug.so");
+	printf("the plugin loaded with the forged table\n");
+	exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc == 2 ? argv[1] : "";
@@ -523,7 +547,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(c, "slot-plain"))
 		run_slot_plain();
+	if (!strcmp(c, "forge-loaded"))
+		run_forge_loaded();
 	fprintf(stderr, "usage: dl_main ok|tls-threads|reload|main-reads-plug|main-reads-plug-tls|"
-			"plug-writes-main|three|claim|patch-got|map-code|plug-maps-gate|gadget|own-gadget|slot-plain\n");
+			"plug-writes-main|three|claim|patch-got|map-code|plug-maps-gate|gadget|own-gadget|slot-plain|forge-loaded\n");
 	return 2;
 }
