@@ -82,9 +82,20 @@ void set_up_dynamic_tls(void)
 		die("cannot make the dynamic TLS table read-only: %s", strerrorname_np(errno));
 }
 
+/* The entries of table t that may be in use. Any compartment can move a
+ * forged copy over the table (runtime.h): a count past its room would
+ * have the loops below index past their arrays, in a thread's area and
+ * on the stack. */
+static int module_count(const union modules *t)
+{
+	if (t->n < 0 || t->n > MAX_MODULES)
+		die("the dynamic TLS table says it holds %d modules: a compartment forged it", t->n);
+	return t->n;
+}
+
 static int entry_of(size_t modid)
 {
-	for (int i = 0; i < modules.n; i++)
+	for (int i = 0, n = module_count(&modules); i < n; i++)
 		if (modules.m[i].modid == modid)
 			return i;
 	return -1;
@@ -94,7 +105,7 @@ static int entry_of(size_t modid)
  * in the load it was made for. */
 static bool holds_live_block(const struct area *a)
 {
-	for (int i = 0; i < modules.n; i++)
+	for (int i = 0, n = module_count(&modules); i < n; i++)
 		if (modules.m[i].modid && a->slot[i].serial == modules.m[i].serial)
 			return true;
 	return false;
@@ -164,16 +175,16 @@ static void add_module(void *copy, const void *arg)
 {
 	union modules *t = copy;
 	const struct module *m = arg;
-	int i = 0;
+	int i = 0, n = module_count(t);
 
-	while (i < t->n && t->m[i].modid)
+	while (i < n && t->m[i].modid)
 		i++;
 	if (i == MAX_MODULES)
 		die("%s: more than %d compartment DSOs with thread-local data loaded with dlopen",
 		    m->name, MAX_MODULES);
 	t->m[i] = *m;
 	t->m[i].serial = ++t->serial;
-	if (i == t->n)
+	if (i == n)
 		t->n++;
 }
 
@@ -210,7 +221,7 @@ static int mark_loaded(struct dl_phdr_info *info, size_t size, void *arg)
 	const void *note = dso_note(info);
 
 	(void)size;
-	for (int i = 0; note && i < modules.n; i++)
+	for (int i = 0, n = module_count(&modules); note && i < n; i++)
 		if (modules.m[i].note == note && modules.m[i].modid == info->dlpi_tls_modid)
 			loaded[i] = true;
 	return 0;
@@ -221,7 +232,7 @@ static void drop_modules(void *copy, const void *arg)
 	union modules *t = copy;
 	const bool *loaded = arg;
 
-	for (int i = 0; i < t->n; i++)
+	for (int i = 0, n = module_count(t); i < n; i++)
 		if (!loaded[i])
 			t->m[i].modid = 0;
 }
@@ -233,7 +244,7 @@ void drop_unloaded_tls(void)
 
 	pthread_mutex_lock(&dyntls_lock);
 	iterate_dsos(mark_loaded, loaded);
-	for (int i = 0; i < modules.n; i++)
+	for (int i = 0, n = module_count(&modules); i < n; i++)
 		stale |= modules.m[i].modid && !loaded[i];
 	if (stale)
 		replace_pages(&modules, sizeof modules, drop_modules, loaded,

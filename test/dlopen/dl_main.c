@@ -33,10 +33,12 @@
  *                    and calls the slot, as hostile code can: the load
  *                    runs with compartment 2's rights, so a DSO that no
  *                    path rule names for 2 is refused (status 1)
- *   forge-loaded     compartment 1 moves a copy of libia2's table of loaded
- *                    DSOs over it whose count is past the table's room,
- *                    then loads the plugin: libia2 stops the program
- *                    rather than write past its arrays (status 1)
+ *   forge-loaded     compartment 1 loads the plugin, moves a copy of
+ *   forge-modules    libia2's table of loaded DSOs, or of dynamic TLS
+ *                    modules, over it whose count is past the table's
+ *                    room, then loads another plugin, or reaches the
+ *                    plugin's TLS: libia2 stops the program rather than
+ *                    index past its arrays (status 1)
  *   patch-got        compartment 1 loads the plugin, then makes the
  *                    plugin's GOT writable and points its raise slot at
  *                    compartment 1's code, which the plugin then runs with
@@ -461,22 +463,26 @@ static void run_slot_plain(void)
 	exit(1);
 }
 
-/* libia2/loads.c: the table's first word is its count. */
-static void run_forge_loaded(void)
+/* libia2/loads.c, dyntls.c: each table's first word is its count. */
+static void run_forge_count(const char *name)
 {
-	int *table = hidden_symbol("libia2", "loaded"), *copy;
+	struct plug p = load("libplug.so");
+	int *table = hidden_symbol("libia2", name), *copy;
 
 	if (!table || !(copy = copy_page(table))) {
-		printf("cannot find libia2's table of loaded DSOs\n");
+		printf("cannot find libia2's table %s\n", name);
 		exit(4);
 	}
 	copy[0] = 100000;
 	if (!move_page_over(copy, table)) {
-		printf("the table of loaded DSOs stays libia2's\n");
+		printf("the table %s stays libia2's\n", name);
 		exit(4);
 	}
-	load("libplug.so");
-	printf("the plugin loaded with the forged table\n");
+	if (!strcmp(name, "loaded"))
+		load("libplug_one.so");
+	else
+		p.tls_swap(1);
+	printf("libia2 went on with the forged table %s\n", name);
 	exit(0);
 }
 
@@ -548,8 +554,10 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "slot-plain"))
 		run_slot_plain();
 	if (!strcmp(c, "forge-loaded"))
-		run_forge_loaded();
+		run_forge_count("loaded");
+	if (!strcmp(c, "forge-modules"))
+		run_forge_count("modules");
 	fprintf(stderr, "usage: dl_main ok|tls-threads|reload|main-reads-plug|main-reads-plug-tls|"
-			"plug-writes-main|three|claim|patch-got|map-code|plug-maps-gate|gadget|own-gadget|slot-plain|forge-loaded\n");
+			"plug-writes-main|three|claim|patch-got|map-code|plug-maps-gate|gadget|own-gadget|slot-plain|forge-loaded|forge-modules\n");
 	return 2;
 }
