@@ -291,6 +291,39 @@ static int find_place(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
+struct gate_lookup {
+	uintptr_t pc;
+	int compartment;
+};
+
+static int find_gate(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct gate_lookup *g = arg;
+	const struct ia2_note *note;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) || g->pc - lo >= ph->p_memsz)
+			continue;
+		note = find_note(info);
+		g->compartment = note && is_gate_entry(note, g->pc) ? note->compartment : 0;
+		return 1;
+	}
+	return 0;
+}
+
+int gate_compartment(uintptr_t pc, bool *startup)
+{
+	struct gate_lookup g = {pc, 0};
+
+	if ((*startup = known_gate(pc, &g.compartment)))
+		return g.compartment;
+	iterate_dsos(find_gate, &g);
+	return g.compartment;
+}
+
 /* Code loaded at startup is told by the record made then (known_code.c);
  * later code by ld.so's link maps, which compartments can write. */
 void find_code_place(uintptr_t pc, struct code_place *out)

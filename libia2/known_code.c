@@ -190,6 +190,18 @@ bool known_code_place(uintptr_t pc, struct code_place *out)
 	return false;
 }
 
+bool known_gate(uintptr_t pc, int *compartment)
+{
+	for (int i = 0; i < known.nsegments; i++) {
+		const struct known_segment *s = &known.segments[i];
+		if (pc - s->lo >= s->hi - s->lo)
+			continue;
+		*compartment = s->note && is_gate_entry(s->note, pc) ? s->compartment : 0;
+		return true;
+	}
+	return false;
+}
+
 bool known_runtime_export(uintptr_t pc)
 {
 	int lo = 0, hi = known.nexports;

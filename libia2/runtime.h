@@ -666,6 +666,14 @@ void find_code_place(uintptr_t pc, struct code_place *out);
 void know_startup_code(void);
 _Bool known_code_place(uintptr_t pc, struct code_place *out);
 _Bool known_runtime_export(uintptr_t pc);
+/* Whether pc is in the startup code; if so, *compartment is that of the
+ * gate whose entry pc is, 0 if none. */
+_Bool known_gate(uintptr_t pc, int *compartment);
+/* The compartment of the gate whose entry pc is, 0 if none; *startup
+ * says whether the record of the startup code told, or ld.so's link maps
+ * did. Without dladdr, which takes ld.so's load lock, which a dlopen
+ * holds while it waits for a privileged operation: operations ask it. */
+int gate_compartment(uintptr_t pc, _Bool *startup);
 
 /* The compartment DSOs loaded at startup, bit c for compartment c; the
  * compartments their notes say the program may load; and the main

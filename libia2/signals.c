@@ -171,14 +171,14 @@ static bool glibc_handler(struct table_change *c)
  * pass its own code off as k's gate. */
 static int handler_owner(uintptr_t h, int caller)
 {
-	struct code_place p;
+	bool startup;
+	int k = gate_compartment(h, &startup);
 	long m;
 
-	find_code_place(h, &p);
-	if (!p.gate || !p.compartment || p.compartment == caller || p.startup)
-		return p.gate && p.compartment ? p.compartment : caller;
+	if (!k || k == caller || startup)
+		return k ? k : caller;
 	m = mapper_of_code(h);
-	return m == p.compartment || m == -ENOSYS ? p.compartment : caller;
+	return m == k || m == -ENOSYS ? k : caller;
 }
 
 /* The privileged operation: sets the handler and mask of the signal that
@@ -217,7 +217,6 @@ static int set_handler(int sig, void *handler, uint64_t mask)
 	return (int)__ia2_signal_handlers.owner[sig];
 }
 
-
 static int libc_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	return __ia2_ro.s.libc_sigaction(sig, act, old);
@@ -246,9 +245,9 @@ static uint64_t handler_mask(int sig, const struct sigaction *act)
 	return mask;
 }
 
-/* The handler runs with the rights of the compartment that installs it,
- * so a handler that another compartment forged can do no more than the
- * installer's own code. Still, sigaction takes another compartment's code
+/* A handler that is not a gate runs with the rights of the compartment
+ * that installs it (handler_owner), so one that another compartment
+ * forged can do no more than the installer's own code. Still, sigaction takes another compartment's code
  * only at one of its gates' entries, which switch to that compartment,
  * never in the middle of its code or at a body its gate guards, and the
  * caller's own code at the start of a function (issue 17): anything else
