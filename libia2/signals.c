@@ -139,7 +139,9 @@ static bool is_entry(const void *handler)
 /* glibc's own handler for its signal sig, as the kernel has it now, in
  * *c; false if it is not a function in libc's code, as libia2 recorded
  * that at startup (known_code.c), or if the table holds another handler
- * for sig already: glibc installs each of its handlers once. */
+ * for sig already: glibc installs each of its handlers once. For code
+ * outside the compartments known_code_place asks no dladdr, which takes
+ * ld.so's load lock (gate_compartment says why that matters here). */
 static bool glibc_handler(struct table_change *c)
 {
 	struct kernel_sigaction k;
