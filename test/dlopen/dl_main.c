@@ -33,6 +33,14 @@
  *                    and calls the slot, as hostile code can: the load
  *                    runs with compartment 2's rights, so a DSO that no
  *                    path rule names for 2 is refused (status 1)
+ *   forge-gate       compartment 1 forges ld.so's link map of its own
+ *                    plugin, libplug_one.so, so that a function body of it
+ *                    reads as a gate of compartment 2 (a .note.ia2 of its
+ *                    making), installs that body as a signal handler and
+ *                    raises the signal: the monitor says compartment 1
+ *                    mapped that code, so the handler runs with 1's
+ *                    rights and faults on the plugin's secret
+ *                    (SEGV_PKUERR); taken for 2's gate, it would read it
  *   forge-loaded     compartment 1 loads the plugin, moves a copy of
  *   forge-modules    libia2's table of loaded DSOs, or of dynamic TLS
  *                    modules, over it whose count is past the table's
@@ -463,6 +471,82 @@ static void run_slot_plain(void)
 	exit(1);
 }
 
+/* A .note.ia2 (gate_abi.h) of compartment 2 whose one gate is at `entry`:
+ * its offsets are 32-bit and relative to the field's own address. */
+struct fake_note {
+	ElfW(Nhdr) nh;
+	char name[4];
+	int32_t desc[IA2_NOTE_DESCSZ / 4];
+	int32_t gate;
+};
+
+static int find_phdr(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	const void **phdr = arg;
+
+	(void)size;
+	if (info->dlpi_name && strstr(info->dlpi_name, "libplug_one.so"))
+		*phdr = info->dlpi_phdr;
+	return 0;
+}
+
+/* ld.so keeps a DSO's program headers in its link map (l_phdr, then
+ * l_phnum), at an offset glibc does not publish: found by value. */
+static void forge_program_headers(struct link_map *map, const void *real, const ElfW(Phdr) *fake,
+				  ElfW(Half) n)
+{
+	char *m = (char *)map;
+
+	for (size_t at = 0; at < 2048; at += 8) {
+		const void *p;
+		memcpy(&p, m + at, sizeof p);
+		if (p != real)
+			continue;
+		memcpy(m + at, &fake, sizeof fake);
+		memcpy(m + at + 8, &n, sizeof n);
+		return;
+	}
+	printf("no l_phdr in the link map\n");
+	exit(4);
+}
+
+static void run_forge_gate(void)
+{
+	struct plug two = load("libplug.so"), one = load("libplug_one.so");
+	char *scratch = must_sym(one.handle, "plug_scratch");
+	void *body = gate_body(must_sym(one.handle, "plug_read_target"), 1);
+	struct fake_note *f = (struct fake_note *)(((uintptr_t)scratch + 7) & ~(uintptr_t)7);
+	ElfW(Phdr) *ph = (ElfW(Phdr) *)(f + 1);
+	const int g = IA2_NOTE_GATES / 4;
+	struct link_map *map;
+	const void *real = NULL;
+	char target[32];
+
+	if (!body || dlinfo(one.handle, RTLD_DI_LINKMAP, &map)) {
+		printf("cannot find the plugin's body or link map\n");
+		exit(4);
+	}
+	dl_iterate_phdr(find_phdr, &real);
+	*f = (struct fake_note){{4, IA2_NOTE_DESCSZ, IA2_NOTE_TYPE}, "IA2", {2}, 0};
+	f->desc[g] = (int32_t)((char *)&f->gate - (char *)&f->desc[g]);
+	f->desc[g + 1] = (int32_t)((char *)(&f->gate + 1) - (char *)&f->desc[g + 1]);
+	f->gate = (int32_t)((uintptr_t)body - (uintptr_t)&f->gate);
+	ph[0] = (ElfW(Phdr)){.p_type = PT_LOAD, .p_flags = PF_R | PF_X,
+			     .p_vaddr = (uintptr_t)body - map->l_addr, .p_memsz = 16};
+	ph[1] = (ElfW(Phdr)){.p_type = PT_NOTE, .p_flags = PF_R,
+			     .p_vaddr = (uintptr_t)f - map->l_addr, .p_memsz = sizeof *f};
+	forge_program_headers(map, real, ph, 2);
+	snprintf(target, sizeof target, "%p", (void *)two.secret);
+	setenv("DL_GADGET_TARGET", target, 1);
+	if (signal(SIGUSR1, (void (*)(int))body) == SIG_ERR) {
+		printf("sigaction refused the forged gate\n");
+		exit(5);
+	}
+	raise(SIGUSR1);
+	printf("the handler did not run\n");
+	exit(6);
+}
+
 /* libia2/loads.c, dyntls.c: each table's first word is its count. */
 static void run_forge_count(const char *name)
 {
@@ -553,11 +637,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(c, "slot-plain"))
 		run_slot_plain();
+	if (!strcmp(c, "forge-gate"))
+		run_forge_gate();
 	if (!strcmp(c, "forge-loaded"))
 		run_forge_count("loaded");
 	if (!strcmp(c, "forge-modules"))
 		run_forge_count("modules");
 	fprintf(stderr, "usage: dl_main ok|tls-threads|reload|main-reads-plug|main-reads-plug-tls|"
-			"plug-writes-main|three|claim|patch-got|map-code|plug-maps-gate|gadget|own-gadget|slot-plain|forge-loaded|forge-modules\n");
+			"plug-writes-main|three|claim|patch-got|map-code|plug-maps-gate|gadget|own-gadget|slot-plain|forge-gate|forge-loaded|forge-modules\n");
 	return 2;
 }

@@ -20,5 +20,7 @@ int plug_raise_deep(int sig);       /* 1 if its frame survived the handler */
 int plug_handled(void);            /* how many signals the handler took */
 void *plug_load(const char *file); /* dlopen(file, RTLD_NOW), from the plugin's compartment */
 int plug_map_over(void *code);     /* maps the plugin's first page over code's page */
+void plug_read_target(int sig);    /* prints the int at DL_GADGET_TARGET and exits 0 */
+extern char plug_scratch[512];     /* room in the plugin's data */
 
 #endif
