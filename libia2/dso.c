@@ -267,6 +267,18 @@ struct place {
 	struct code_place *out;
 };
 
+/* Whether one of the DSO's executable segments holds pc. */
+static bool holds_code(const struct dl_phdr_info *info, uintptr_t pc)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && pc - lo < ph->p_memsz)
+			return true;
+	}
+	return false;
+}
+
 static int find_place(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct place *p = arg;
@@ -274,21 +286,16 @@ static int find_place(struct dl_phdr_info *info, size_t size, void *arg)
 	Dl_info sym;
 
 	(void)size;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) || p->pc - lo >= ph->p_memsz)
-			continue;
-		note = find_note(info);
-		p->out->dso = dso_name(info);
-		p->out->offset = p->pc - info->dlpi_addr;
-		p->out->compartment = note ? note->compartment : 0;
-		p->out->gate = note && is_gate_entry(note, p->pc);
-		p->out->function = function_start_in(eh_frame_hdr(info), p->pc) == p->pc ||
-				   (dladdr((void *)p->pc, &sym) && (uintptr_t)sym.dli_saddr == p->pc);
-		return 1;
-	}
-	return 0;
+	if (!holds_code(info, p->pc))
+		return 0;
+	note = find_note(info);
+	p->out->dso = dso_name(info);
+	p->out->offset = p->pc - info->dlpi_addr;
+	p->out->compartment = note ? note->compartment : 0;
+	p->out->gate = note && is_gate_entry(note, p->pc);
+	p->out->function = function_start_in(eh_frame_hdr(info), p->pc) == p->pc ||
+			   (dladdr((void *)p->pc, &sym) && (uintptr_t)sym.dli_saddr == p->pc);
+	return 1;
 }
 
 struct gate_lookup {
@@ -302,16 +309,11 @@ static int find_gate(struct dl_phdr_info *info, size_t size, void *arg)
 	const struct ia2_note *note;
 
 	(void)size;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) || g->pc - lo >= ph->p_memsz)
-			continue;
-		note = find_note(info);
-		g->compartment = note && is_gate_entry(note, g->pc) ? note->compartment : 0;
-		return 1;
-	}
-	return 0;
+	if (!holds_code(info, g->pc))
+		return 0;
+	note = find_note(info);
+	g->compartment = note && is_gate_entry(note, g->pc) ? note->compartment : 0;
+	return 1;
 }
 
 int gate_compartment(uintptr_t pc, bool *startup)
