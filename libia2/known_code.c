@@ -164,42 +164,45 @@ void know_startup_code(void)
 		die("cannot make the record of the startup code read-only");
 }
 
+/* The recorded segment that holds pc; NULL if none does. */
+static const struct known_segment *segment_of(uintptr_t pc)
+{
+	for (int i = 0; i < known.nsegments; i++)
+		if (pc - known.segments[i].lo < known.segments[i].hi - known.segments[i].lo)
+			return &known.segments[i];
+	return NULL;
+}
+
 bool known_code_place(uintptr_t pc, struct code_place *out)
 {
+	const struct known_segment *s = segment_of(pc);
 	Dl_info sym;
 
-	for (int i = 0; i < known.nsegments; i++) {
-		const struct known_segment *s = &known.segments[i];
-		if (pc - s->lo >= s->hi - s->lo)
-			continue;
-		out->dso = s->name;
-		out->offset = pc - s->base;
-		out->compartment = s->compartment;
-		out->runtime = s->runtime;
-		out->startup = true;
-		out->gate = s->note && is_gate_entry(s->note, pc);
-		/* A gate starts a function. A compartment's own assembly may
-		 * lack unwind information: its dynamic symbols vouch for it
-		 * only to itself. A gate, the case of every call through a
-		 * pointer to another compartment, takes no lookup further. */
-		out->function = out->gate || function_start_in(s->eh_frame_hdr, pc) == pc ||
-				(s->compartment && dladdr((void *)pc, &sym) &&
-				 (uintptr_t)sym.dli_saddr == pc);
-		return true;
-	}
-	return false;
+	if (!s)
+		return false;
+	out->dso = s->name;
+	out->offset = pc - s->base;
+	out->compartment = s->compartment;
+	out->runtime = s->runtime;
+	out->startup = true;
+	out->gate = s->note && is_gate_entry(s->note, pc);
+	/* A gate starts a function. A compartment's own assembly may lack
+	 * unwind information: its dynamic symbols vouch for it only to
+	 * itself. A gate, the case of every call through a pointer to
+	 * another compartment, takes no lookup further. */
+	out->function = out->gate || function_start_in(s->eh_frame_hdr, pc) == pc ||
+			(s->compartment && dladdr((void *)pc, &sym) && (uintptr_t)sym.dli_saddr == pc);
+	return true;
 }
 
 bool known_gate(uintptr_t pc, int *compartment)
 {
-	for (int i = 0; i < known.nsegments; i++) {
-		const struct known_segment *s = &known.segments[i];
-		if (pc - s->lo >= s->hi - s->lo)
-			continue;
-		*compartment = s->note && is_gate_entry(s->note, pc) ? s->compartment : 0;
-		return true;
-	}
-	return false;
+	const struct known_segment *s = segment_of(pc);
+
+	if (!s)
+		return false;
+	*compartment = s->note && is_gate_entry(s->note, pc) ? s->compartment : 0;
+	return true;
 }
 
 bool known_runtime_export(uintptr_t pc)
